@@ -1,0 +1,217 @@
+//! `echo`: many connections, each keeping K messages in flight to a
+//! WebSocket echo server, measuring replies per second and round trips.
+//!
+//! K = 1 is ping-pong, the latency view; larger K keeps the server busy
+//! while replies are in transit, the throughput view.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use anyhow::{ensure, Context, Result};
+use bytes::Bytes;
+use clap::Args;
+use futures_util::{SinkExt, StreamExt};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::cpu::CpuMeter;
+use crate::guard;
+use crate::record::RunArgs;
+use crate::stats::{round1, Latencies};
+use crate::transport::{self, Ws};
+
+/// How long replies still in flight at the end may take.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `socketlab-bench echo`.
+#[derive(Debug, Clone, Args)]
+pub struct EchoArgs {
+    /// The echo endpoint, e.g. ws://127.0.0.1:8080/ws/echo.
+    #[arg(long)]
+    pub url: String,
+    /// Connections, all open before the clock starts.
+    #[arg(long, default_value_t = 1)]
+    pub conns: u32,
+    /// Payload bytes per (binary) message.
+    #[arg(long, default_value_t = 32)]
+    pub size: usize,
+    /// Messages each connection keeps in flight (1 = ping-pong).
+    #[arg(long, default_value_t = 1)]
+    pub inflight: u32,
+    /// Seconds measured (after the warm-up).
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Seconds of load before measuring, not counted.
+    #[arg(long, default_value_t = 1.0)]
+    pub warmup: f64,
+    /// Stop each connection after this many messages even if time is left.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub max_messages: u64,
+    /// Labels and CPU sampling.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The clock every connection follows.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    /// Sending starts (warm-up begins).
+    begin: Instant,
+    /// Measuring starts.
+    measure: Instant,
+    /// Sending and measuring stop.
+    end: Instant,
+}
+
+/// What one connection saw inside the window.
+struct ConnResult {
+    /// Round trips of messages sent and answered inside the window.
+    latencies: Latencies,
+    /// Replies received inside the window.
+    replies: u64,
+}
+
+/// Runs `echo`.
+pub async fn run(args: EchoArgs) -> Result<()> {
+    guard::ws_url_addr(&args.url)?;
+    ensure!(
+        args.conns > 0 && args.inflight > 0,
+        "--conns and --inflight must be at least 1"
+    );
+    ensure!(
+        args.seconds > 0.0 && args.warmup >= 0.0,
+        "--seconds must be positive"
+    );
+    transport::ensure_open_files(u64::from(args.conns))?;
+    eprintln!(
+        "echo: {} conns x {} B x {} in flight, {} s, {}",
+        args.conns, args.size, args.inflight, args.seconds, args.url
+    );
+    let connections =
+        transport::connect_many((0..args.conns).map(|_| args.url.clone()), 64, None).await?;
+
+    let begin = Instant::now() + Duration::from_millis(50);
+    let measure = begin + Duration::from_secs_f64(args.warmup);
+    let window = Window {
+        begin,
+        measure,
+        end: measure + Duration::from_secs_f64(args.seconds),
+    };
+    let payload = Bytes::from(vec![0x5a; args.size]);
+    let tasks: Vec<_> = connections
+        .into_iter()
+        .map(|ws| {
+            tokio::spawn(connection(
+                ws,
+                payload.clone(),
+                args.inflight as usize,
+                window,
+                args.max_messages,
+            ))
+        })
+        .collect();
+
+    let meter = args.run.meter();
+    tokio::time::sleep_until(window.measure).await;
+    let cpu_start = meter.sample();
+    tokio::time::sleep_until(window.end).await;
+    let cpu_end = meter.sample();
+
+    let mut latencies = Latencies::new();
+    let mut replies = 0;
+    let mut errors = 0u64;
+    let mut first_error = None;
+    for task in tasks {
+        match task.await.context("a connection task panicked")? {
+            Ok(result) => {
+                latencies.merge(&result.latencies);
+                replies += result.replies;
+            }
+            Err(err) => {
+                errors += 1;
+                first_error.get_or_insert(err);
+            }
+        }
+    }
+    if let Some(err) = first_error {
+        eprintln!("echo: {errors} connection(s) failed; the first: {err:#}");
+    }
+    ensure!(replies > 0, "no reply arrived inside the measured window");
+
+    let mut record = args.run.record("echo");
+    record.params.conns = Some(args.conns);
+    record.params.size = Some(args.size as u64);
+    record.params.inflight = Some(args.inflight);
+    record.metrics.msgs_per_s = Some(round1(replies as f64 / args.seconds));
+    record.metrics.set_latency(latencies.summary());
+    record
+        .metrics
+        .set_cpu(CpuMeter::usage(&cpu_start, &cpu_end));
+    record.metrics.errors = Some(errors);
+    record.metrics.duration_s = Some(args.seconds);
+    record.emit()
+}
+
+/// One connection: keeps `inflight` messages outstanding until the window
+/// ends (or `max_messages` were sent), then collects the stragglers.
+async fn connection(
+    mut ws: Ws,
+    payload: Bytes,
+    inflight: usize,
+    window: Window,
+    max_messages: u64,
+) -> Result<ConnResult> {
+    let mut pending: VecDeque<Instant> = VecDeque::with_capacity(inflight);
+    let mut latencies = Latencies::new();
+    let mut replies = 0;
+    let mut sent = 0u64;
+    tokio::time::sleep_until(window.begin).await;
+    loop {
+        if Instant::now() < window.end && sent < max_messages {
+            while pending.len() < inflight && sent < max_messages {
+                ws.feed(Message::Binary(payload.clone())).await?;
+                pending.push_back(Instant::now());
+                sent += 1;
+            }
+            ws.flush().await?;
+        }
+        let Some(&sent_at) = pending.front() else {
+            break;
+        };
+        let reply = tokio::time::timeout_at(window.end + DRAIN_TIMEOUT, next_data(&mut ws))
+            .await
+            .context("no echo within 5 s after the end")??;
+        let at = Instant::now();
+        pending.pop_front();
+        ensure!(
+            reply.len() == payload.len(),
+            "sent {} bytes, {} came back",
+            payload.len(),
+            reply.len()
+        );
+        if at >= window.measure && at <= window.end {
+            replies += 1;
+            if sent_at >= window.measure {
+                latencies.record(at - sent_at);
+            }
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
+    Ok(ConnResult { latencies, replies })
+}
+
+/// The next text or binary message's payload.
+async fn next_data(ws: &mut Ws) -> Result<Bytes> {
+    loop {
+        match ws
+            .next()
+            .await
+            .context("the server closed the connection")??
+        {
+            Message::Binary(payload) => return Ok(payload),
+            Message::Text(text) => return Ok(Bytes::copy_from_slice(text.as_bytes())),
+            Message::Close(frame) => anyhow::bail!("the server closed the connection: {frame:?}"),
+            _ => continue,
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! `socketlab-bench`: Socketlab's benchmark harness.
+//!
+//! One binary holds everything a benchmark run needs besides the peers
+//! under test: the load generators (`echo`, `relay`, `raw-tcp`, `fanout`,
+//! `idle`), the TCP targets they deliver to (`sink`, `tcp-echo`), the
+//! no-framework references (`bare-echo`, `bare-relay`) and the report
+//! writer. `cargo xtask bench` starts and pins these; each can also be run
+//! by hand. Load generators print progress on stderr and one JSON line per
+//! result on stdout. Every address must be loopback.
+
+mod bare;
+mod cpu;
+mod echo;
+mod fanout;
+mod guard;
+mod idle;
+mod record;
+mod relay;
+mod report;
+mod serve;
+mod sink;
+mod stats;
+mod transport;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+/// Command line of `socketlab-bench`.
+#[derive(Parser)]
+#[command(
+    name = "socketlab-bench",
+    version,
+    about = "Load generators, sinks and reference servers for Socketlab's benchmarks \
+             (loopback only). Results are JSON lines on stdout."
+)]
+struct Cli {
+    /// Tokio worker threads; default: the CPUs this process may run on, so
+    /// under `taskset -c 1` the load generator uses exactly one.
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    /// What to run.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands: load generators, targets, references, report.
+#[derive(Subcommand)]
+enum Command {
+    /// N WebSocket connections to an echo endpoint, each keeping K
+    /// messages in flight: messages/s and round-trip percentiles.
+    Echo(echo::EchoArgs),
+    /// Throughput (MB/s) or round trips through a WebSocket→TCP relay.
+    Relay(relay::RelayArgs),
+    /// The same measurements straight over loopback TCP: the ceiling.
+    RawTcp(relay::RawTcpArgs),
+    /// One chat publisher and N subscribers in a fresh room: delivery
+    /// latency, the slowest receiver, and loss.
+    Fanout(fanout::FanoutArgs),
+    /// Resident memory of a server per idle WebSocket connection.
+    Idle(idle::IdleArgs),
+    /// A TCP sink that acknowledges the bytes it has read.
+    Sink(serve::ServeArgs),
+    /// A TCP echo.
+    TcpEcho(serve::ServeArgs),
+    /// A WebSocket echo server written with tokio-tungstenite alone.
+    BareEcho(bare::BareEchoArgs),
+    /// A WebSocket→TCP relay written with tokio-tungstenite alone.
+    BareRelay(bare::BareRelayArgs),
+    /// Writes BENCHMARKS.md and the throughput plot from results.jsonl.
+    Report(report::ReportArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("socketlab-bench: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Starts the runtime and runs the subcommand.
+fn run(cli: Cli) -> Result<()> {
+    if let Command::Report(args) = cli.command {
+        return report::run(args);
+    }
+    let threads = match cli.threads {
+        Some(threads) => threads.max(1),
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Echo(args) => echo::run(args).await,
+            Command::Relay(args) => relay::run_relay(args).await,
+            Command::RawTcp(args) => relay::run_raw_tcp(args).await,
+            Command::Fanout(args) => fanout::run(args).await,
+            Command::Idle(args) => idle::run(args).await,
+            Command::Sink(args) => sink::serve_sink(args).await,
+            Command::TcpEcho(args) => sink::serve_echo(args).await,
+            Command::BareEcho(args) => bare::echo(args).await,
+            Command::BareRelay(args) => bare::relay(args).await,
+            Command::Report(args) => report::run(args),
+        }
+    })
+}

@@ -1,0 +1,117 @@
+//! The room-bus interface: everything a chat session may ask of a room.
+//!
+//! A session joins a room and gets a [`Membership`]: the welcome snapshot,
+//! a bounded stream of [`RoomEvent`]s, and a [`Seat`] to speak from. Leaving
+//! is dropping the seat, so a session that ends in any way (close, error,
+//! panic, shutdown) always leaves its room.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use socketlab_shared::{ChatMessage, DisplayName, InstanceInfo, RoomName, ServerMessage};
+use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+/// Something that happened in a room, serialized once for all receivers.
+///
+/// Fan-out to N members clones two reference counts, never the JSON: the
+/// frame is built once per event, not once per recipient.
+#[derive(Debug, Clone)]
+pub struct RoomEvent {
+    /// The event, for consumers that render it themselves.
+    pub message: Arc<ServerMessage>,
+    /// The event as a ready-to-send JSON text frame.
+    pub frame: Utf8Bytes,
+}
+
+impl RoomEvent {
+    /// Serializes `message` once.
+    pub fn new(message: ServerMessage) -> Self {
+        let frame = Utf8Bytes::from(message.to_json());
+        Self {
+            message: Arc::new(message),
+            frame,
+        }
+    }
+}
+
+/// Why a room operation failed; the text is shown to the user.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BusError {
+    /// The server keeps too many rooms already.
+    #[error("the server has too many rooms open; try an existing room or come back later")]
+    TooManyRooms,
+    /// The bus (e.g. a message broker) cannot be reached right now.
+    #[error("the chat service is unavailable right now: {0}")]
+    Unavailable(String),
+}
+
+/// Where rooms live. Chat sessions hold an `Arc<dyn RoomBus>` and never know
+/// which implementation they were given.
+#[async_trait]
+pub trait RoomBus: Send + Sync + 'static {
+    /// Enters `room` as `name` (or as a fresh `guest-N` when `None`). A name
+    /// already present in the room gets a numeric suffix.
+    async fn join(&self, room: RoomName, name: Option<DisplayName>)
+        -> Result<Membership, BusError>;
+
+    /// How many rooms and members this instance holds, for metrics.
+    fn stats(&self) -> BusStats;
+
+    /// Whether the bus can take new messages now (for `/readyz`).
+    fn is_ready(&self) -> bool {
+        true
+    }
+}
+
+/// Sizes reported by a bus, for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BusStats {
+    /// Rooms held.
+    pub rooms: usize,
+    /// Members connected through this instance.
+    pub members: usize,
+}
+
+/// A member's place in a room; dropping it leaves the room.
+#[async_trait]
+pub trait Seat: Send + Sync {
+    /// Says `text` to the room. Returns once the bus has ordered the message;
+    /// the sender then receives it as a [`RoomEvent`] like everyone else.
+    async fn say(&self, text: String) -> Result<(), BusError>;
+}
+
+/// What joining a room yields.
+pub struct Membership {
+    /// The name the member got (possibly suffixed).
+    pub you: DisplayName,
+    /// The room joined.
+    pub room: RoomName,
+    /// Everyone present at the moment of joining, sorted, `you` included.
+    pub members: Vec<DisplayName>,
+    /// The room's recent messages, oldest first.
+    pub history: Vec<ChatMessage>,
+    /// Which instance each member is connected to (by instance id).
+    pub member_instances: BTreeMap<DisplayName, String>,
+    /// Everything that happens in the room after the snapshot above. Bounded:
+    /// a member that falls too far behind sees `RecvError::Lagged`.
+    pub events: broadcast::Receiver<RoomEvent>,
+    /// Where to speak from; dropping it leaves the room.
+    pub seat: Box<dyn Seat>,
+}
+
+impl Membership {
+    /// The first frame a chat client receives; `instance` is the server
+    /// instance the client is connected to.
+    pub fn welcome(&self, instance: &InstanceInfo) -> ServerMessage {
+        ServerMessage::Welcome {
+            you: self.you.clone(),
+            room: self.room.clone(),
+            members: self.members.clone(),
+            history: self.history.clone(),
+            instance: Some(instance.clone()),
+            member_instances: self.member_instances.clone(),
+        }
+    }
+}

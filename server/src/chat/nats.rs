@@ -1,0 +1,775 @@
+//! The NATS JetStream room bus: rooms that span many `socketlab` instances.
+//!
+//! Each concern uses the NATS feature made for it, rather than links
+//! between instances of our own making:
+//!
+//! - **Order and history**: every `say` is published to the JetStream stream
+//!   `SOCKETLAB_CHAT` on subject `socketlab.chat.<room>`. The stream's
+//!   sequence number *is* the message's `seq`, so every member on every
+//!   instance sees the same order. The stream keeps the last 50 messages per
+//!   subject, which is `welcome.history`.
+//! - **Delivery**: each instance reads a room through one ordered consumer
+//!   (history first, then live) and fans messages out to its local members
+//!   through the same bounded `broadcast` channel as the in-process bus.
+//! - **Unique names**: the key-value bucket `socketlab_members` holds one key
+//!   per member; `create` (create-if-absent) decides who gets a name, across
+//!   all instances, and `-2`, `-3`... suffixes follow.
+//! - **Presence**: `joined` / `left` travel on core subject
+//!   `socketlab.presence.<room>`; each instance announces its members every
+//!   few seconds on `socketlab.instances`, and an instance that falls silent
+//!   (crashed, SIGKILL) has its members announced `left` everywhere within
+//!   [`PEER_TIMEOUT`] plus one [`REAP_EVERY`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, consumer, kv, stream};
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use socketlab_shared::chat::HISTORY_LEN;
+use socketlab_shared::{ChatMessage, DisplayName, RoomName, ServerMessage};
+use tokio::sync::{broadcast, oneshot};
+use tokio::task::AbortHandle;
+
+use crate::sync::{lock, now_ms};
+
+use super::bus::{BusError, BusStats, Membership, RoomBus, RoomEvent, Seat};
+
+/// The stream holding every room's messages.
+const STREAM: &str = "SOCKETLAB_CHAT";
+/// The key-value bucket of members, one key per (room, name).
+const MEMBERS_BUCKET: &str = "socketlab_members";
+/// Subject prefix of chat messages: `socketlab.chat.<room>`.
+const CHAT_SUBJECT: &str = "socketlab.chat";
+/// Subject prefix of presence events: `socketlab.presence.<room>`.
+const PRESENCE_SUBJECT: &str = "socketlab.presence";
+/// Subject of instance heartbeats.
+const INSTANCES_SUBJECT: &str = "socketlab.instances";
+/// How often an instance announces itself and its members.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(3);
+/// Silence after which an instance counts as dead.
+pub const PEER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often dead instances are looked for.
+pub const REAP_EVERY: Duration = Duration::from_secs(2);
+/// How long a publish may wait for the stream's acknowledgement.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
+/// Most suffixes tried for a taken name.
+const MAX_SUFFIX: u64 = 1000;
+
+/// How to reach NATS.
+#[derive(Debug, Clone, Default)]
+pub struct NatsOptions {
+    /// Server URLs, e.g. `nats://127.0.0.1:4222` (several for a cluster).
+    pub urls: Vec<String>,
+    /// A `.creds` file (JWT + NKey).
+    pub creds: Option<std::path::PathBuf>,
+    /// User and password.
+    pub user_password: Option<(String, String)>,
+    /// A token.
+    pub token: Option<String>,
+    /// A CA certificate for TLS to NATS (implies TLS required).
+    pub tls_ca: Option<std::path::PathBuf>,
+    /// Whether TLS to NATS is required.
+    pub tls_required: bool,
+}
+
+/// This instance, as other instances and clients see it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InstanceId {
+    /// Unique per process.
+    pub id: String,
+    /// Where its clients connect (`IP:PORT`).
+    pub listen: String,
+}
+
+/// Rooms on NATS JetStream. Cheap to clone.
+#[derive(Clone)]
+pub struct NatsBus {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    me: InstanceId,
+    client: async_nats::Client,
+    js: jetstream::Context,
+    members: kv::Store,
+    queue: usize,
+    max_rooms: usize,
+    rooms: Mutex<HashMap<RoomName, Arc<Room>>>,
+    peers: Mutex<HashMap<String, Peer>>,
+    guests: AtomicU64,
+    tasks: Mutex<Vec<AbortHandle>>,
+}
+
+/// One room as seen from this instance.
+struct Room {
+    name: RoomName,
+    events: broadcast::Sender<RoomEvent>,
+    /// Shared with the room's reader task (which holds it weakly).
+    state: Arc<Mutex<RoomState>>,
+    tasks: Vec<AbortHandle>,
+}
+
+#[derive(Default)]
+struct RoomState {
+    history: VecDeque<ChatMessage>,
+    /// Members connected through this instance.
+    local: BTreeSet<DisplayName>,
+}
+
+/// Another instance, known from its heartbeats.
+struct Peer {
+    last_seen: Instant,
+    members: Vec<(RoomName, DisplayName)>,
+}
+
+/// What travels on the stream (the `seq` is the stream's own).
+#[derive(Serialize, Deserialize)]
+struct Said {
+    from: DisplayName,
+    text: String,
+    ts_ms: u64,
+}
+
+/// What travels on presence subjects.
+#[derive(Serialize, Deserialize)]
+struct Presence {
+    joined: bool,
+    name: DisplayName,
+    instance: String,
+}
+
+/// What travels on the heartbeat subject.
+#[derive(Serialize, Deserialize)]
+struct Heartbeat {
+    instance: InstanceId,
+    members: Vec<(RoomName, DisplayName)>,
+}
+
+/// The value of a member key.
+#[derive(Serialize, Deserialize)]
+struct MemberRecord {
+    name: DisplayName,
+    instance: String,
+}
+
+impl NatsBus {
+    /// Connects, creates the stream and bucket if missing, and starts the
+    /// heartbeat. Fails with a message naming `--bus` when NATS is
+    /// unreachable at start (later outages are survived).
+    pub async fn connect(
+        options: &NatsOptions,
+        me: InstanceId,
+        queue: usize,
+        max_rooms: usize,
+    ) -> anyhow::Result<Self> {
+        let client = connect_options(options)
+            .await?
+            .connect(options.urls.as_slice())
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot connect to NATS at {} (--bus / SOCKETLAB_BUS): {e}; is nats-server running with -js?",
+                    options.urls.join(", ")
+                )
+            })?;
+        let js = jetstream::new(client.clone());
+        js.get_or_create_stream(stream::Config {
+            name: STREAM.to_owned(),
+            subjects: vec![format!("{CHAT_SUBJECT}.*")],
+            max_messages_per_subject: HISTORY_LEN as i64,
+            storage: stream::StorageType::File,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the JetStream stream {STREAM} (is JetStream enabled, -js?): {e}"
+            )
+        })?;
+        // A key-value bucket is a stream with a naming convention. Creating
+        // that stream directly (rather than with `create_key_value`) keeps to
+        // the fields nats-server 2.9 understands.
+        js.get_or_create_stream(stream::Config {
+            name: format!("KV_{MEMBERS_BUCKET}"),
+            subjects: vec![format!("$KV.{MEMBERS_BUCKET}.>")],
+            max_messages_per_subject: 1,
+            discard: stream::DiscardPolicy::New,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            storage: stream::StorageType::File,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the key-value bucket {MEMBERS_BUCKET}: {e}"))?;
+        let members = js.get_key_value(MEMBERS_BUCKET).await.map_err(|e| {
+            anyhow::anyhow!("cannot open the key-value bucket {MEMBERS_BUCKET}: {e}")
+        })?;
+        let bus = Self {
+            inner: Arc::new(Inner {
+                me,
+                client,
+                js,
+                members,
+                queue,
+                max_rooms,
+                rooms: Mutex::new(HashMap::new()),
+                peers: Mutex::new(HashMap::new()),
+                guests: AtomicU64::new(1),
+                tasks: Mutex::new(Vec::new()),
+            }),
+        };
+        bus.start_heartbeats().await?;
+        Ok(bus)
+    }
+
+    /// This instance's identity.
+    pub fn instance(&self) -> &InstanceId {
+        &self.inner.me
+    }
+
+    /// Stops the background tasks (heartbeats, room readers).
+    pub fn close(&self) {
+        for task in lock(&self.inner.tasks).drain(..) {
+            task.abort();
+        }
+        for room in lock(&self.inner.rooms).values() {
+            for task in &room.tasks {
+                task.abort();
+            }
+        }
+    }
+
+    async fn start_heartbeats(&self) -> anyhow::Result<()> {
+        let mut beats = self.inner.client.subscribe(INSTANCES_SUBJECT).await?;
+        let listener = {
+            let inner = Arc::downgrade(&self.inner);
+            tokio::spawn(async move {
+                while let Some(message) = beats.next().await {
+                    let Some(inner) = inner.upgrade() else { return };
+                    let Ok(beat) = serde_json::from_slice::<Heartbeat>(&message.payload) else {
+                        continue;
+                    };
+                    if beat.instance.id != inner.me.id {
+                        lock(&inner.peers).insert(
+                            beat.instance.id,
+                            Peer {
+                                last_seen: Instant::now(),
+                                members: beat.members,
+                            },
+                        );
+                    }
+                }
+            })
+        };
+        let sender = {
+            let inner = Arc::downgrade(&self.inner);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
+                loop {
+                    tick.tick().await;
+                    let Some(inner) = inner.upgrade() else { return };
+                    let beat = Heartbeat {
+                        instance: inner.me.clone(),
+                        members: inner.local_members(),
+                    };
+                    if let Ok(payload) = serde_json::to_vec(&beat) {
+                        let _ = inner
+                            .client
+                            .publish(INSTANCES_SUBJECT, payload.into())
+                            .await;
+                    }
+                }
+            })
+        };
+        let reaper = {
+            let inner = Arc::downgrade(&self.inner);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(REAP_EVERY);
+                loop {
+                    tick.tick().await;
+                    let Some(inner) = inner.upgrade() else { return };
+                    inner.reap_dead_peers().await;
+                }
+            })
+        };
+        lock(&self.inner.tasks).extend([
+            listener.abort_handle(),
+            sender.abort_handle(),
+            reaper.abort_handle(),
+        ]);
+        Ok(())
+    }
+}
+
+impl Inner {
+    /// The (room, name) pairs of members connected here.
+    fn local_members(&self) -> Vec<(RoomName, DisplayName)> {
+        let rooms = lock(&self.rooms);
+        rooms
+            .values()
+            .flat_map(|room| {
+                let state = lock(&room.state);
+                state
+                    .local
+                    .iter()
+                    .map(|name| (room.name.clone(), name.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Announces `left` for members of instances that stopped heartbeating,
+    /// and frees their names.
+    async fn reap_dead_peers(&self) {
+        let dead: Vec<(String, Peer)> = {
+            let mut peers = lock(&self.peers);
+            let ids: Vec<String> = peers
+                .iter()
+                .filter(|(_, peer)| peer.last_seen.elapsed() > PEER_TIMEOUT)
+                .map(|(id, _)| id.clone())
+                .collect();
+            ids.into_iter()
+                .filter_map(|id| peers.remove(&id).map(|peer| (id, peer)))
+                .collect()
+        };
+        for (id, peer) in dead {
+            tracing::warn!(instance = %id, members = peer.members.len(), "instance stopped heartbeating; its members left");
+            for (room, name) in peer.members {
+                // Free the name unless someone took it meanwhile.
+                let key = member_key(&room, &name);
+                if let Ok(Some(entry)) = self.members.entry(key.clone()).await {
+                    let owner = serde_json::from_slice::<MemberRecord>(&entry.value)
+                        .ok()
+                        .map(|r| r.instance);
+                    if owner.as_deref() == Some(id.as_str()) {
+                        let _ = self
+                            .members
+                            .delete_expect_revision(key, Some(entry.revision))
+                            .await;
+                    }
+                }
+                // Announce after freeing the name, so whoever sees `left`
+                // can take it.
+                let local_room = lock(&self.rooms).get(&room).cloned();
+                if let Some(local_room) = local_room {
+                    let _ = local_room
+                        .events
+                        .send(RoomEvent::new(ServerMessage::Left { name: name.clone() }));
+                }
+            }
+        }
+    }
+
+    /// The room, subscribed and caught up with its history.
+    async fn room(self: &Arc<Self>, name: &RoomName) -> Result<Arc<Room>, BusError> {
+        if let Some(room) = lock(&self.rooms).get(name) {
+            return Ok(room.clone());
+        }
+        if lock(&self.rooms).len() >= self.max_rooms {
+            return Err(BusError::TooManyRooms);
+        }
+        let (events, _) = broadcast::channel(self.queue);
+        let state = Arc::new(Mutex::new(RoomState::default()));
+
+        // History first, then live: one ordered consumer from the start of
+        // what the stream keeps for this room.
+        let stream = self.js.get_stream(STREAM).await.map_err(unavailable)?;
+        let consumer = stream
+            .create_consumer(consumer::push::OrderedConfig {
+                deliver_subject: self.client.new_inbox(),
+                filter_subject: format!("{CHAT_SUBJECT}.{name}"),
+                deliver_policy: consumer::DeliverPolicy::All,
+                ..Default::default()
+            })
+            .await
+            .map_err(unavailable)?;
+        let pending = consumer.cached_info().num_pending;
+        let mut messages = consumer.messages().await.map_err(unavailable)?;
+        let (caught_up, is_caught_up) = oneshot::channel();
+        let mut caught_up = if pending == 0 {
+            let _ = caught_up.send(());
+            None
+        } else {
+            Some(caught_up)
+        };
+        let reader = {
+            let events = events.clone();
+            let room_name = name.clone();
+            let state = Arc::downgrade(&state);
+            tokio::spawn(async move {
+                while let Some(message) = messages.next().await {
+                    let Ok(message) = message else {
+                        // The ordered consumer recreates itself after
+                        // outages; errors here are transient.
+                        continue;
+                    };
+                    let Ok(info) = message.info() else { continue };
+                    let (seq, left) = (info.stream_sequence, info.pending);
+                    if let Ok(said) = serde_json::from_slice::<Said>(&message.payload) {
+                        let chat = ChatMessage {
+                            room: room_name.clone(),
+                            from: said.from,
+                            text: said.text,
+                            seq,
+                            ts_ms: said.ts_ms,
+                        };
+                        let Some(state) = state.upgrade() else { return };
+                        let mut state = lock(&state);
+                        if state.history.len() == HISTORY_LEN {
+                            state.history.pop_front();
+                        }
+                        state.history.push_back(chat.clone());
+                        let _ = events.send(RoomEvent::new(ServerMessage::Message(chat)));
+                    }
+                    if left == 0 {
+                        if let Some(signal) = caught_up.take() {
+                            let _ = signal.send(());
+                        }
+                    }
+                }
+            })
+        };
+
+        // Presence of members on other instances.
+        let mut presence = self
+            .client
+            .subscribe(format!("{PRESENCE_SUBJECT}.{name}"))
+            .await
+            .map_err(unavailable)?;
+        let watcher = {
+            let events = events.clone();
+            let me = self.me.id.clone();
+            tokio::spawn(async move {
+                while let Some(message) = presence.next().await {
+                    let Ok(p) = serde_json::from_slice::<Presence>(&message.payload) else {
+                        continue;
+                    };
+                    if p.instance == me {
+                        continue; // local joins and leaves are announced directly
+                    }
+                    let event = if p.joined {
+                        ServerMessage::Joined {
+                            name: p.name,
+                            instance: Some(p.instance),
+                        }
+                    } else {
+                        ServerMessage::Left { name: p.name }
+                    };
+                    let _ = events.send(RoomEvent::new(event));
+                }
+            })
+        };
+
+        if tokio::time::timeout(PUBLISH_TIMEOUT, is_caught_up)
+            .await
+            .is_err()
+        {
+            reader.abort();
+            watcher.abort();
+            return Err(BusError::Unavailable(
+                "reading the room's history timed out".to_owned(),
+            ));
+        }
+        let room = Arc::new(Room {
+            name: name.clone(),
+            events,
+            state,
+            tasks: vec![reader.abort_handle(), watcher.abort_handle()],
+        });
+        let mut rooms = lock(&self.rooms);
+        // Another join may have won the race; keep the first room.
+        if let Some(existing) = rooms.get(name) {
+            for task in &room.tasks {
+                task.abort();
+            }
+            return Ok(existing.clone());
+        }
+        rooms.insert(name.clone(), room.clone());
+        Ok(room)
+    }
+
+    /// Claims `wanted` (or the first free suffix) in `room`, across instances.
+    async fn claim_name(
+        &self,
+        room: &RoomName,
+        wanted: &DisplayName,
+    ) -> Result<DisplayName, BusError> {
+        for n in 1..=MAX_SUFFIX {
+            let candidate = if n == 1 {
+                wanted.clone()
+            } else {
+                wanted.with_suffix(n)
+            };
+            let record = MemberRecord {
+                name: candidate.clone(),
+                instance: self.me.id.clone(),
+            };
+            let value = serde_json::to_vec(&record).unwrap_or_default();
+            match self
+                .members
+                .create(member_key(room, &candidate), value.into())
+                .await
+            {
+                Ok(_) => return Ok(candidate),
+                Err(err) if err.kind() == kv::CreateErrorKind::AlreadyExists => continue,
+                Err(err) => return Err(unavailable(err)),
+            }
+        }
+        Err(BusError::Unavailable(format!(
+            "no free variant of the name {wanted}"
+        )))
+    }
+
+    /// Everyone in `room`, on every instance, with the instance each is
+    /// connected to, from the members bucket.
+    async fn members_of(&self, room: &RoomName) -> Result<BTreeMap<DisplayName, String>, BusError> {
+        let prefix = format!("{}.", room.as_str());
+        let mut keys = self.members.keys().await.map_err(unavailable)?;
+        let mut found = Vec::new();
+        while let Some(key) = keys.next().await {
+            let key = key.map_err(unavailable)?;
+            if key.starts_with(&prefix) {
+                found.push(key);
+            }
+        }
+        let mut members = BTreeMap::new();
+        for key in found {
+            let Some(value) = self.members.get(key).await.map_err(unavailable)? else {
+                continue; // left meanwhile
+            };
+            if let Ok(record) = serde_json::from_slice::<MemberRecord>(&value) {
+                members.insert(record.name, record.instance);
+            }
+        }
+        Ok(members)
+    }
+}
+
+#[async_trait]
+impl RoomBus for NatsBus {
+    async fn join(
+        &self,
+        room_name: RoomName,
+        name: Option<DisplayName>,
+    ) -> Result<Membership, BusError> {
+        let inner = &self.inner;
+        let room = inner.room(&room_name).await?;
+        let wanted = name.unwrap_or_else(|| {
+            // Unique enough across instances: the instance id is in the suffix space.
+            DisplayName::guest(inner.guests.fetch_add(1, Ordering::Relaxed))
+        });
+        let you = inner.claim_name(&room_name, &wanted).await?;
+        let mut member_instances = inner.members_of(&room_name).await?;
+        member_instances.insert(you.clone(), inner.me.id.clone());
+        let members = member_instances.keys().cloned().collect();
+        let mut room = room;
+        let (events, history) = loop {
+            let joined = {
+                let rooms = lock(&inner.rooms);
+                let mut state = lock(&room.state);
+                // The room may have been retired (its last local member
+                // left) while this join waited on NATS: take the fresh one.
+                if rooms.get(&room_name).is_some_and(|r| Arc::ptr_eq(r, &room)) {
+                    let _ = room.events.send(RoomEvent::new(ServerMessage::Joined {
+                        name: you.clone(),
+                        instance: Some(inner.me.id.clone()),
+                    }));
+                    state.local.insert(you.clone());
+                    Some((
+                        room.events.subscribe(),
+                        state.history.iter().cloned().collect::<Vec<_>>(),
+                    ))
+                } else {
+                    None
+                }
+            };
+            match joined {
+                Some(joined) => break joined,
+                None => room = inner.room(&room_name).await?,
+            }
+        };
+        inner.announce(&room_name, &you, true).await;
+        Ok(Membership {
+            you: you.clone(),
+            room: room_name,
+            members,
+            history,
+            member_instances,
+            events,
+            seat: Box::new(NatsSeat {
+                inner: self.inner.clone(),
+                room,
+                name: you,
+            }),
+        })
+    }
+
+    fn stats(&self) -> BusStats {
+        let rooms = lock(&self.inner.rooms);
+        BusStats {
+            rooms: rooms.len(),
+            members: rooms.values().map(|r| lock(&r.state).local.len()).sum(),
+        }
+    }
+
+    fn is_ready(&self) -> bool {
+        self.inner.client.connection_state() == async_nats::connection::State::Connected
+    }
+}
+
+impl Inner {
+    async fn announce(&self, room: &RoomName, name: &DisplayName, joined: bool) {
+        let presence = Presence {
+            joined,
+            name: name.clone(),
+            instance: self.me.id.clone(),
+        };
+        if let Ok(payload) = serde_json::to_vec(&presence) {
+            let _ = self
+                .client
+                .publish(format!("{PRESENCE_SUBJECT}.{room}"), payload.into())
+                .await;
+        }
+    }
+}
+
+struct NatsSeat {
+    inner: Arc<Inner>,
+    room: Arc<Room>,
+    name: DisplayName,
+}
+
+#[async_trait]
+impl Seat for NatsSeat {
+    async fn say(&self, text: String) -> Result<(), BusError> {
+        // While disconnected, say so at once instead of after a timeout.
+        if self.inner.client.connection_state() != async_nats::connection::State::Connected {
+            return Err(BusError::Unavailable(
+                "the message bus (NATS) is unreachable; your message was not sent".to_owned(),
+            ));
+        }
+        let said = Said {
+            from: self.name.clone(),
+            text,
+            ts_ms: now_ms(),
+        };
+        let payload =
+            serde_json::to_vec(&said).map_err(|e| BusError::Unavailable(e.to_string()))?;
+        let subject = format!("{CHAT_SUBJECT}.{}", self.room.name);
+        let publish = async {
+            self.inner
+                .js
+                .publish(subject, payload.into())
+                .await
+                .map_err(unavailable)?
+                .await
+                .map_err(unavailable)
+        };
+        match tokio::time::timeout(PUBLISH_TIMEOUT, publish).await {
+            Ok(Ok(_ack)) => Ok(()),
+            Ok(Err(err)) => Err(err),
+            Err(_) => Err(BusError::Unavailable(
+                "the message bus did not confirm the message; it was not delivered".to_owned(),
+            )),
+        }
+    }
+}
+
+impl Drop for NatsSeat {
+    fn drop(&mut self) {
+        let was_here = lock(&self.room.state).local.remove(&self.name);
+        if !was_here {
+            return;
+        }
+        let inner = self.inner.clone();
+        let room = self.room.clone();
+        let name = self.name.clone();
+        tokio::spawn(async move {
+            // Free the name first, so whoever sees `left` can take it.
+            let key = member_key(&room.name, &name);
+            let _ = tokio::time::timeout(PUBLISH_TIMEOUT, inner.members.delete(key)).await;
+            let _ = room
+                .events
+                .send(RoomEvent::new(ServerMessage::Left { name: name.clone() }));
+            inner.announce(&room.name, &name, false).await;
+            // The last local member gone: stop reading the room, so an
+            // instance does not keep every room it ever served (rooms count
+            // against --max-rooms). The stream keeps its history.
+            let mut rooms = lock(&inner.rooms);
+            let state = lock(&room.state);
+            if state.local.is_empty()
+                && rooms.get(&room.name).is_some_and(|r| Arc::ptr_eq(r, &room))
+            {
+                rooms.remove(&room.name);
+                for task in &room.tasks {
+                    task.abort();
+                }
+            }
+        });
+    }
+}
+
+async fn connect_options(options: &NatsOptions) -> anyhow::Result<async_nats::ConnectOptions> {
+    let mut connect = async_nats::ConnectOptions::new()
+        .name("socketlab")
+        .retry_on_initial_connect()
+        .max_reconnects(None::<usize>);
+    if let Some(path) = &options.creds {
+        connect = connect.credentials_file(path).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read the NATS credentials {} (--bus-creds): {e}",
+                path.display()
+            )
+        })?;
+    }
+    if let Some((user, password)) = &options.user_password {
+        connect = connect.user_and_password(user.clone(), password.clone());
+    }
+    if let Some(token) = &options.token {
+        connect = connect.token(token.clone());
+    }
+    if let Some(ca) = &options.tls_ca {
+        connect = connect.add_root_certificates(ca.clone()).require_tls(true);
+    } else if options.tls_required {
+        connect = connect.require_tls(true);
+    }
+    Ok(connect)
+}
+
+/// Member keys: `<room>.<hex of the name>`; names may hold any printable
+/// character, key names may not.
+fn member_key(room: &RoomName, name: &DisplayName) -> String {
+    let hex: String = name.as_str().bytes().map(|b| format!("{b:02x}")).collect();
+    format!("{room}.{hex}")
+}
+
+fn unavailable(err: impl std::fmt::Display) -> BusError {
+    BusError::Unavailable(format!("the message bus (NATS) failed: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_keys_are_valid_and_distinct_for_any_name() {
+        let room = RoomName::parse("lab").unwrap();
+        let keys: Vec<String> = ["ada", "김철수", "a b.c*>", "ada-2"]
+            .into_iter()
+            .map(|raw| member_key(&room, &DisplayName::parse(raw).unwrap()))
+            .collect();
+        for key in &keys {
+            assert!(key.starts_with("lab."));
+            assert!(key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_'));
+        }
+        let distinct: BTreeSet<&String> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len());
+    }
+}

@@ -1,0 +1,27 @@
+//! The relay: WebSocket on one side, a raw TCP or UDP socket on the other.
+//!
+//! This is the job websockify and wstunnel do, and the way around the
+//! browser's rule that a page may not open network sockets. Targets are
+//! named in the server's configuration ([`targets`]); a client chooses a
+//! name, never an address.
+
+pub mod route;
+pub mod targets;
+pub mod tcp;
+pub mod udp;
+
+pub use targets::{RelayTarget, RelayTargets, TargetSpec};
+
+/// What a relay session needs besides its WebSocket.
+pub struct Relay {
+    /// The target's name (for logs, metrics and close reasons).
+    pub name: String,
+    /// Where the target is.
+    pub addr: std::net::SocketAddr,
+    /// Tells the relay to stop.
+    pub shutdown: crate::shutdown::Shutdown,
+    /// Timeouts.
+    pub limits: udp::RelayLimits,
+    /// Where to count bytes.
+    pub metrics: crate::telemetry::Metrics,
+}

@@ -1,0 +1,191 @@
+//! Relaying a WebSocket to a TCP target.
+//!
+//! Two directions run at once, each with one bounded buffer, and each waits
+//! for its destination before reading more from its source: the relay never
+//! reads the WebSocket faster than the target drains, nor the target faster
+//! than the client drains. Memory per relay is therefore fixed.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use futures_util::{SinkExt, StreamExt};
+use socketlab_shared::close;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::Relay;
+use crate::websocket::{self, WebSocket};
+
+/// Bytes read from the target per WebSocket message, at most.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// How a relay ended, and what to tell the client.
+#[derive(Debug)]
+enum End {
+    /// The client sent a close frame (with this code); the target got a half-close.
+    ClientClosed(Option<u16>),
+    /// The client's connection broke.
+    ClientLost,
+    /// The target closed its side.
+    TargetClosed,
+    /// The target's connection failed.
+    TargetFailed(std::io::Error),
+    /// The client sent a text frame.
+    TextFrame,
+    /// The server is shutting down.
+    Shutdown,
+    /// Nothing moved for the idle timeout.
+    Idle,
+}
+
+/// When bytes last moved, in either direction; both directions update it.
+struct Activity {
+    start: Instant,
+    last_ms: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let now = self.start.elapsed().as_millis() as u64;
+        self.last_ms.store(now, Ordering::Relaxed);
+    }
+
+    /// Resolves once nothing has moved for `limit`.
+    async fn idle_for(&self, limit: Duration) {
+        loop {
+            let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+            let quiet = self.start.elapsed().saturating_sub(last);
+            if quiet >= limit {
+                return;
+            }
+            tokio::time::sleep(limit - quiet).await;
+        }
+    }
+}
+
+/// Relays `ws` to the TCP target until either side ends; returns the close code.
+pub async fn run(mut ws: WebSocket, relay: Relay) -> Option<u16> {
+    let Relay {
+        name,
+        addr,
+        shutdown,
+        limits,
+        metrics,
+    } = relay;
+    let started = Instant::now();
+    let connect = tokio::time::timeout(limits.connect_timeout, TcpStream::connect(addr));
+    let tcp = match connect.await {
+        Ok(Ok(tcp)) => tcp,
+        Ok(Err(err)) => {
+            return unreachable(&mut ws, &format!("cannot reach {name} ({addr}): {err}")).await
+        }
+        Err(_) => {
+            let reason = format!(
+                "cannot reach {name} ({addr}): timed out after {:?}",
+                limits.connect_timeout
+            );
+            return unreachable(&mut ws, &reason).await;
+        }
+    };
+    metrics.relay_connected(&name, started.elapsed());
+    let _ = tcp.set_nodelay(true);
+    tracing::debug!(target_name = %name, %addr, "relay connected");
+    let (mut from_target, mut to_target) = tcp.into_split();
+    let activity = Activity::new();
+    let (mut to_client, mut from_client) = ws.split();
+
+    let upstream = async {
+        while let Some(frame) = from_client.next().await {
+            match frame {
+                Ok(Message::Binary(bytes)) => {
+                    activity.touch();
+                    if let Err(err) = to_target.write_all(&bytes).await {
+                        return End::TargetFailed(err);
+                    }
+                    metrics.relayed(&name, true, bytes.len());
+                }
+                Ok(Message::Text(_)) => return End::TextFrame,
+                Ok(Message::Close(frame)) => {
+                    // Half-close: the target sees EOF after the last byte.
+                    let _ = to_target.shutdown().await;
+                    return End::ClientClosed(frame.map(|f| u16::from(f.code)));
+                }
+                Ok(_) => {}
+                Err(_) => return End::ClientLost,
+            }
+        }
+        End::ClientLost
+    };
+    let downstream = async {
+        let mut buffer = BytesMut::with_capacity(READ_CHUNK);
+        loop {
+            buffer.reserve(READ_CHUNK);
+            match from_target.read_buf(&mut buffer).await {
+                Ok(0) => return End::TargetClosed,
+                Ok(n) => {
+                    activity.touch();
+                    let chunk = buffer.split().freeze();
+                    if to_client.send(Message::Binary(chunk)).await.is_err() {
+                        return End::ClientLost;
+                    }
+                    metrics.relayed(&name, false, n);
+                }
+                Err(err) => return End::TargetFailed(err),
+            }
+        }
+    };
+
+    let end = tokio::select! {
+        end = upstream => end,
+        end = downstream => end,
+        () = shutdown.begun() => End::Shutdown,
+        () = activity.idle_for(limits.tcp_idle_timeout) => End::Idle,
+    };
+    tracing::debug!(target_name = %name, ?end, "relay ended");
+    let Ok(mut ws) = to_client.reunite(from_client) else {
+        return None;
+    };
+    let (code, reason) = match end {
+        End::TargetClosed => (close::NORMAL, "the target closed the connection".to_owned()),
+        End::TargetFailed(err) => (
+            close::BAD_GATEWAY,
+            format!("target connection failed: {err}"),
+        ),
+        End::TextFrame => (
+            close::UNSUPPORTED_DATA,
+            "the relay carries bytes: send binary frames, not text".to_owned(),
+        ),
+        End::Shutdown => (close::GOING_AWAY, "server shutting down".to_owned()),
+        End::Idle => (
+            close::NORMAL,
+            format!(
+                "idle for {:?} (--relay-tcp-idle-secs)",
+                limits.tcp_idle_timeout
+            ),
+        ),
+        // tungstenite already answered the client's close frame.
+        End::ClientClosed(code) => {
+            let _ = ws.flush().await;
+            return code;
+        }
+        End::ClientLost => return None,
+    };
+    websocket::close(&mut ws, code, &reason).await;
+    Some(code)
+}
+
+/// Closes with 1014 (bad gateway) when the target cannot be reached.
+async fn unreachable(ws: &mut WebSocket, reason: &str) -> Option<u16> {
+    tracing::info!("relay: {reason}");
+    websocket::close(ws, close::BAD_GATEWAY, reason).await;
+    Some(close::BAD_GATEWAY)
+}

@@ -1,0 +1,119 @@
+//! Relaying a WebSocket to a UDP target.
+//!
+//! One binary message is one datagram and one datagram is one message:
+//! unlike TCP, UDP keeps message boundaries, and that difference is part of
+//! what the page shows. Each relay has its own socket `connect`ed to the
+//! target, so only the target's replies reach it.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use socketlab_shared::{close, Impairment};
+use tokio::net::UdpSocket;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::demo::udp_echo::Impairments;
+use crate::websocket::{self, WebSocket};
+
+/// The largest UDP payload over IPv4.
+pub const MAX_DATAGRAM: usize = 65_507;
+
+/// Timeouts shared by TCP and UDP relays.
+#[derive(Debug, Clone, Copy)]
+pub struct RelayLimits {
+    /// How long connecting to a TCP target may take.
+    pub connect_timeout: Duration,
+    /// How long a UDP relay may see no traffic before it is closed.
+    pub udp_idle_timeout: Duration,
+    /// How long a TCP relay may see no traffic before it is closed.
+    pub tcp_idle_timeout: Duration,
+}
+
+/// Relays `ws` to the UDP target at `addr` until the client leaves, the
+/// relay idles out, or the server shuts down.
+pub async fn run(
+    mut ws: WebSocket,
+    relay: super::Relay,
+    impairment: Option<(Impairments, Impairment)>,
+) -> Option<u16> {
+    let super::Relay {
+        name,
+        addr,
+        shutdown,
+        limits,
+        metrics,
+    } = relay;
+    let local: SocketAddr = if addr.is_ipv4() {
+        (Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let socket = match UdpSocket::bind(local).await {
+        Ok(socket) => socket,
+        Err(err) => {
+            websocket::close(
+                &mut ws,
+                close::INTERNAL_ERROR,
+                &format!("cannot open a UDP socket: {err}"),
+            )
+            .await;
+            return Some(close::INTERNAL_ERROR);
+        }
+    };
+    if let Err(err) = socket.connect(addr).await {
+        websocket::close(
+            &mut ws,
+            close::BAD_GATEWAY,
+            &format!("cannot reach {name} ({addr}): {err}"),
+        )
+        .await;
+        return Some(close::BAD_GATEWAY);
+    }
+    // Register this socket's simulated network with the built-in udp-echo,
+    // which looks it up by the datagrams' source address; the guard removes
+    // it when the relay ends.
+    let _registration = match (&impairment, socket.local_addr()) {
+        (Some((registry, profile)), Ok(local)) => Some(registry.register(local, *profile)),
+        _ => None,
+    };
+
+    let mut buffer = vec![0u8; MAX_DATAGRAM];
+    let mut client_code = None;
+    let (code, reason) = loop {
+        let idle = tokio::time::sleep(limits.udp_idle_timeout);
+        tokio::select! {
+            biased;
+            () = shutdown.begun() => break (close::GOING_AWAY, "server shutting down".to_owned()),
+            () = idle => break (close::NORMAL, format!("idle for {:?}", limits.udp_idle_timeout)),
+            received = socket.recv(&mut buffer) => match received {
+                Ok(n) => {
+                    if ws.send(Message::Binary(Bytes::copy_from_slice(&buffer[..n]))).await.is_err() {
+                        return None;
+                    }
+                    metrics.relayed(&name, false, n);
+                }
+                // ICMP "port unreachable" surfaces here on a connected socket.
+                Err(err) => break (close::BAD_GATEWAY, format!("{name} ({addr}) is unreachable: {err}")),
+            },
+            frame = ws.next() => match frame {
+                Some(Ok(Message::Binary(datagram))) => {
+                    if let Err(err) = socket.send(&datagram).await {
+                        break (close::BAD_GATEWAY, format!("cannot send to {name} ({addr}): {err}"));
+                    }
+                    metrics.relayed(&name, true, datagram.len());
+                }
+                Some(Ok(Message::Text(_))) => break (
+                    close::UNSUPPORTED_DATA,
+                    "the relay carries bytes: send binary frames, not text".to_owned(),
+                ),
+                Some(Ok(Message::Close(frame))) => client_code = frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return client_code,
+            },
+        }
+    };
+    websocket::close(&mut ws, code, &reason).await;
+    Some(code)
+}

@@ -1,0 +1,433 @@
+//! The listener: accepts TCP connections and serves HTTP/1.1 on each.
+//!
+//! warp 0.4's own `serve` hides the listener, so binding (with errors that
+//! name the flag), the accept loop, per-connection timeouts and graceful
+//! shutdown live here, on hyper-util, with warp providing the routes as a
+//! `tower` service.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, UdpSocket};
+
+use crate::chat::local::{LocalBus, LocalBusConfig};
+use crate::chat::nats::{InstanceId, NatsBus, NatsOptions};
+use crate::chat::RoomBus;
+use crate::config::Config;
+use crate::demo::{tcp_chat, tcp_echo, udp_echo};
+use crate::limits::ConnectionLimiter;
+use crate::origin::OriginPolicy;
+use crate::relay::RelayTargets;
+use crate::routes::routes;
+use crate::shutdown::Shutdown;
+use crate::state::{AppState, DemoSockets};
+use crate::telemetry::Metrics;
+use crate::tls::Tls;
+use socketlab_shared::relay::{TCP_ECHO, UDP_ECHO};
+use socketlab_shared::TargetKind;
+
+/// How long a client may take to complete the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long shutdown waits for sessions to finish their close handshakes.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// A bound, not yet running, server.
+pub struct Server {
+    listener: TcpListener,
+    demo: DemoListeners,
+    tls: Option<Tls>,
+    state: AppState,
+}
+
+/// The demo sockets, bound but not yet serving.
+#[derive(Default)]
+struct DemoListeners {
+    tcp_echo: Option<TcpListener>,
+    udp_echo: Option<UdpSocket>,
+    tcp_chat: Option<TcpListener>,
+}
+
+/// The address of a connection's client, put in each request's extensions
+/// (warp's own `addr::remote()` only works with `warp::serve`).
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+impl Server {
+    /// Binds `config.listen`. Fails with a message naming `--listen` when the
+    /// address is taken or not available on this machine.
+    pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.listen).await.map_err(|err| {
+            let hint = match err.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    "another program (perhaps another socketlab) is using that port; \
+                     stop it or choose another port, e.g. --listen 127.0.0.1:0 for any free one"
+                }
+                _ => hint(&err),
+            };
+            anyhow::anyhow!(
+                "cannot listen on {} (--listen / SOCKETLAB_LISTEN): {err}; {hint}",
+                config.listen
+            )
+        })?;
+        let local_addr = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => Some(Tls::load(cert, key)?),
+            _ => None,
+        };
+        let instance = InstanceId {
+            id: config
+                .instance_id
+                .clone()
+                .unwrap_or_else(random_instance_id),
+            listen: local_addr.to_string(),
+        };
+        let bus: Arc<dyn RoomBus> = if config.bus.is_empty() {
+            Arc::new(LocalBus::new(LocalBusConfig {
+                queue: config.chat_queue as usize,
+                max_rooms: config.max_rooms as usize,
+                instance: instance.id.clone(),
+            }))
+        } else {
+            let options = NatsOptions {
+                urls: config.bus.clone(),
+                creds: config.bus_creds.clone(),
+                user_password: config.bus_user.clone().zip(config.bus_password.clone()),
+                token: config.bus_token.clone(),
+                tls_ca: config.bus_tls_ca.clone(),
+                tls_required: config.bus_tls,
+            };
+            let bus = NatsBus::connect(
+                &options,
+                instance.clone(),
+                config.chat_queue as usize,
+                config.max_rooms as usize,
+            )
+            .await?;
+            Arc::new(bus)
+        };
+        let mut relay = RelayTargets::resolve(&config.relay_targets).await?;
+
+        // The demo sockets listen on the same IP as the page, so a browser
+        // that reached the page can try (and fail) to reach them too.
+        let ip = local_addr.ip();
+        let mut demo = DemoListeners::default();
+        let mut addrs = DemoSockets::default();
+        if !config.no_tcp_echo {
+            let listener =
+                bind_tcp(ip, config.tcp_echo_port, "--tcp-echo-port", "--no-tcp-echo").await?;
+            let addr = listener.local_addr()?;
+            relay.insert(TCP_ECHO, TargetKind::Tcp, addr)?;
+            addrs.tcp_echo = Some(addr);
+            demo.tcp_echo = Some(listener);
+        }
+        if !config.no_udp_echo {
+            let socket = UdpSocket::bind((ip, config.udp_echo_port))
+                .await
+                .map_err(|err| {
+                    bind_error(
+                        ip,
+                        config.udp_echo_port,
+                        "--udp-echo-port",
+                        "--no-udp-echo",
+                        err,
+                    )
+                })?;
+            let addr = socket.local_addr()?;
+            relay.insert(UDP_ECHO, TargetKind::Udp, addr)?;
+            addrs.udp_echo = Some(addr);
+            demo.udp_echo = Some(socket);
+        }
+        if !config.no_tcp_chat {
+            let listener =
+                bind_tcp(ip, config.tcp_chat_port, "--tcp-chat-port", "--no-tcp-chat").await?;
+            addrs.tcp_chat = Some(listener.local_addr()?);
+            demo.tcp_chat = Some(listener);
+        }
+
+        let state = AppState {
+            tcp_captures: demo
+                .tcp_echo
+                .as_ref()
+                .map(|_| tcp_echo::Captures::default()),
+            udp_impairments: demo
+                .udp_echo
+                .as_ref()
+                .map(|_| udp_echo::Impairments::default()),
+            local_addr,
+            bus,
+            instance,
+            shutdown: Shutdown::default(),
+            relay: Arc::new(relay),
+            demo: addrs,
+            origins: Arc::new(OriginPolicy::new(
+                &config.allowed_origins,
+                !config.require_origin,
+            )),
+            connections: ConnectionLimiter::new(
+                config.max_connections as usize,
+                config.max_connections_per_ip as usize,
+            ),
+            config: Arc::new(config),
+            metrics: Metrics::new(),
+            tls: tls.is_some(),
+        };
+        Ok(Self {
+            listener,
+            demo,
+            tls,
+            state,
+        })
+    }
+
+    /// The address actually bound (the real port when `--listen` used port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.state.local_addr
+    }
+
+    /// `http://IP:PORT/` (or `https://`), the address to open in a browser.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}/", self.local_addr())
+    }
+
+    /// One human-readable line per listening endpoint, for the start-up banner.
+    pub fn endpoint_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = crate::info::server_info(&self.state)
+            .endpoints
+            .iter()
+            .map(|e| {
+                format!(
+                    "{:<9} {:<5} {}://{}{}",
+                    e.name,
+                    e.protocol,
+                    e.protocol,
+                    e.addr,
+                    e.path.as_deref().unwrap_or("")
+                )
+            })
+            .collect();
+        for target in self.state.relay.describe() {
+            lines.push(format!(
+                "relay     ws    /ws/relay/{} -> {}://{}",
+                target.name, target.kind, target.addr
+            ));
+        }
+        if let Some(addr) = self.state.demo.tcp_chat {
+            lines.push(format!(
+                "(try the chat from a terminal: nc {} {})",
+                addr.ip(),
+                addr.port()
+            ));
+        }
+        if !crate::assets::page_is_built() {
+            lines.push("(the page is not built: `cargo xtask run` builds it)".to_owned());
+        }
+        lines
+    }
+
+    /// The shutdown handle, so tests can count live connection tasks.
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.state.shutdown.clone()
+    }
+
+    /// Serves until `signal` resolves, then shuts down gracefully: stop
+    /// accepting, send every WebSocket close 1001, wait for them to finish.
+    pub async fn run(self, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let Server {
+            listener,
+            demo,
+            tls,
+            state,
+        } = self;
+        #[cfg(unix)]
+        if let Some(tls) = &tls {
+            tokio::spawn(tls.clone().reload_on_sighup());
+        }
+        let shutdown = &state.shutdown;
+        if let (Some(listener), Some(captures)) = (demo.tcp_echo, state.tcp_captures.clone()) {
+            shutdown.spawn(tcp_echo::serve(listener, captures, shutdown.clone()));
+        }
+        if let (Some(socket), Some(impairments)) = (demo.udp_echo, state.udp_impairments.clone()) {
+            shutdown.spawn(udp_echo::serve(socket, impairments, shutdown.clone()));
+        }
+        if let Some(listener) = demo.tcp_chat {
+            let chat = tcp_chat::serve(
+                listener,
+                state.bus.clone(),
+                shutdown.clone(),
+                state.config.send_timeout(),
+            );
+            shutdown.spawn(chat);
+        }
+        let service = warp::service(routes(state.clone()));
+        let mut http = auto::Builder::new(TokioExecutor::new()).http1_only();
+        http.http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(state.config.header_timeout());
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(signal);
+
+        loop {
+            let (stream, peer) = tokio::select! {
+                () = &mut signal => break,
+                accepted = listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(err) => {
+                        // Usually EMFILE: back off instead of spinning.
+                        tracing::warn!("accept failed: {err}; retrying in 100 ms");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+            };
+            serve_connection(&http, &graceful, &service, tls.as_ref(), stream, peer);
+        }
+
+        tracing::info!("shutting down: closing WebSocket sessions with 1001");
+        state.shutdown.begin();
+        let drain = Duration::from_secs(state.config.drain_secs);
+        if !drain.is_zero() {
+            // Keep answering HTTP (readyz says 503; upgrades are refused) so
+            // a load balancer notices before the listener disappears.
+            tracing::info!("draining for {drain:?} (--drain-secs)");
+            let deadline = tokio::time::sleep(drain);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    () = &mut deadline => break,
+                    accepted = listener.accept() => {
+                        if let Ok((stream, peer)) = accepted {
+                            serve_connection(&http, &graceful, &service, tls.as_ref(), stream, peer);
+                        }
+                    }
+                }
+            }
+        }
+        drop(listener);
+        let sessions = state.shutdown.clone();
+        let drained = async move {
+            tokio::join!(sessions.finished(), graceful.shutdown());
+        };
+        if tokio::time::timeout(SHUTDOWN_GRACE, drained).await.is_err() {
+            tracing::warn!(
+                "{} connection(s) did not finish within {SHUTDOWN_GRACE:?}; exiting anyway",
+                state.shutdown.open_tasks()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Serves HTTP/1.1 (with upgrades) on one accepted connection, in its own
+/// task, after the TLS handshake when TLS is on; watched by `graceful` so
+/// shutdown can wait for it.
+fn serve_connection<S>(
+    http: &auto::Builder<TokioExecutor>,
+    graceful: &GracefulShutdown,
+    service: &S,
+    tls: Option<&Tls>,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+) where
+    S: tower_service::Service<
+            http::Request<Incoming>,
+            Response = warp::reply::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let _ = stream.set_nodelay(true);
+    let service = service.clone();
+    let hyper_service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
+        req.extensions_mut().insert(PeerAddr(peer));
+        service.clone().call(req)
+    });
+    let http = http.clone();
+    let watcher = graceful.watcher();
+    let handshake = tls.map(|tls| (tls.acceptor(), HANDSHAKE_TIMEOUT));
+    tokio::spawn(async move {
+        let result = match handshake {
+            None => {
+                let connection =
+                    http.serve_connection_with_upgrades(TokioIo::new(stream), hyper_service);
+                watcher.watch(connection.into_owned()).await
+            }
+            Some((acceptor, timeout)) => {
+                let stream = match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(err)) => {
+                        tracing::debug!(%peer, "TLS handshake failed: {err}");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        return;
+                    }
+                };
+                let connection =
+                    http.serve_connection_with_upgrades(TokioIo::new(stream), hyper_service);
+                watcher.watch(connection.into_owned()).await
+            }
+        };
+        if let Err(err) = result {
+            tracing::debug!(%peer, "HTTP connection ended with an error: {err}");
+        }
+    });
+}
+
+/// Binds a demo TCP socket, naming its flags on failure.
+async fn bind_tcp(
+    ip: std::net::IpAddr,
+    port: u16,
+    flag: &str,
+    off: &str,
+) -> anyhow::Result<TcpListener> {
+    TcpListener::bind((ip, port))
+        .await
+        .map_err(|err| bind_error(ip, port, flag, off, err))
+}
+
+fn bind_error(
+    ip: std::net::IpAddr,
+    port: u16,
+    flag: &str,
+    off: &str,
+    err: std::io::Error,
+) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot listen on {} ({flag}): {err}; {}; or pass {flag} 0 for any free port, or {off} to turn it off",
+        SocketAddr::new(ip, port),
+        hint(&err)
+    )
+}
+
+/// What to do about a failed bind, in words.
+fn hint(err: &std::io::Error) -> &'static str {
+    match err.kind() {
+        std::io::ErrorKind::AddrInUse => "another program is using that port",
+        std::io::ErrorKind::AddrNotAvailable => {
+            "that IP address does not belong to this machine; try 127.0.0.1 or 0.0.0.0"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "ports below 1024 need extra privileges; choose a port of 1024 or more"
+        }
+        _ => "check the address and port",
+    }
+}
+
+/// A short random instance name, e.g. `sl-3f9a1c`.
+fn random_instance_id() -> String {
+    format!("sl-{:06x}", rand::random::<u32>() & 0x00ff_ffff)
+}

@@ -1,0 +1,117 @@
+//! What every request handler shares.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use socketlab_shared::TargetKind;
+
+use crate::chat::RoomBus;
+use crate::config::Config;
+use crate::demo::{tcp_echo, udp_echo};
+use crate::limits::ConnectionLimiter;
+use crate::origin::OriginPolicy;
+use crate::relay::udp::{RelayLimits, MAX_DATAGRAM};
+use crate::relay::RelayTargets;
+use crate::shutdown::Shutdown;
+use crate::telemetry::Metrics;
+
+/// Read buffer of chat, echo and inspector connections. tungstenite's
+/// default (128 KiB) would make every idle connection cost that much;
+/// larger frames are still read, in more steps.
+const SMALL_READ_BUFFER: usize = 4 * 1024;
+/// Read buffer of relay connections, which are few and carry bulk data.
+const RELAY_READ_BUFFER: usize = 64 * 1024;
+
+/// Shared server state, cheap to clone into every filter.
+#[derive(Clone)]
+pub struct AppState {
+    /// The configuration the server started with.
+    pub config: Arc<Config>,
+    /// The address the HTTP listener actually bound.
+    pub local_addr: SocketAddr,
+    /// Where chat rooms live.
+    pub bus: Arc<dyn RoomBus>,
+    /// Tracks connection tasks and tells them when to stop.
+    pub shutdown: Shutdown,
+    /// Where the relay may go.
+    pub relay: Arc<RelayTargets>,
+    /// The built-in demo sockets that are running.
+    pub demo: DemoSockets,
+    /// What `tcp-echo` received first on recent connections (when running).
+    pub tcp_captures: Option<tcp_echo::Captures>,
+    /// Simulated network profiles of `udp-echo` (when running).
+    pub udp_impairments: Option<udp_echo::Impairments>,
+    /// Which pages may open WebSockets.
+    pub origins: Arc<OriginPolicy>,
+    /// Open WebSocket connections, in total and per IP.
+    pub connections: ConnectionLimiter,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// Whether clients connect with TLS (`https://`, `wss://`).
+    pub tls: bool,
+    /// This instance's name and address, shown to clients.
+    pub instance: crate::chat::nats::InstanceId,
+}
+
+/// Addresses of the built-in demo sockets; `None` when disabled.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DemoSockets {
+    /// `tcp-echo`.
+    pub tcp_echo: Option<SocketAddr>,
+    /// `udp-echo`.
+    pub udp_echo: Option<SocketAddr>,
+    /// `tcp-chat`.
+    pub tcp_chat: Option<SocketAddr>,
+}
+
+impl AppState {
+    /// This instance as clients see it (in `/api/info` and `welcome`).
+    pub fn instance_info(&self) -> socketlab_shared::InstanceInfo {
+        socketlab_shared::InstanceInfo {
+            id: self.instance.id.clone(),
+            listen: self.instance.listen.clone(),
+            bus: if self.config.bus.is_empty() {
+                "local"
+            } else {
+                "nats"
+            }
+            .to_owned(),
+        }
+    }
+
+    /// WebSocket limits for chat and the inspector: small, since they carry
+    /// short JSON frames, so a hostile client cannot make the server buffer
+    /// megabytes.
+    pub fn chat_ws_config(&self) -> WebSocketConfig {
+        limited(self.config.chat_max_message as usize, SMALL_READ_BUFFER)
+    }
+
+    /// WebSocket limits for a relay: UDP messages must fit one datagram.
+    pub fn relay_ws_config(&self, kind: TargetKind) -> WebSocketConfig {
+        let max = match kind {
+            TargetKind::Tcp => self.config.relay_max_message as usize,
+            TargetKind::Udp => MAX_DATAGRAM,
+        };
+        limited(max, RELAY_READ_BUFFER)
+    }
+
+    /// The relay's timeouts.
+    pub fn relay_limits(&self) -> RelayLimits {
+        self.config.relay_limits()
+    }
+
+    /// WebSocket limits for echo.
+    pub fn echo_ws_config(&self) -> WebSocketConfig {
+        limited(self.config.echo_max_message as usize, SMALL_READ_BUFFER)
+    }
+}
+
+/// A WebSocket configuration whose messages and frames are at most `max`.
+fn limited(max: usize, read_buffer: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(read_buffer)
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max))
+}

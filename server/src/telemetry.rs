@@ -1,0 +1,262 @@
+//! Prometheus metrics: what an operator graphs and alerts on.
+//!
+//! One [`Metrics`] per server (not a process global), so tests can run
+//! several servers in one process and still read exact numbers. `GET
+//! /metrics` renders it in the Prometheus text format.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+/// Which endpoint a connection is on.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EndpointLabel {
+    /// `chat`, `echo`, `inspect`, `relay` or `tcp-chat`.
+    pub endpoint: String,
+}
+
+/// A relay target and direction.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RelayLabel {
+    /// The target's name.
+    pub target: String,
+    /// `to_target` or `to_client`.
+    pub direction: String,
+}
+
+/// A relay target.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TargetLabel {
+    /// The target's name.
+    pub target: String,
+}
+
+/// Why a handshake was refused.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    /// e.g. `forbidden_origin`, `over_capacity`, `unknown_target`.
+    pub reason: String,
+}
+
+/// How a connection on an endpoint closed.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CloseLabel {
+    /// The endpoint.
+    pub endpoint: String,
+    /// The close code, or `none` when the connection ended without one.
+    pub code: String,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// Every metric the server exports.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Arc<Registry>,
+    /// Open WebSocket connections by endpoint.
+    pub connections_open: Family<EndpointLabel, Gauge>,
+    /// Accepted WebSocket connections by endpoint, ever.
+    pub connections_total: Family<EndpointLabel, Counter>,
+    /// Data messages received from clients, by endpoint.
+    pub messages_in: Family<EndpointLabel, Counter>,
+    /// Data messages sent to clients, by endpoint.
+    pub messages_out: Family<EndpointLabel, Counter>,
+    /// Bytes carried by the relay, by target and direction.
+    pub relay_bytes: Family<RelayLabel, Counter>,
+    /// Refused upgrades, by reason.
+    pub handshake_failures: Family<ReasonLabel, Counter>,
+    /// Ended connections, by endpoint and close code.
+    pub closes: Family<CloseLabel, Counter>,
+    /// Time to connect to a relay target.
+    pub relay_connect_seconds: HistogramFamily<TargetLabel>,
+    /// Chat rooms in existence (set when scraped).
+    pub chat_rooms: Gauge,
+    /// Chat members across rooms (set when scraped).
+    pub chat_members: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric under the `socketlab_` prefix.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("socketlab");
+        let connections_open = Family::default();
+        let connections_total = Family::default();
+        let messages_in = Family::default();
+        let messages_out = Family::default();
+        let relay_bytes = Family::default();
+        let handshake_failures = Family::default();
+        let closes = Family::default();
+        let relay_connect_seconds: HistogramFamily<TargetLabel> =
+            Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.0001, 2.0, 16)));
+        let chat_rooms = Gauge::default();
+        let chat_members = Gauge::default();
+        registry.register(
+            "connections_open",
+            "Open WebSocket connections",
+            connections_open.clone(),
+        );
+        registry.register(
+            "connections",
+            "Accepted WebSocket connections",
+            connections_total.clone(),
+        );
+        registry.register(
+            "messages_received",
+            "Data messages received from clients",
+            messages_in.clone(),
+        );
+        registry.register(
+            "messages_sent",
+            "Data messages sent to clients",
+            messages_out.clone(),
+        );
+        registry.register(
+            "relay_bytes",
+            "Bytes carried by the relay",
+            relay_bytes.clone(),
+        );
+        registry.register(
+            "handshake_failures",
+            "WebSocket upgrades refused before the 101",
+            handshake_failures.clone(),
+        );
+        registry.register(
+            "closes",
+            "Ended WebSocket connections by close code",
+            closes.clone(),
+        );
+        registry.register(
+            "relay_connect_seconds",
+            "Time to connect to a relay target",
+            relay_connect_seconds.clone(),
+        );
+        registry.register(
+            "chat_rooms",
+            "Chat rooms kept by this instance",
+            chat_rooms.clone(),
+        );
+        registry.register(
+            "chat_members",
+            "Chat members connected to this instance",
+            chat_members.clone(),
+        );
+        Self {
+            registry: Arc::new(registry),
+            connections_open,
+            connections_total,
+            messages_in,
+            messages_out,
+            relay_bytes,
+            handshake_failures,
+            closes,
+            relay_connect_seconds,
+            chat_rooms,
+            chat_members,
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    /// Counts a refused upgrade.
+    pub fn refused(&self, reason: &str) {
+        self.handshake_failures
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts messages on `endpoint` in one direction.
+    pub fn message(&self, endpoint: &'static str, outgoing: bool) {
+        let family = if outgoing {
+            &self.messages_out
+        } else {
+            &self.messages_in
+        };
+        family.get_or_create(&endpoint_label(endpoint)).inc();
+    }
+
+    /// Counts relayed bytes.
+    pub fn relayed(&self, target: &str, to_target: bool, bytes: usize) {
+        let direction = if to_target { "to_target" } else { "to_client" };
+        self.relay_bytes
+            .get_or_create(&RelayLabel {
+                target: target.to_owned(),
+                direction: direction.to_owned(),
+            })
+            .inc_by(bytes as u64);
+    }
+
+    /// Records how long connecting to a relay target took.
+    pub fn relay_connected(&self, target: &str, took: Duration) {
+        self.relay_connect_seconds
+            .get_or_create(&TargetLabel {
+                target: target.to_owned(),
+            })
+            .observe(took.as_secs_f64());
+    }
+
+    /// Marks a connection open on `endpoint`; the guard marks it closed.
+    pub fn opened(&self, endpoint: &'static str) -> OpenConnection {
+        let label = endpoint_label(endpoint);
+        self.connections_total.get_or_create(&label).inc();
+        self.connections_open.get_or_create(&label).inc();
+        OpenConnection {
+            metrics: self.clone(),
+            endpoint,
+        }
+    }
+}
+
+fn endpoint_label(endpoint: &str) -> EndpointLabel {
+    EndpointLabel {
+        endpoint: endpoint.to_owned(),
+    }
+}
+
+/// One open connection in the metrics; records its close when finished.
+pub struct OpenConnection {
+    metrics: Metrics,
+    endpoint: &'static str,
+}
+
+impl OpenConnection {
+    /// Records the close code (`None`: ended without one) and the close.
+    pub fn closed(self, code: Option<u16>) {
+        let code = code.map_or_else(|| "none".to_owned(), |c| c.to_string());
+        self.metrics
+            .closes
+            .get_or_create(&CloseLabel {
+                endpoint: self.endpoint.to_owned(),
+                code,
+            })
+            .inc();
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.metrics
+            .connections_open
+            .get_or_create(&endpoint_label(self.endpoint))
+            .dec();
+    }
+}

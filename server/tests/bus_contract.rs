@@ -1,0 +1,245 @@
+//! The room-bus contract: what every `RoomBus` implementation must do.
+//!
+//! Chat sessions rely only on these properties, so any implementation that
+//! passes them can replace the in-process bus without the WebSocket code
+//! noticing. Each check is a function over `&dyn RoomBus`.
+
+use std::time::Duration;
+
+#[path = "common/nats.rs"]
+mod nats;
+
+use socketlab_server::chat::local::{LocalBus, LocalBusConfig};
+use socketlab_server::chat::nats::{InstanceId, NatsBus, NatsOptions};
+use socketlab_server::chat::{Membership, RoomBus};
+use socketlab_shared::chat::HISTORY_LEN;
+use socketlab_shared::{DisplayName, RoomName, ServerMessage};
+
+fn room(name: &str) -> RoomName {
+    RoomName::parse(name).unwrap()
+}
+
+fn name(name: &str) -> Option<DisplayName> {
+    Some(DisplayName::parse(name).unwrap())
+}
+
+async fn next(member: &mut Membership) -> ServerMessage {
+    let event = tokio::time::timeout(Duration::from_secs(5), member.events.recv())
+        .await
+        .expect("an event within 5 s")
+        .expect("the room is open");
+    let parsed = ServerMessage::parse(event.frame.as_str()).expect("frame is valid JSON");
+    assert_eq!(&parsed, event.message.as_ref(), "frame and message agree");
+    parsed
+}
+
+/// Joining gives a snapshot; others hear `joined`; the newcomer does not
+/// hear its own `joined`.
+async fn join_and_snapshot(bus: &dyn RoomBus) {
+    let mut ada = bus.join(room("c1"), name("ada")).await.unwrap();
+    assert_eq!(ada.you.as_str(), "ada");
+    let bob = bus.join(room("c1"), name("bob")).await.unwrap();
+    assert_eq!(
+        bob.members.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        ["ada", "bob"]
+    );
+    assert!(
+        matches!(next(&mut ada).await, ServerMessage::Joined { name, .. } if name.as_str() == "bob")
+    );
+    assert!(bob.events.is_empty());
+    // Every member is placed on an instance.
+    assert_eq!(
+        bob.member_instances.keys().collect::<Vec<_>>(),
+        bob.members.iter().collect::<Vec<_>>()
+    );
+}
+
+/// Names are unique per room, by suffix.
+async fn names_are_unique(bus: &dyn RoomBus) {
+    let a = bus.join(room("c2"), name("ada")).await.unwrap();
+    let mut b = bus.join(room("c2"), name("ada")).await.unwrap();
+    assert_eq!((a.you.as_str(), b.you.as_str()), ("ada", "ada-2"));
+    // A name is free again once its `left` has been seen.
+    drop(a);
+    assert!(matches!(next(&mut b).await, ServerMessage::Left { name } if name.as_str() == "ada"));
+    let c = bus.join(room("c2"), name("ada")).await.unwrap();
+    assert_eq!(c.you.as_str(), "ada");
+    let guest = bus.join(room("c2"), None).await.unwrap();
+    assert!(guest.you.as_str().starts_with("guest-"));
+}
+
+/// Everyone, sender included, sees messages in one order with increasing seq.
+async fn one_order_for_all(bus: &dyn RoomBus) {
+    let mut ada = bus.join(room("c3"), name("ada")).await.unwrap();
+    let mut bob = bus.join(room("c3"), name("bob")).await.unwrap();
+    let _ = next(&mut ada).await; // bob joined
+    for i in 0..10 {
+        let speaker = if i % 2 == 0 { &ada } else { &bob };
+        speaker.seat.say(format!("m{i}")).await.unwrap();
+    }
+    let mut seen = [Vec::new(), Vec::new()];
+    for (member, seen) in [&mut ada, &mut bob].into_iter().zip(seen.iter_mut()) {
+        for _ in 0..10 {
+            match next(member).await {
+                ServerMessage::Message(m) => seen.push((m.seq, m.text)),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert!(seen[0].windows(2).all(|w| w[0].0 < w[1].0));
+}
+
+/// History holds the last HISTORY_LEN messages, oldest first: once a
+/// member has seen a message, a newcomer's history has it.
+async fn history_is_bounded(bus: &dyn RoomBus) {
+    let mut ada = bus.join(room("c4"), name("ada")).await.unwrap();
+    for i in 0..HISTORY_LEN + 3 {
+        ada.seat.say(format!("m{i}")).await.unwrap();
+    }
+    for _ in 0..HISTORY_LEN + 3 {
+        assert!(matches!(next(&mut ada).await, ServerMessage::Message(_)));
+    }
+    let bob = bus.join(room("c4"), name("bob")).await.unwrap();
+    assert_eq!(bob.history.len(), HISTORY_LEN);
+    assert_eq!(bob.history[0].text, "m3");
+    assert!(bob.history.windows(2).all(|w| w[0].seq < w[1].seq));
+}
+
+/// Dropping a membership leaves the room.
+async fn dropping_leaves(bus: &dyn RoomBus) {
+    let mut ada = bus.join(room("c5"), name("ada")).await.unwrap();
+    let bob = bus.join(room("c5"), name("bob")).await.unwrap();
+    let _ = next(&mut ada).await; // bob joined
+    drop(bob);
+    assert!(matches!(next(&mut ada).await, ServerMessage::Left { name } if name.as_str() == "bob"));
+    let carol = bus.join(room("c5"), name("carol")).await.unwrap();
+    assert_eq!(
+        carol.members.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        ["ada", "carol"]
+    );
+}
+
+/// Runs every check of the contract against `bus`.
+async fn contract(bus: &dyn RoomBus) {
+    join_and_snapshot(bus).await;
+    names_are_unique(bus).await;
+    one_order_for_all(bus).await;
+    history_is_bounded(bus).await;
+    dropping_leaves(bus).await;
+}
+
+#[tokio::test]
+async fn local_bus_meets_the_contract() {
+    let bus = LocalBus::new(LocalBusConfig {
+        queue: 256,
+        max_rooms: 100,
+        instance: "test".to_owned(),
+    });
+    contract(&bus).await;
+}
+
+#[tokio::test]
+async fn nats_bus_meets_the_same_contract() {
+    let server = nats::NatsServer::start();
+    let options = NatsOptions {
+        urls: vec![server.url()],
+        ..Default::default()
+    };
+    let me = InstanceId {
+        id: "test-a".to_owned(),
+        listen: "127.0.0.1:0".to_owned(),
+    };
+    let bus = NatsBus::connect(&options, me, 256, 100)
+        .await
+        .expect("connect to nats-server");
+    contract(&bus).await;
+    bus.close();
+}
+
+#[tokio::test]
+async fn nats_bus_forgets_rooms_without_local_members() {
+    let server = nats::NatsServer::start();
+    let options = NatsOptions {
+        urls: vec![server.url()],
+        ..Default::default()
+    };
+    let me = InstanceId {
+        id: "test-rooms".to_owned(),
+        listen: "127.0.0.1:0".to_owned(),
+    };
+    let bus = NatsBus::connect(&options, me, 64, 2)
+        .await
+        .expect("connect to nats-server");
+    // Far more distinct rooms than --max-rooms, one after another.
+    for i in 0..8 {
+        let mut joined = None;
+        for _ in 0..100 {
+            match bus.join(room(&format!("passing-{i}")), name("ada")).await {
+                Ok(membership) => {
+                    joined = Some(membership);
+                    break;
+                }
+                // The previous room is retired just after its member leaves.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+        let membership =
+            joined.unwrap_or_else(|| panic!("room {i} refused: rooms are never forgotten"));
+        membership.seat.say(format!("hello {i}")).await.unwrap();
+        drop(membership);
+    }
+    // History outlives the instance's interest in a room.
+    let back = bus.join(room("passing-0"), name("bob")).await;
+    let back = match back {
+        Ok(back) => back,
+        Err(_) => {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            bus.join(room("passing-0"), name("bob")).await.unwrap()
+        }
+    };
+    assert_eq!(
+        back.history.last().map(|m| m.text.as_str()),
+        Some("hello 0")
+    );
+    bus.close();
+}
+
+#[tokio::test]
+async fn local_bus_caps_rooms_and_reuses_empty_ones() {
+    let bus = LocalBus::new(LocalBusConfig {
+        queue: 16,
+        max_rooms: 2,
+        instance: "test".to_owned(),
+    });
+    let a = bus.join(room("r1"), name("ada")).await.unwrap();
+    let b = bus.join(room("r2"), name("ada")).await.unwrap();
+    assert!(
+        bus.join(room("r3"), name("ada")).await.is_err(),
+        "cap reached, no empty room"
+    );
+    drop(a);
+    let c = bus
+        .join(room("r3"), name("ada"))
+        .await
+        .expect("r1 is empty and evicted");
+    drop((b, c));
+}
+
+#[tokio::test]
+async fn a_member_that_does_not_read_lags_instead_of_growing_memory() {
+    let bus = LocalBus::new(LocalBusConfig {
+        queue: 8,
+        max_rooms: 10,
+        instance: "test".to_owned(),
+    });
+    let mut slow = bus.join(room("lag"), name("slow")).await.unwrap();
+    let talker = bus.join(room("lag"), name("talker")).await.unwrap();
+    for i in 0..100 {
+        talker.seat.say(format!("m{i}")).await.unwrap();
+    }
+    match slow.events.recv().await {
+        Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => assert!(missed > 80),
+        other => panic!("expected Lagged, got {other:?}"),
+    }
+}

@@ -1,0 +1,374 @@
+//! Hostile input: each case checks the exact refusal, that the server is
+//! still serving, and that a bystander in the same room still receives.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{http_get, Client, TestServer};
+use futures_util::{SinkExt, StreamExt};
+use socketlab_shared::{close, ErrorCode, ServerMessage};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::Message;
+
+/// A member of room `hostile` who must keep receiving whatever others do.
+struct Bystander {
+    client: Client,
+    talker: Client,
+}
+
+impl Bystander {
+    async fn join(server: &TestServer) -> Self {
+        let mut client = server.connect("/ws/chat?room=hostile&name=bystander").await;
+        assert!(matches!(client.recv().await, ServerMessage::Welcome { .. }));
+        let mut talker = server.connect("/ws/chat?room=hostile&name=talker").await;
+        assert!(matches!(talker.recv().await, ServerMessage::Welcome { .. }));
+        Self { client, talker }
+    }
+
+    /// The room still works: a message from the talker reaches the bystander.
+    async fn still_receives(&mut self, marker: &str) {
+        self.talker
+            .send_text(&format!(r#"{{"type":"say","text":"{marker}"}}"#))
+            .await;
+        self.client
+            .recv_until(|m| matches!(m, ServerMessage::Message(c) if c.text == marker))
+            .await;
+    }
+}
+
+async fn close_code(client: &mut Client) -> u16 {
+    u16::from(client.expect_close().await.expect("a close frame").code)
+}
+
+async fn refused_status(url: String, origin: Option<&str>) -> u16 {
+    let mut request = url.into_client_request().unwrap();
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Ok(_) => 101,
+        Err(other) => panic!("unexpected error {other}"),
+    }
+}
+
+#[tokio::test]
+async fn invalid_utf8_closes_with_1007() {
+    let server = TestServer::start().await;
+    let mut room = Bystander::join(&server).await;
+    for path in ["/ws/chat?room=hostile&name=eve", "/ws/echo"] {
+        let mut eve = server.connect(path).await;
+        let bad = Frame::message(vec![0xff, 0xfe, 0x80], OpCode::Data(Data::Text), true);
+        eve.send(Message::Frame(bad)).await;
+        assert_eq!(close_code(&mut eve).await, close::INVALID_PAYLOAD, "{path}");
+    }
+    room.still_receives("after utf8").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_messages_close_with_1009() {
+    let server = TestServer::start_with(|c| c.echo_max_message = 64 * 1024).await;
+    let mut room = Bystander::join(&server).await;
+    let mut eve = server.connect("/ws/chat?room=hostile&name=eve").await;
+    eve.send(Message::text("x".repeat(5000))).await;
+    assert_eq!(close_code(&mut eve).await, close::MESSAGE_TOO_BIG);
+    let mut eve = server.connect("/ws/echo").await;
+    eve.send(Message::binary(vec![0; 65 * 1024])).await;
+    assert_eq!(close_code(&mut eve).await, close::MESSAGE_TOO_BIG);
+    room.still_receives("after oversize").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_frames_get_errors_and_the_connection_continues() {
+    let server = TestServer::start().await;
+    let mut room = Bystander::join(&server).await;
+    let mut eve = server.connect("/ws/chat?room=hostile&name=eve").await;
+    let _ = eve.recv().await; // welcome
+    let cases = [
+        ("{", ErrorCode::BadJson),
+        ("null", ErrorCode::MissingType),
+        (r#"{"type":null}"#, ErrorCode::MissingType),
+        (r#"{"type":"say","text":["a"]}"#, ErrorCode::BadField),
+        (r#"{"type":"ping"}"#, ErrorCode::BadField),
+        (r#"{"type":"ping","id":1e400}"#, ErrorCode::BadJson),
+        (
+            r#"{"type":"welcome","you":"admin"}"#,
+            ErrorCode::UnknownType,
+        ),
+        (r#"{"type":"say","text":"\u0000"}"#, ErrorCode::InvalidText),
+    ];
+    for (frame, expected) in cases {
+        eve.send_text(frame).await;
+        let reply = eve
+            .recv_until(|m| matches!(m, ServerMessage::Error { .. }))
+            .await;
+        assert!(
+            matches!(&reply, ServerMessage::Error { code, .. } if *code == expected),
+            "{frame}: {reply:?}"
+        );
+    }
+    eve.send_text(r#"{"type":"ping","id":9}"#).await;
+    eve.recv_until(|m| *m == ServerMessage::Pong { id: 9 })
+        .await;
+    room.still_receives("after malformed").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn abusive_names_and_rooms_are_refused_with_400() {
+    let server = TestServer::start().await;
+    let mut room = Bystander::join(&server).await;
+    let long = "n".repeat(10_000);
+    let queries = [
+        format!("name={long}"),
+        format!("room={long}"),
+        "name=%0Aforged%0Aline".to_owned(),
+        "name=%E2%80%AEevil".to_owned(),
+        "room=..%2F..%2Fetc".to_owned(),
+        "room=%ED%95%9C%EA%B8%80".to_owned(),
+        "room=lobby%00".to_owned(),
+    ];
+    for query in queries {
+        let status = refused_status(server.ws_url(&format!("/ws/chat?{query}")), None).await;
+        assert_eq!(status, 400, "{}", &query[..query.len().min(40)]);
+    }
+    room.still_receives("after names").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn churn_of_2000_connections_leaves_nothing_behind() {
+    let server = TestServer::start().await;
+    let mut room = Bystander::join(&server).await;
+    let baseline = server.tasks.open_tasks();
+    for batch in 0..20 {
+        let mut clients = Vec::new();
+        for i in 0..100 {
+            let url = server.ws_url(&format!("/ws/chat?room=hostile&name=churn-{batch}-{i}"));
+            clients.push(tokio::spawn(async move {
+                let mut client = Client::connect(&url).await;
+                let _ = client.recv().await;
+                if i % 2 == 0 {
+                    client.ws.close(None).await.unwrap();
+                } // the others just vanish
+            }));
+        }
+        for client in clients {
+            client.await.unwrap();
+        }
+    }
+    server.wait_for_tasks(baseline).await;
+    room.still_receives("after churn").await;
+    // Nobody from the churn is left in the room.
+    let (_, welcome) = (
+        (),
+        server
+            .connect("/ws/chat?room=hostile&name=late")
+            .await
+            .recv()
+            .await,
+    );
+    let ServerMessage::Welcome { members, .. } = welcome else {
+        panic!()
+    };
+    let names: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
+    assert_eq!(names, ["bystander", "late", "talker"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_flood_is_rate_limited_then_closed_with_1008() {
+    let server = TestServer::start().await;
+    let mut room = Bystander::join(&server).await;
+    let mut eve = server.connect("/ws/chat?room=hostile&name=eve").await;
+    let _ = eve.recv().await;
+    let (mut tx, mut rx) = eve.ws.split();
+    let flood = tokio::spawn(async move {
+        for i in 0..500 {
+            if tx
+                .send(Message::text(format!(r#"{{"type":"ping","id":{i}}}"#)))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let mut limited = 0;
+    let code = loop {
+        match tokio::time::timeout(common::WAIT, rx.next())
+            .await
+            .expect("server answers")
+        {
+            Some(Ok(Message::Text(text))) => {
+                if let Ok(ServerMessage::Error {
+                    code: ErrorCode::RateLimited,
+                    ..
+                }) = ServerMessage::parse(&text)
+                {
+                    limited += 1;
+                }
+            }
+            Some(Ok(Message::Close(Some(frame)))) => break u16::from(frame.code),
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    flood.abort();
+    assert!(limited > 0, "the client was warned before being closed");
+    assert_eq!(code, close::POLICY_VIOLATION);
+    room.still_receives("after flood").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn foreign_origins_get_403_and_own_origin_passes() {
+    let server = TestServer::start().await;
+    let url = server.ws_url("/ws/echo");
+    assert_eq!(
+        refused_status(url.clone(), Some("https://evil.example")).await,
+        403
+    );
+    assert_eq!(
+        refused_status(url.clone(), Some(&format!("http://{}", server.addr))).await,
+        101
+    );
+    assert_eq!(
+        refused_status(url.clone(), Some("http://127.0.0.1:8081")).await,
+        101
+    );
+    assert_eq!(refused_status(url, None).await, 101);
+    server.stop().await;
+    let strict = TestServer::start_with(|c| c.require_origin = true).await;
+    assert_eq!(refused_status(strict.ws_url("/ws/echo"), None).await, 403);
+    strict.stop().await;
+}
+
+#[tokio::test]
+async fn connection_caps_answer_503_before_the_upgrade() {
+    let server = TestServer::start_with(|c| c.max_connections_per_ip = 3).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(server.connect("/ws/echo").await);
+    }
+    assert_eq!(refused_status(server.ws_url("/ws/echo"), None).await, 503);
+    drop(held.pop());
+    // The freed slot is usable again once the server notices the close.
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    while refused_status(server.ws_url("/ws/echo"), None).await != 101 {
+        assert!(tokio::time::Instant::now() < deadline, "slot never freed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_plain_get_on_chat_explains_the_upgrade() {
+    let server = TestServer::start().await;
+    let (status, body) = http_get(server.addr, "/ws/chat").await;
+    assert_eq!(status, 426);
+    assert!(body.contains("WebSocket"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_slowloris_handshake_is_dropped() {
+    let server = TestServer::start_with(|c| c.header_timeout_secs = 1).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /ws/echo HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let mut buffer = Vec::new();
+    // The server must end the connection by itself (within a few seconds).
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buffer))
+        .await
+        .expect("the server drops a client that never finishes its request")
+        .ok();
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_vanishing_mid_relay_leaks_no_task() {
+    let server = TestServer::start().await;
+    let baseline = server.tasks.open_tasks();
+    for _ in 0..20 {
+        let mut tcp = server.connect("/ws/relay/tcp-echo").await;
+        tcp.send(Message::binary(vec![1; 1000])).await;
+        let _ = tcp.next().await;
+        drop(tcp); // no close frame: the TCP connection just goes away
+        let mut udp = server.connect("/ws/relay/udp-echo").await;
+        udp.send(Message::binary(vec![2; 10])).await;
+        let _ = udp.next().await;
+        drop(udp);
+    }
+    server.wait_for_tasks(baseline).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_and_the_room_goes_on() {
+    let server = TestServer::start_with(|c| {
+        c.chat_queue = 64;
+        c.send_timeout_secs = 2;
+        c.chat_rate = 1_000_000.0;
+        c.chat_burst = 10_000;
+    })
+    .await;
+    let mut bystander = server.connect("/ws/chat?room=busy&name=bystander").await;
+    let _ = bystander.recv().await;
+    let mut slow = server.connect("/ws/chat?room=busy&name=slow").await;
+    let _ = slow.recv().await;
+    let talker = server.connect("/ws/chat?room=busy&name=talker").await;
+    let (mut talker_tx, mut talker_rx) = talker.ws.split();
+    // The talker reads its own copies, like any well-behaved client.
+    let drain = tokio::spawn(async move { while let Some(Ok(_)) = talker_rx.next().await {} });
+    let total = 8000u64;
+    let talk = tokio::spawn(async move {
+        let frame = format!(r#"{{"type":"say","text":"{}"}}"#, "z".repeat(1500));
+        for _ in 0..total {
+            talker_tx.send(Message::text(frame.clone())).await.unwrap();
+        }
+        talker_tx
+    });
+    // The bystander keeps reading and gets every message, in order.
+    let mut expected = 1;
+    while expected <= total {
+        if let ServerMessage::Message(m) = bystander.recv().await {
+            assert_eq!(m.seq, expected);
+            expected += 1;
+        }
+    }
+    let _ = talk.await.unwrap();
+    drain.abort();
+    // The slow client was cut off instead of being buffered without bound.
+    let mut got = 0u64;
+    loop {
+        match tokio::time::timeout(common::WAIT, slow.ws.next()).await {
+            Ok(Some(Ok(Message::Text(_)))) => got += 1,
+            Ok(Some(Ok(Message::Close(frame)))) => {
+                if let Some(frame) = frame {
+                    assert_eq!(u16::from(frame.code), close::TRY_AGAIN_LATER);
+                }
+                break;
+            }
+            Ok(Some(Ok(_))) => {}
+            Ok(Some(Err(_)) | None) => break,
+            Err(_) => panic!("the slow client was never disconnected (read {got})"),
+        }
+    }
+    assert!(
+        got < total,
+        "a slow client must be dropped, not buffered: it read {got}"
+    );
+    server.stop().await;
+}

@@ -1,0 +1,387 @@
+//! Chat messages: what a page may say to a room, and what the room says back.
+//!
+//! Every frame is a JSON text frame with a `type` tag. Client frames are
+//! parsed with [`ClientMessage::parse`], which turns each way a frame can be
+//! wrong into a distinct [`ErrorCode`], so the page can tell the user what
+//! to fix instead of the server just hanging up.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::names::{DisplayName, RoomName};
+
+/// Most bytes of text one `say` may carry. Keeps a chat frame under the
+/// chat endpoint's 4 KiB frame limit even after JSON escaping of ASCII.
+pub const MAX_SAY_BYTES: usize = 2048;
+/// How many past messages a newcomer receives in `welcome.history`.
+pub const HISTORY_LEN: usize = 50;
+
+/// A frame a client sends to `/ws/chat`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// Say something to everyone in the room (the sender included).
+    Say {
+        /// The text, 1 to [`MAX_SAY_BYTES`] bytes, not only white space.
+        text: String,
+    },
+    /// An application-level ping. Browsers cannot send WebSocket ping
+    /// frames from JavaScript, so round-trip time is measured with this.
+    Ping {
+        /// Any number; it comes back unchanged in the `pong`.
+        id: u64,
+    },
+}
+
+/// The client frame types the server understands, for error messages.
+const CLIENT_TYPES: &[&str] = &["say", "ping"];
+
+impl ClientMessage {
+    /// Parses and validates one text frame from a client.
+    ///
+    /// Never panics. Each failure maps to its own [`ErrorCode`] so the reply
+    /// says exactly what was wrong with the frame.
+    pub fn parse(frame: &str) -> Result<Self, ProtocolError> {
+        let value: serde_json::Value = serde_json::from_str(frame)
+            .map_err(|e| ProtocolError::new(ErrorCode::BadJson, format!("not valid JSON: {e}")))?;
+        let Some(kind) = value.get("type") else {
+            return Err(ProtocolError::new(
+                ErrorCode::MissingType,
+                "a message needs a \"type\" field, e.g. {\"type\":\"say\",\"text\":\"hi\"}",
+            ));
+        };
+        let Some(kind) = kind.as_str() else {
+            return Err(ProtocolError::new(
+                ErrorCode::MissingType,
+                "\"type\" must be a string",
+            ));
+        };
+        let Some(kind) = CLIENT_TYPES.iter().copied().find(|t| *t == kind) else {
+            return Err(ProtocolError::new(
+                ErrorCode::UnknownType,
+                format!(
+                    "unknown message type {:?}; expected one of: {}",
+                    truncate(kind, 40),
+                    CLIENT_TYPES.join(", ")
+                ),
+            ));
+        };
+        let message: ClientMessage = serde_json::from_value(value).map_err(|e| {
+            ProtocolError::new(ErrorCode::BadField, format!("bad {kind:?} message: {e}"))
+        })?;
+        message.validate()?;
+        Ok(message)
+    }
+
+    fn validate(&self) -> Result<(), ProtocolError> {
+        match self {
+            ClientMessage::Say { text } if text.trim().is_empty() => Err(ProtocolError::new(
+                ErrorCode::EmptyText,
+                "the text is empty; type something before sending",
+            )),
+            ClientMessage::Say { text }
+                if text
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t') =>
+            {
+                Err(ProtocolError::new(
+                    ErrorCode::InvalidText,
+                    "the text contains control characters; only newlines and tabs are allowed",
+                ))
+            }
+            ClientMessage::Say { text } if text.len() > MAX_SAY_BYTES => Err(ProtocolError::new(
+                ErrorCode::TextTooLong,
+                format!(
+                    "the text is {} bytes; the limit is {MAX_SAY_BYTES}",
+                    text.len()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Serializes the message for sending. Infallible for these types.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// One chat line as stored in a room's history and delivered live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// The room it was said in.
+    pub room: RoomName,
+    /// Who said it.
+    pub from: DisplayName,
+    /// What was said.
+    pub text: String,
+    /// Position in the room's order, strictly increasing: everyone sees the
+    /// room's messages sorted by this, so gaps reveal lost messages.
+    pub seq: u64,
+    /// When the server accepted it, in milliseconds since the Unix epoch.
+    pub ts_ms: u64,
+}
+
+/// A frame the server sends on `/ws/chat` (and `/ws/inspect`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The first frame after joining: who you are and what you missed.
+    Welcome {
+        /// Your name in the room; may carry a suffix if yours was taken.
+        you: DisplayName,
+        /// The room you joined.
+        room: RoomName,
+        /// Everyone in the room now, you included, sorted by name.
+        members: Vec<DisplayName>,
+        /// The room's last messages, oldest first (at most [`HISTORY_LEN`]).
+        history: Vec<ChatMessage>,
+        /// The server instance this connection is on. With several
+        /// instances behind a load balancer, one room spans sockets on
+        /// several machines.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instance: Option<crate::info::InstanceInfo>,
+        /// Which instance each member is connected to (by instance id).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        member_instances: BTreeMap<DisplayName, String>,
+    },
+    /// Someone (possibly you) said something.
+    Message(ChatMessage),
+    /// Someone entered the room.
+    Joined {
+        /// Their name.
+        name: DisplayName,
+        /// The instance they are connected to, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instance: Option<String>,
+    },
+    /// Someone left the room.
+    Left {
+        /// Their name.
+        name: DisplayName,
+    },
+    /// The answer to a client's `ping`.
+    Pong {
+        /// The `id` of the ping it answers.
+        id: u64,
+    },
+    /// A frame from you was refused; the connection stays usable.
+    Error {
+        /// A stable code for programs.
+        code: ErrorCode,
+        /// What went wrong and how to fix it, for people.
+        message: String,
+    },
+    /// The HTTP upgrade as the server saw it (sent on `/ws/inspect`).
+    Handshake(crate::handshake::HandshakeReport),
+}
+
+impl ServerMessage {
+    /// Serializes the message for sending. Infallible for these types.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Parses a server frame (used by the page and by tests).
+    pub fn parse(frame: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(frame)
+    }
+}
+
+impl From<ProtocolError> for ServerMessage {
+    fn from(e: ProtocolError) -> Self {
+        ServerMessage::Error {
+            code: e.code,
+            message: e.message,
+        }
+    }
+}
+
+/// Stable, machine-readable reasons for an `error` frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame was not JSON.
+    BadJson,
+    /// The frame had no string `type` field.
+    MissingType,
+    /// The `type` is not one the endpoint understands.
+    UnknownType,
+    /// A field was missing, of the wrong type, or not expected.
+    BadField,
+    /// A `say` with nothing to say.
+    EmptyText,
+    /// A `say` over [`MAX_SAY_BYTES`].
+    TextTooLong,
+    /// A `say` with control characters other than newline and tab.
+    InvalidText,
+    /// A binary frame on an endpoint that speaks JSON text.
+    BinaryNotSupported,
+    /// The client is sending faster than the endpoint allows.
+    RateLimited,
+    /// The server could not deliver the message (e.g. its bus is down).
+    Unavailable,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire (`"bad_json"`), for display.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadJson => "bad_json",
+            ErrorCode::MissingType => "missing_type",
+            ErrorCode::UnknownType => "unknown_type",
+            ErrorCode::BadField => "bad_field",
+            ErrorCode::EmptyText => "empty_text",
+            ErrorCode::TextTooLong => "text_too_long",
+            ErrorCode::InvalidText => "invalid_text",
+            ErrorCode::BinaryNotSupported => "binary_not_supported",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// A refused client frame: the code and a sentence for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ProtocolError {
+    /// What kind of problem.
+    pub code: ErrorCode,
+    /// What was wrong and how to fix it.
+    pub message: String,
+}
+
+impl ProtocolError {
+    /// A refusal with its explanation.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// At most `max` characters of `s`, so echoing hostile input stays short.
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn code(frame: &str) -> ErrorCode {
+        ClientMessage::parse(frame).unwrap_err().code
+    }
+
+    #[test]
+    fn parses_valid_frames() {
+        assert_eq!(
+            ClientMessage::parse(r#"{"type":"say","text":"hi"}"#).unwrap(),
+            ClientMessage::Say { text: "hi".into() }
+        );
+        assert_eq!(
+            ClientMessage::parse(r#"{"type":"ping","id":7}"#).unwrap(),
+            ClientMessage::Ping { id: 7 }
+        );
+    }
+
+    #[test]
+    fn each_mistake_has_its_code() {
+        assert_eq!(code("not json"), ErrorCode::BadJson);
+        assert_eq!(code(""), ErrorCode::BadJson);
+        assert_eq!(code(r#"{"text":"hi"}"#), ErrorCode::MissingType);
+        assert_eq!(code(r#"{"type":5}"#), ErrorCode::MissingType);
+        assert_eq!(code(r#"[1,2]"#), ErrorCode::MissingType);
+        assert_eq!(code(r#"{"type":"shout"}"#), ErrorCode::UnknownType);
+        assert_eq!(code(r#"{"type":"say"}"#), ErrorCode::BadField);
+        assert_eq!(code(r#"{"type":"say","text":1}"#), ErrorCode::BadField);
+        assert_eq!(code(r#"{"type":"ping","id":-1}"#), ErrorCode::BadField);
+        assert_eq!(
+            code(r#"{"type":"say","text":"x","extra":1}"#),
+            ErrorCode::BadField
+        );
+        assert_eq!(code(r#"{"type":"say","text":"  "}"#), ErrorCode::EmptyText);
+        assert_eq!(
+            code(r#"{"type":"say","text":"a\u0000"}"#),
+            ErrorCode::InvalidText
+        );
+        assert_eq!(
+            code(r#"{"type":"say","text":"a\u001b[31m"}"#),
+            ErrorCode::InvalidText
+        );
+        assert!(ClientMessage::parse(r#"{"type":"say","text":"two\nlines\tok"}"#).is_ok());
+        let long = format!(
+            r#"{{"type":"say","text":"{}"}}"#,
+            "a".repeat(MAX_SAY_BYTES + 1)
+        );
+        assert_eq!(code(&long), ErrorCode::TextTooLong);
+    }
+
+    #[test]
+    fn unknown_type_is_not_echoed_in_full() {
+        let frame = format!(r#"{{"type":"{}"}}"#, "x".repeat(10_000));
+        let err = ClientMessage::parse(&frame).unwrap_err();
+        assert!(err.message.len() < 200, "{}", err.message);
+    }
+
+    #[test]
+    fn server_messages_have_the_documented_shape() {
+        let msg = ServerMessage::Message(ChatMessage {
+            room: RoomName::lobby(),
+            from: DisplayName::parse("ada").unwrap(),
+            text: "hi".into(),
+            seq: 3,
+            ts_ms: 10,
+        });
+        assert_eq!(
+            msg.to_json(),
+            r#"{"type":"message","room":"lobby","from":"ada","text":"hi","seq":3,"ts_ms":10}"#
+        );
+        let err: ServerMessage = ProtocolError::new(ErrorCode::BadJson, "x").into();
+        assert_eq!(
+            err.to_json(),
+            r#"{"type":"error","code":"bad_json","message":"x"}"#
+        );
+        assert_eq!(ServerMessage::parse(&msg.to_json()).unwrap(), msg);
+    }
+
+    #[test]
+    fn error_code_names_match_the_wire() {
+        for code in [
+            ErrorCode::BadJson,
+            ErrorCode::MissingType,
+            ErrorCode::UnknownType,
+            ErrorCode::BadField,
+            ErrorCode::EmptyText,
+            ErrorCode::TextTooLong,
+            ErrorCode::InvalidText,
+            ErrorCode::BinaryNotSupported,
+            ErrorCode::RateLimited,
+            ErrorCode::Unavailable,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&code).unwrap(),
+                format!("\"{}\"", code.as_str())
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics(s in ".{0,200}") {
+            let _ = ClientMessage::parse(&s);
+        }
+
+        #[test]
+        fn say_round_trips(text in "\\PC{1,100}") {
+            let msg = ClientMessage::Say { text: text.clone() };
+            match ClientMessage::parse(&msg.to_json()) {
+                Ok(parsed) => prop_assert_eq!(parsed, msg),
+                Err(e) => prop_assert!(matches!(e.code, ErrorCode::EmptyText | ErrorCode::InvalidText)),
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! `GET /api/info`: the server describing its own sockets.
+//!
+//! The study note's first lesson is that a socket is an IP address plus a
+//! port. This document lists every socket the server listens on, so the page
+//! can show real addresses instead of telling the visitor about them.
+
+use serde::{Deserialize, Serialize};
+
+/// The body of `GET /api/info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    /// The server's name, `socketlab`.
+    pub name: String,
+    /// The server's version (its crate version).
+    pub version: String,
+    /// Every endpoint, with the socket address it is reached at.
+    pub endpoints: Vec<EndpointInfo>,
+    /// Relay targets a page may reach through `/ws/relay/{name}`.
+    pub relay_targets: Vec<RelayTargetInfo>,
+    /// Which server instance answered: with several instances behind a
+    /// load balancer, one chat room spans sockets on several machines.
+    #[serde(default)]
+    pub instance: Option<InstanceInfo>,
+}
+
+/// One `socketlab` process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceInfo {
+    /// Its name (`--instance-id`, or random).
+    pub id: String,
+    /// Where it listens, `IP:PORT`.
+    pub listen: String,
+    /// `local` (rooms in this process) or `nats` (rooms shared by instances).
+    pub bus: String,
+}
+
+/// One thing a client can connect to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointInfo {
+    /// Short name, e.g. `chat`.
+    pub name: String,
+    /// `http`, `ws`, `tcp` or `udp`: how a client talks to it.
+    pub protocol: String,
+    /// The listening socket, `IP:PORT`.
+    pub addr: String,
+    /// The URL path, for HTTP and WebSocket endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// A named, allow-listed relay target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayTargetInfo {
+    /// The name used in `/ws/relay/{name}`.
+    pub name: String,
+    /// TCP or UDP.
+    pub kind: crate::relay::TargetKind,
+    /// The target socket, `IP:PORT`.
+    pub addr: String,
+}

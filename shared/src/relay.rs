@@ -1,0 +1,196 @@
+//! The relay: how a page reaches a raw TCP or UDP socket through the server.
+//!
+//! A web page can only open WebSockets (and HTTP, WebRTC, WebTransport),
+//! never a plain TCP or UDP socket. `/ws/relay/{name}` carries binary
+//! WebSocket messages to and from a *named, allow-listed* target: the client
+//! picks a name, never a host or port, so the relay is not an open proxy.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Longest relay target name (same alphabet and limit as room names).
+pub const TARGET_NAME_MAX: usize = 32;
+/// The subprotocol websockify and noVNC use for raw binary relaying.
+pub const BINARY_SUBPROTOCOL: &str = "binary";
+/// Name of the built-in TCP echo target.
+pub const TCP_ECHO: &str = "tcp-echo";
+/// Name of the built-in UDP echo target.
+pub const UDP_ECHO: &str = "udp-echo";
+
+/// Whether a relay target speaks TCP (a byte stream) or UDP (datagrams).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    /// A byte stream: message boundaries are not preserved.
+    Tcp,
+    /// Datagrams: one WebSocket message is one datagram.
+    Udp,
+}
+
+impl fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TargetKind::Tcp => "tcp",
+            TargetKind::Udp => "udp",
+        })
+    }
+}
+
+/// Checks a relay target name: 1–32 characters of `[a-z0-9_-]`, so names
+/// are safe in URL paths.
+pub fn validate_target_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > TARGET_NAME_MAX {
+        return Err(format!(
+            "a relay target name has 1 to {TARGET_NAME_MAX} characters, got {}",
+            name.len()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-'))
+    {
+        return Err(format!(
+            "relay target name {name:?} may not contain {c:?}; use a-z, 0-9, '_' and '-'"
+        ));
+    }
+    Ok(())
+}
+
+/// What the simulated network does to `udp-echo`'s replies, chosen by the
+/// page per connection so UDP's nature shows even on loopback.
+///
+/// Passed as the relay URL's query: `?loss=0.2&duplicate=0.05&reorder=0.1&delay_ms=20`.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Impairment {
+    /// Probability (0–0.9) that a reply is dropped.
+    pub loss: f64,
+    /// Probability (0–0.5) that a reply is sent twice.
+    pub duplicate: f64,
+    /// Probability (0–0.9) that a reply is held back and overtaken.
+    pub reorder: f64,
+    /// Base delay of every reply, 0–1000 ms.
+    pub delay_ms: u32,
+}
+
+impl Impairment {
+    /// Largest accepted `loss` and `reorder`.
+    pub const MAX_PROBABILITY: f64 = 0.9;
+    /// Largest accepted `duplicate`.
+    pub const MAX_DUPLICATE: f64 = 0.5;
+    /// Largest accepted `delay_ms`.
+    pub const MAX_DELAY_MS: u32 = 1000;
+
+    /// Accepts only bounded parameters, so no client can make the server
+    /// hold thousands of delayed datagrams or amplify traffic.
+    pub fn validate(&self) -> Result<(), String> {
+        let check = |name: &str, value: f64, max: f64| {
+            if value.is_finite() && (0.0..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err(format!("{name} must be between 0 and {max}, got {value}"))
+            }
+        };
+        check("loss", self.loss, Self::MAX_PROBABILITY)?;
+        check("duplicate", self.duplicate, Self::MAX_DUPLICATE)?;
+        check("reorder", self.reorder, Self::MAX_PROBABILITY)?;
+        if self.delay_ms > Self::MAX_DELAY_MS {
+            return Err(format!(
+                "delay_ms must be at most {}, got {}",
+                Self::MAX_DELAY_MS,
+                self.delay_ms
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the network is perfect (nothing to simulate).
+    pub fn is_none(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The query string for a relay URL (empty when nothing is simulated).
+    pub fn to_query(&self) -> String {
+        if self.is_none() {
+            return String::new();
+        }
+        format!(
+            "loss={}&duplicate={}&reorder={}&delay_ms={}",
+            self.loss, self.duplicate, self.reorder, self.delay_ms
+        )
+    }
+}
+
+/// The first bytes a client sent to the built-in `tcp-echo` socket.
+///
+/// Shows what a *browser* sends when pointed at a raw TCP port: not the
+/// page's bytes, but an HTTP request (`GET ... Upgrade: websocket`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TcpCapture {
+    /// The client's socket address, `IP:PORT`.
+    pub peer: String,
+    /// When the connection was accepted, ms since the Unix epoch.
+    pub at_ms: u64,
+    /// The first bytes received (at most [`TcpCapture::MAX_BYTES`]), as text
+    /// with invalid UTF-8 replaced.
+    pub text: String,
+    /// How many bytes were captured.
+    pub len: usize,
+}
+
+impl TcpCapture {
+    /// How many bytes of each connection are kept.
+    pub const MAX_BYTES: usize = 2048;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_names() {
+        assert!(validate_target_name("tcp-echo").is_ok());
+        assert!(validate_target_name("vnc_1").is_ok());
+        assert!(validate_target_name("").is_err());
+        assert!(validate_target_name("Bad").is_err());
+        assert!(validate_target_name("a/b").is_err());
+        assert!(validate_target_name(&"a".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn impairment_bounds() {
+        assert!(Impairment::default().validate().is_ok());
+        let ok = Impairment {
+            loss: 0.2,
+            duplicate: 0.1,
+            reorder: 0.3,
+            delay_ms: 50,
+        };
+        assert!(ok.validate().is_ok());
+        for bad in [
+            Impairment { loss: 1.0, ..ok },
+            Impairment { loss: -0.1, ..ok },
+            Impairment {
+                loss: f64::NAN,
+                ..ok
+            },
+            Impairment {
+                duplicate: 0.6,
+                ..ok
+            },
+            Impairment { reorder: 2.0, ..ok },
+            Impairment {
+                delay_ms: 5000,
+                ..ok
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            ok.to_query(),
+            "loss=0.2&duplicate=0.1&reorder=0.3&delay_ms=50"
+        );
+        assert_eq!(Impairment::default().to_query(), "");
+    }
+}

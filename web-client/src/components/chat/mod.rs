@@ -1,0 +1,128 @@
+//! The chat panel: join a room over `/ws/chat`, talk, and see the room's
+//! round-trip time.
+
+mod join_form;
+mod room;
+
+use gloo_timers::callback::Interval;
+use socketlab_shared::{endpoints, ClientMessage, DisplayName, RoomName};
+use yew::prelude::*;
+
+use self::join_form::JoinForm;
+use self::room::RoomView;
+use super::section::Panel;
+use crate::browser::{encode_query_value, now_ms, ws_url};
+use crate::chat::{ChatAction, ChatState, PING_INTERVAL_MS};
+use crate::i18n::use_strings;
+use crate::ws::{use_websocket, ReadyState, UseWebSocketHandle};
+
+/// Where to join, once the form has validated it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinRequest {
+    /// The room.
+    pub room: RoomName,
+    /// The name to ask for; `None` lets the server pick a guest name.
+    pub name: Option<DisplayName>,
+}
+
+impl JoinRequest {
+    /// The `/ws/chat?room=…&name=…` URL on this page's server.
+    fn url(&self) -> String {
+        let mut url = format!(
+            "{}?room={}",
+            ws_url(endpoints::WS_CHAT),
+            encode_query_value(self.room.as_str())
+        );
+        if let Some(name) = &self.name {
+            url.push_str("&name=");
+            url.push_str(&encode_query_value(name.as_str()));
+        }
+        url
+    }
+}
+
+/// Owns the chat socket and the room state; its children render them.
+#[function_component]
+pub fn ChatPanel() -> Html {
+    let strings = use_strings();
+    let chat = use_reducer(ChatState::default);
+    let ws = {
+        let chat = chat.dispatcher();
+        use_websocket(Callback::from(move |frame| {
+            chat.dispatch(ChatAction::Frame(frame))
+        }))
+    };
+    use_room_ping(&ws, chat.dispatcher());
+    let send_error = use_state(|| None::<String>);
+
+    let on_join = {
+        let ws = ws.clone();
+        let chat = chat.clone();
+        Callback::from(move |request: JoinRequest| {
+            chat.dispatch(ChatAction::Reset);
+            ws.connect(&request.url());
+        })
+    };
+    let on_leave = {
+        let ws = ws.clone();
+        Callback::from(move |_| ws.disconnect())
+    };
+    let on_send = {
+        let ws = ws.clone();
+        let send_error = send_error.clone();
+        Callback::from(move |text: String| {
+            let frame = ClientMessage::Say { text }.to_json();
+            send_error.set(ws.send_text(&frame).err().map(|e| e.to_string()));
+        })
+    };
+
+    let status = ws.status();
+    let open = status.is_open();
+    html! {
+        <Panel class="chat">
+            <JoinForm active={status.is_active()} {on_join} {on_leave} />
+            if status.state() == Some(ReadyState::Connecting) {
+                <p class="hint">{ strings.chat_connecting }</p>
+            }
+            if let Some(info) = &status.close {
+                <p class="note chat-closed">
+                    { strings.chat_closed }{ " " }
+                    <code>{ info.code }</code>{ " — " }{ strings.close_meaning(info.code) }
+                </p>
+            }
+            if chat.you.is_some() || !chat.entries.is_empty() {
+                <RoomView chat={chat.clone()} {open} {on_send} />
+            }
+            if let Some(error) = &*send_error {
+                <p class="problem">{ strings.chat_send_failed }{ " " }{ error }</p>
+            }
+        </Panel>
+    }
+}
+
+/// Sends `{"type":"ping","id":N}` right after the socket opens and then
+/// every [`PING_INTERVAL_MS`], while it stays open. Browsers cannot send
+/// WebSocket-level ping frames, so round-trip time is measured this way.
+#[hook]
+fn use_room_ping(ws: &UseWebSocketHandle, chat: UseReducerDispatcher<ChatState>) {
+    let open = ws.status().is_open();
+    let connection = ws.status().connection;
+    let ws = ws.clone();
+    use_effect_with((open, connection), move |&(open, _)| {
+        let interval = open.then(|| {
+            let mut next_id = 0_u64;
+            let mut ping = move || {
+                next_id += 1;
+                let at_ms = now_ms();
+                let frame = ClientMessage::Ping { id: next_id }.to_json();
+                if ws.send_text(&frame).is_ok() {
+                    chat.dispatch(ChatAction::PingSent { id: next_id, at_ms });
+                }
+            };
+            ping();
+            Interval::new(PING_INTERVAL_MS, ping)
+        });
+        // Dropping the interval cancels it.
+        move || drop(interval)
+    });
+}

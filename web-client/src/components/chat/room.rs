@@ -1,0 +1,223 @@
+//! The room once joined: who you are, who is here, what was said, and a
+//! box to say more.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::browser::local_time;
+use crate::chat::{ChatEntry, ChatState, Placement};
+use crate::components::{fill, format_ms};
+use crate::i18n::{use_strings, Strings};
+
+/// Props of [`RoomView`].
+#[derive(Debug, PartialEq, Properties)]
+pub struct RoomViewProps {
+    /// The room as the server described it.
+    pub chat: UseReducerHandle<ChatState>,
+    /// Whether the socket is open (otherwise the view is history).
+    pub open: bool,
+    /// Called with the text to say.
+    pub on_send: Callback<String>,
+}
+
+/// Identity and RTT on top, members beside the messages, composer below.
+#[function_component]
+pub fn RoomView(props: &RoomViewProps) -> Html {
+    let strings = use_strings();
+    let chat = &props.chat;
+    html! {
+        <div class="room">
+            if let (true, Some(you), Some(room)) = (props.open, &chat.you, &chat.room) {
+                <div class="room-bar">
+                    <p class="you">
+                        { fill(strings.chat_you, &[
+                            ("name", html! { <strong id="chat-you">{ you.as_str() }</strong> }),
+                            ("room", html! { <strong class="room-name">{ room.as_str() }</strong> }),
+                        ]) }
+                    </p>
+                    if let Some(instance) = &chat.instance {
+                        <p class="instance">
+                            { fill(strings.chat_instance, &[
+                                ("id", html! { <code id="chat-instance">{ &instance.id }</code> }),
+                                ("addr", html! { <code>{ &instance.listen }</code> }),
+                            ]) }
+                        </p>
+                    }
+                    <p class="rtt">
+                        { strings.chat_rtt_label }{ ": " }
+                        if let Some(rtt) = chat.rtt_ms {
+                            <span id="chat-rtt">{ format_ms(rtt) }</span>{ " ms" }
+                        } else {
+                            <span class="muted">{ strings.chat_rtt_waiting }</span>
+                        }
+                    </p>
+                </div>
+            }
+            <div class="room-grid">
+                if props.open {
+                    <Members chat={chat.clone()} />
+                }
+                <Messages chat={chat.clone()} />
+            </div>
+            <Composer enabled={props.open} on_send={props.on_send.clone()} />
+        </div>
+    }
+}
+
+/// Props of [`Members`] and [`Messages`].
+#[derive(Debug, PartialEq, Properties)]
+struct ChatProps {
+    chat: UseReducerHandle<ChatState>,
+}
+
+/// Everyone in the room; you are marked, and each member carries a badge
+/// naming the server instance their socket is on.
+#[function_component]
+fn Members(props: &ChatProps) -> Html {
+    let strings = use_strings();
+    let chat = &props.chat;
+    let items = chat.members.iter().map(|member| {
+        let me = chat.you.as_ref() == Some(&member.name);
+        let (placement, title) = match chat.placement(member) {
+            Placement::SameInstance if me => (Some("same-instance"), strings.chat_instance_yours),
+            Placement::SameInstance => (Some("same-instance"), strings.chat_instance_same),
+            Placement::OtherInstance => (Some("other-instance"), strings.chat_instance_other),
+            Placement::Unknown => (None, ""),
+        };
+        html! {
+            <li class={classes!(me.then_some("me"), placement)}
+                data-instance={member.instance.clone()}
+                title={(!title.is_empty()).then_some(title)}>
+                <span class="member-name">{ member.name.as_str() }</span>
+                if let Some(instance) = &member.instance {
+                    <span class="badge instance-badge">{ instance }</span>
+                }
+            </li>
+        }
+    });
+    html! {
+        <aside class="members">
+            <h4>{ strings.chat_members_title }{ format!(" ({})", chat.members.len()) }</h4>
+            <ul id="chat-members">{ for items }</ul>
+        </aside>
+    }
+}
+
+/// The message list, kept scrolled to the newest line.
+#[function_component]
+fn Messages(props: &ChatProps) -> Html {
+    let strings = use_strings();
+    let list = use_node_ref();
+    {
+        let list = list.clone();
+        use_effect_with(props.chat.entries.len(), move |_| {
+            if let Some(list) = list.cast::<web_sys::Element>() {
+                list.set_scroll_top(list.scroll_height());
+            }
+        });
+    }
+    let chat = &props.chat;
+    let items = chat
+        .entries
+        .iter()
+        .map(|entry| entry_item(strings, chat.you.as_ref().map(|y| y.as_str()), entry));
+    html! {
+        <div class="messages">
+            <ol id="chat-messages" ref={list}>{ for items }</ol>
+            if chat.entries.is_empty() {
+                <p class="hint">{ strings.chat_empty }</p>
+            }
+        </div>
+    }
+}
+
+/// One line: a message, a join/leave notice, or an error.
+fn entry_item(strings: &'static Strings, you: Option<&str>, entry: &ChatEntry) -> Html {
+    let notice = |template: &str, name: &str| {
+        html! {
+            <li class="chat-notice">
+                { fill(template, &[("name", html! { <strong>{ name.to_owned() }</strong> })]) }
+            </li>
+        }
+    };
+    match entry {
+        ChatEntry::Message(message) => {
+            let mine = you == Some(message.from.as_str());
+            html! {
+                <li class={classes!("chat-message", mine.then_some("mine"))}
+                    data-seq={message.seq.to_string()}>
+                    <span class="from">{ message.from.as_str() }</span>
+                    <span class="text">{ &message.text }</span>
+                    <span class="meta">
+                        <span class="seq">{ format!("seq {}", message.seq) }</span>
+                        <time>{ local_time(message.ts_ms) }</time>
+                    </span>
+                </li>
+            }
+        }
+        ChatEntry::Joined(name) => notice(strings.chat_joined, name.as_str()),
+        ChatEntry::Left(name) => notice(strings.chat_left, name.as_str()),
+        ChatEntry::Error { code, message } => html! {
+            <li class="chat-error" data-code={code.clone()}>
+                <code>{ code }</code>{ " " }{ message }
+            </li>
+        },
+        ChatEntry::Unreadable(text) => html! {
+            <li class="chat-error">{ strings.chat_unreadable }{ " " }<code>{ text }</code></li>
+        },
+    }
+}
+
+/// Props of [`Composer`].
+#[derive(Debug, PartialEq, Properties)]
+struct ComposerProps {
+    enabled: bool,
+    on_send: Callback<String>,
+}
+
+/// The input line; Enter sends (but not while an IME is still composing a
+/// Hangul syllable).
+#[function_component]
+fn Composer(props: &ComposerProps) -> Html {
+    let strings = use_strings();
+    let text = use_state(String::new);
+
+    let send = {
+        let text = text.clone();
+        let on_send = props.on_send.clone();
+        move || {
+            if !text.is_empty() {
+                on_send.emit((*text).clone());
+                text.set(String::new());
+            }
+        }
+    };
+    let onclick = {
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| send())
+    };
+    let onkeydown = Callback::from(move |event: KeyboardEvent| {
+        if event.key() == "Enter" && !event.is_composing() {
+            event.prevent_default();
+            send();
+        }
+    });
+    let oninput = {
+        let text = text.clone();
+        Callback::from(move |event: InputEvent| {
+            text.set(event.target_unchecked_into::<HtmlInputElement>().value());
+        })
+    };
+
+    html! {
+        <div class="send-row composer">
+            <input id="chat-input" type="text" autocomplete="off"
+                placeholder={strings.chat_input_placeholder}
+                disabled={!props.enabled} value={(*text).clone()} {oninput} {onkeydown} />
+            <button id="chat-send" class="primary" onclick={onclick}
+                disabled={!props.enabled || text.is_empty()}>
+                { strings.chat_send }
+            </button>
+        </div>
+    }
+}

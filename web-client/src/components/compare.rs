@@ -1,0 +1,177 @@
+//! Network socket vs WebSocket, one row per aspect, with the lab's
+//! measurements beside the textbook answers.
+
+use yew::prelude::*;
+
+use super::{fill, format_ms};
+use crate::i18n::{use_strings, CompareRow, Strings};
+use crate::lab::Measurements;
+
+/// Props of [`ComparisonTable`].
+#[derive(Debug, PartialEq, Properties)]
+pub struct ComparisonTableProps {
+    /// What the lab measured so far.
+    pub measured: Measurements,
+}
+
+/// The comparison table. Every cell the lab can measure shows either the
+/// measurement or "— (run the lab)", so the learner sees which claims were
+/// checked in their own browser.
+#[function_component]
+pub fn ComparisonTable(props: &ComparisonTableProps) -> Html {
+    let s = use_strings();
+    let m = &props.measured;
+    let rows = [
+        (&s.compare_layer, None, None),
+        (&s.compare_who, None, None),
+        (&s.compare_handshake, None, Some(handshake(s, m))),
+        (&s.compare_boundaries, Some(boundaries(s, m)), None),
+        (&s.compare_ordering, Some(ordering(s, m)), None),
+        (
+            &s.compare_support,
+            Some(socket_support(s, m)),
+            Some(ws_support(s, m)),
+        ),
+    ]
+    .into_iter()
+    .map(
+        |(row, socket, websocket): (&CompareRow, Option<Html>, Option<Html>)| {
+            // The labels repeat the column headers for narrow screens,
+            // where each row becomes a card (see style.css).
+            html! {
+                <tr>
+                    <th scope="row">{ row.aspect }</th>
+                    <td data-label={s.compare_socket}>
+                        { row.socket }{ socket.map(measured_cell) }
+                    </td>
+                    <td data-label={s.compare_websocket}>
+                        { row.websocket }{ websocket.map(measured_cell) }
+                    </td>
+                </tr>
+            }
+        },
+    );
+    html! {
+        <div class="panel">
+            <div class="table-wrap">
+                <table id="compare-table" class="data compare">
+                    <thead>
+                        <tr>
+                            <td></td>
+                            <th scope="col">{ s.compare_socket }</th>
+                            <th scope="col">{ s.compare_websocket }</th>
+                        </tr>
+                    </thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </div>
+        </div>
+    }
+}
+
+/// A measurement under a cell's textbook answer.
+fn measured_cell(content: Html) -> Html {
+    html! { <div class="measured">{ content }</div> }
+}
+
+/// Shown in a measurable cell before the lab ran.
+fn not_yet(s: &'static Strings) -> Html {
+    html! { <span class="not-measured">{ s.compare_not_measured }</span> }
+}
+
+/// A measured number, emphasised.
+fn value(text: impl Into<AttrValue>) -> Html {
+    html! { <strong>{ text.into() }</strong> }
+}
+
+fn handshake(s: &'static Strings, m: &Measurements) -> Html {
+    match m.connect_ms {
+        Some(ms) => html! {
+            <span id="compare-connect">
+                { fill(s.compare_connect_measured, &[("ms", value(format_ms(ms)))]) }
+            </span>
+        },
+        None => not_yet(s),
+    }
+}
+
+fn boundaries(s: &'static Strings, m: &Measurements) -> Html {
+    let tcp = m.tcp_chunking.map(|c| {
+        html! {
+            <p id="compare-tcp-chunks" data-messages={c.messages.to_string()}
+                data-chunks={c.chunks.to_string()}>
+                { fill(s.compare_tcp_chunks_measured, &[
+                    ("messages", value(c.messages.to_string())),
+                    ("chunks", value(c.chunks.to_string())),
+                ]) }
+            </p>
+        }
+    });
+    let udp = m.race.map(|race| {
+        html! {
+            <p id="compare-udp-messages">
+                { fill(s.compare_udp_messages_measured, &[
+                    ("datagrams", value((race.udp.received + race.udp.duplicated).to_string())),
+                    ("messages", value(race.udp_messages.to_string())),
+                ]) }
+            </p>
+        }
+    });
+    if tcp.is_none() && udp.is_none() {
+        return not_yet(s);
+    }
+    html! { <>{ tcp }{ udp }</> }
+}
+
+fn ordering(s: &'static Strings, m: &Measurements) -> Html {
+    match m.race {
+        Some(race) => html! {
+            <span id="compare-order" data-tcp={race.tcp.reordered.to_string()}
+                data-udp={race.udp.reordered.to_string()}>
+                { fill(s.compare_order_measured, &[
+                    ("sent", value(race.udp.sent.max(race.tcp.sent).to_string())),
+                    ("tcp", value(race.tcp.reordered.to_string())),
+                    ("udp", value(race.udp.reordered.to_string())),
+                ]) }
+            </span>
+        },
+        None => not_yet(s),
+    }
+}
+
+fn presence(s: &'static Strings, present: bool) -> Html {
+    let (class, text) = if present {
+        ("ok", s.feat_present)
+    } else {
+        ("bad", s.feat_absent)
+    };
+    html! { <strong class={class}>{ text }</strong> }
+}
+
+fn socket_support(s: &'static Strings, m: &Measurements) -> Html {
+    let Some(features) = m.features else {
+        return not_yet(s);
+    };
+    html! {
+        <>
+            <p>
+                { fill(s.compare_support_measured, &[
+                    ("tcp", presence(s, features.tcp_socket)),
+                    ("udp", presence(s, features.udp_socket)),
+                ]) }
+            </p>
+            if let Some(code) = m.raw_close_code {
+                <p>{ fill(s.compare_raw_measured, &[("code", value(code.to_string()))]) }</p>
+            }
+        </>
+    }
+}
+
+fn ws_support(s: &'static Strings, m: &Measurements) -> Html {
+    match m.features {
+        Some(features) => html! {
+            <p>{ fill(s.compare_ws_support_measured, &[("ws", presence(s, features.websocket))]) }</p>
+        },
+        None => not_yet(s),
+    }
+}

@@ -1,0 +1,195 @@
+//! The echo panel: send text or bytes, see them come back, and how fast.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::format_ms;
+use super::section::Panel;
+use crate::browser::now_ms;
+use crate::echo::{hex, EchoAction, EchoLog, RoundTrip, Sent};
+use crate::i18n::{use_strings, Strings};
+use crate::ws::{Payload, UseWebSocketHandle};
+
+/// Props of [`EchoPanel`].
+#[derive(Debug, PartialEq, Properties)]
+pub struct EchoPanelProps {
+    /// The connection panel's socket, expected to be on `/ws/echo`.
+    pub ws: UseWebSocketHandle,
+    /// The round trips so far.
+    pub log: UseReducerHandle<EchoLog>,
+}
+
+/// An input, two send buttons and the log of round trips.
+#[function_component]
+pub fn EchoPanel(props: &EchoPanelProps) -> Html {
+    let strings = use_strings();
+    let text = use_state(String::new);
+    let error = use_state(|| None::<String>);
+    let open = props.ws.status().is_open();
+
+    // Sends the input as one frame, logging it only if the browser took it.
+    let send = {
+        let ws = props.ws.clone();
+        let log = props.log.clone();
+        let text = text.clone();
+        let error = error.clone();
+        move |binary: bool| {
+            let payload = if binary {
+                Payload::Binary(text.as_bytes().to_vec())
+            } else {
+                Payload::Text((*text).clone())
+            };
+            let at_ms = now_ms();
+            let result = match &payload {
+                Payload::Text(t) => ws.send_text(t),
+                Payload::Binary(b) => ws.send_binary(b),
+            };
+            match result {
+                Ok(()) => {
+                    log.dispatch(EchoAction::Sent(Sent {
+                        connection: ws.status().connection,
+                        payload,
+                        at_ms,
+                    }));
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        }
+    };
+    let send_text = {
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| send(false))
+    };
+    let send_binary = {
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| send(true))
+    };
+    let onkeydown = Callback::from(move |event: KeyboardEvent| {
+        if event.key() == "Enter" && !event.is_composing() {
+            event.prevent_default();
+            send(false);
+        }
+    });
+    let oninput = {
+        let text = text.clone();
+        Callback::from(move |event: InputEvent| {
+            text.set(event.target_unchecked_into::<HtmlInputElement>().value());
+        })
+    };
+
+    html! {
+        <Panel title={strings.echo_title}>
+            <p class="hint">{ strings.echo_explain }</p>
+            <div class="send-row">
+                <input
+                    id="echo-input"
+                    type="text"
+                    placeholder={strings.echo_placeholder}
+                    value={(*text).clone()}
+                    {oninput}
+                    {onkeydown}
+                />
+                <button id="echo-send-text" class="primary" disabled={!open} onclick={send_text}>
+                    { strings.echo_send_text }
+                </button>
+                <button id="echo-send-binary" disabled={!open} onclick={send_binary}>
+                    { strings.echo_send_binary }
+                </button>
+            </div>
+            if !open {
+                <p class="hint">{ strings.echo_needs_open }</p>
+            }
+            if let Some(error) = &*error {
+                <p class="problem">{ error }</p>
+            }
+            <EchoLogView log={props.log.clone()} current={props.ws.status().connection} {open} />
+        </Panel>
+    }
+}
+
+/// Props of [`EchoLogView`].
+#[derive(Debug, PartialEq, Properties)]
+struct EchoLogViewProps {
+    log: UseReducerHandle<EchoLog>,
+    /// The socket's current connection number and whether it is open, to
+    /// tell an echo still on its way from one that will never come.
+    current: u32,
+    open: bool,
+}
+
+/// The round trips, oldest first.
+#[function_component]
+fn EchoLogView(props: &EchoLogViewProps) -> Html {
+    let strings = use_strings();
+    let items = props.log.trips.iter().map(|trip| {
+        let still_possible = props.open
+            && trip
+                .sent
+                .as_ref()
+                .is_some_and(|s| s.connection == props.current);
+        trip_item(strings, trip, still_possible)
+    });
+    html! {
+        <>
+            <ol id="echo-log" class="echo-log">{ for items }</ol>
+            if props.log.trips.is_empty() {
+                <p class="hint">{ strings.echo_empty }</p>
+            }
+        </>
+    }
+}
+
+/// One round trip. Only complete ones are `li.echo-entry` (with
+/// `data-match`), so a test waiting for an entry never sees a half one.
+fn trip_item(strings: &'static Strings, trip: &RoundTrip, still_possible: bool) -> Html {
+    let sent = match &trip.sent {
+        Some(sent) => payload_view(strings, &sent.payload),
+        None => html! { <span class="muted">{ strings.echo_unsolicited }</span> },
+    };
+    let line = |label: &'static str, value: Html| {
+        html! { <div class="line"><span class="label">{ label }</span>{ value }</div> }
+    };
+    match (&trip.reply, trip.matched()) {
+        (Some(reply), Some(matched)) => html! {
+            <li class="echo-entry" data-match={matched.to_string()}>
+                { line(strings.echo_sent, sent) }
+                { line(strings.echo_back, payload_view(strings, &reply.payload)) }
+                <div class="verdict">
+                    <span class={if matched { "ok" } else { "bad" }}>
+                        { if matched { strings.echo_match } else { strings.echo_mismatch } }
+                    </span>
+                    if let Some(rtt) = trip.rtt_ms() {
+                        <span class="rtt">{ format!("RTT {} ms", format_ms(rtt)) }</span>
+                    }
+                </div>
+            </li>
+        },
+        _ => html! {
+            <li class="echo-pending">
+                { line(strings.echo_sent, sent) }
+                <div class="verdict muted">
+                    { if still_possible { strings.echo_waiting } else { strings.echo_lost } }
+                </div>
+            </li>
+        },
+    }
+}
+
+/// A payload as a learner should see it: text as text, bytes as hex.
+fn payload_view(strings: &'static Strings, payload: &Payload) -> Html {
+    match payload {
+        Payload::Text(text) => html! {
+            <>
+                <span class="kind">{ strings.kind_text }</span>
+                <code class="payload">{ format!("{text:?}") }</code>
+            </>
+        },
+        Payload::Binary(bytes) => html! {
+            <>
+                <span class="kind binary">{ format!("{} · {} B", strings.kind_binary, bytes.len()) }</span>
+                <code class="payload">{ hex(bytes) }</code>
+            </>
+        },
+    }
+}

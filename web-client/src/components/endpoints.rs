@@ -1,0 +1,96 @@
+//! The table of the server's real sockets, from `GET /api/info`.
+
+use yew::prelude::*;
+
+use socketlab_shared::InstanceInfo;
+
+use super::fill;
+use crate::api::{use_server_info, InfoState};
+use crate::i18n::{use_strings, Strings};
+
+/// Shows each endpoint's socket address, so "a socket is IP + port" is
+/// illustrated with the numbers of the server the learner is using.
+#[function_component]
+pub fn ServerEndpoints() -> Html {
+    let strings = use_strings();
+    let info = use_server_info();
+
+    let status_row = |class: &'static str, text: String| {
+        html! { <tr class={class}><td colspan="4">{ text }</td></tr> }
+    };
+    let instance = match &info {
+        InfoState::Ready(info) => info.instance.as_ref().map(|i| instance_line(strings, i)),
+        _ => None,
+    };
+    let (rows, server) = match &info {
+        InfoState::Loading => (
+            status_row("loading", strings.endpoints_loading.to_owned()),
+            None,
+        ),
+        InfoState::Failed(error) => (
+            status_row("failed", format!("{} {error}", strings.endpoints_failed)),
+            None,
+        ),
+        InfoState::Ready(info) => (
+            info.endpoints
+                .iter()
+                .map(|endpoint| {
+                    html! {
+                        <tr data-protocol={endpoint.protocol.clone()}>
+                            <td>{ &endpoint.name }</td>
+                            <td><span class="badge">{ &endpoint.protocol }</span></td>
+                            <td><code>{ &endpoint.addr }</code></td>
+                            <td><code>{ endpoint.path.as_deref().unwrap_or("–") }</code></td>
+                        </tr>
+                    }
+                })
+                .collect::<Html>(),
+            Some(format!("{} {}", info.name, info.version)),
+        ),
+    };
+
+    html! {
+        <div class="panel">
+            <div class="table-wrap">
+                <table id="server-endpoints" class="data">
+                    <caption>{ strings.endpoints_caption }</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">{ strings.col_name }</th>
+                            <th scope="col">{ strings.col_protocol }</th>
+                            <th scope="col">{ strings.col_addr }</th>
+                            <th scope="col">{ strings.col_path }</th>
+                        </tr>
+                    </thead>
+                    <tbody>{ rows }</tbody>
+                </table>
+            </div>
+            if let Some(instance) = instance {
+                { instance }
+            }
+            if let Some(server) = server {
+                <p class="fine">{ server }</p>
+            }
+        </div>
+    }
+}
+
+/// "Answered by instance `ID` at `IP:PORT` — rooms: …": with several
+/// instances behind a load balancer, reloading may land on another one.
+fn instance_line(strings: &'static Strings, instance: &InstanceInfo) -> Html {
+    let rooms = match instance.bus.as_str() {
+        "local" => html! { strings.endpoints_rooms_local },
+        "nats" => html! { strings.endpoints_rooms_nats },
+        other => html! { <code>{ other.to_owned() }</code> },
+    };
+    html! {
+        <p id="server-instance" class="fine"
+            data-bus={instance.bus.clone()} data-id={instance.id.clone()}>
+            { fill(strings.endpoints_instance, &[
+                ("id", html! { <code>{ &instance.id }</code> }),
+                ("addr", html! { <code>{ &instance.listen }</code> }),
+                ("rooms", rooms),
+            ]) }
+        </p>
+    }
+}

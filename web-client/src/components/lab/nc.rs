@@ -1,0 +1,58 @@
+//! "Try it with nc": the real commands for this server's raw sockets.
+
+use socketlab_shared::relay::{TCP_ECHO, UDP_ECHO};
+use yew::prelude::*;
+
+use crate::api::{use_server_info, InfoState};
+use crate::browser::hostname;
+use crate::components::section::Panel;
+use crate::i18n::use_strings;
+use crate::lab::raw::{command_host, endpoint_port};
+
+/// The line-based door to the chat rooms (`/api/info` calls it this).
+const TCP_CHAT: &str = "tcp-chat";
+
+/// One command per built-in socket, with this page's host and the ports
+/// from `/api/info`, so it can be pasted into a terminal as is.
+#[function_component]
+pub fn NcPanel() -> Html {
+    let strings = use_strings();
+    let info = use_server_info();
+    let host = hostname();
+    let rows = [
+        ("lab-nc-chat", TCP_CHAT, "nc", strings.nc_chat_note),
+        ("lab-nc-udp", UDP_ECHO, "nc -u", strings.nc_udp_note),
+        ("lab-nc-tcp", TCP_ECHO, "nc", strings.nc_tcp_note),
+    ]
+    .into_iter()
+    .map(|(id, name, nc, note)| {
+        let port = match &info {
+            InfoState::Ready(info) => endpoint_port(info, name),
+            InfoState::Loading | InfoState::Failed(_) => None,
+        };
+        let command = match (port, &info) {
+            (Some(port), _) => html! {
+                <code {id} class="command">{ format!("{nc} {} {port}", command_host(&host)) }</code>
+            },
+            (None, InfoState::Ready(_)) => {
+                html! { <span class="muted">{ strings.nc_missing }</span> }
+            }
+            (None, _) => html! { <span class="muted">{ "…" }</span> },
+        };
+        html! {
+            <li>
+                <span class="badge">{ name }</span>
+                { command }
+                if port.is_some() {
+                    <p class="nc-note">{ note }</p>
+                }
+            </li>
+        }
+    });
+    html! {
+        <Panel title={strings.nc_title} class="lab-nc">
+            <p class="hint">{ strings.nc_explain }</p>
+            <ul class="nc-list">{ for rows }</ul>
+        </Panel>
+    }
+}

@@ -1,0 +1,416 @@
+//! "TCP vs UDP race": the same numbered packets through both relays, side
+//! by side, with a simulated network on the UDP side.
+
+use gloo_timers::callback::{Interval, Timeout};
+use socketlab_shared::relay::{BINARY_SUBPROTOCOL, TCP_ECHO, UDP_ECHO};
+use socketlab_shared::Impairment;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::chart::{ChartLegend, RaceChart};
+use super::LabProps;
+use crate::api::{use_server_info, InfoState};
+use crate::browser::{now_ms, ws_url};
+use crate::components::format_ms;
+use crate::components::section::Panel;
+use crate::i18n::{use_strings, Strings};
+use crate::lab::race::{
+    packet, Lane, Phase, Race, RaceAction, Transport, DEFAULT_PACKETS, DRAIN_MS, MAX_PACKETS,
+    SEND_INTERVAL_MS,
+};
+use crate::lab::{relay_path, Chunking, Measured, Measurements, RaceResult};
+use crate::ws::{use_websocket, Payload, Received, SocketStatus, UseWebSocketHandle};
+
+/// The sliders' upper end for the three probabilities, in percent: well
+/// inside what the server accepts, and already a very bad network. (The
+/// sliders count whole percents, so no decimal text is ever parsed.)
+const SLIDER_MAX_PERCENT: u32 = 50;
+/// The delay slider's upper end, in milliseconds.
+const SLIDER_MAX_DELAY_MS: u32 = 200;
+
+/// What the learner chose before pressing start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Settings {
+    packets: u32,
+    network: Impairment,
+}
+
+impl Default for Settings {
+    /// A network bad enough that one click shows loss, duplicates and
+    /// reordering in 50 packets.
+    fn default() -> Self {
+        Self {
+            packets: DEFAULT_PACKETS,
+            network: Impairment {
+                loss: 0.1,
+                duplicate: 0.05,
+                reorder: 0.2,
+                delay_ms: 20,
+            },
+        }
+    }
+}
+
+/// Owns the race and its two relay sockets, and drives the run through
+/// its phases with effects: open both, send every 10 ms, wait for
+/// stragglers, then close both and report the numbers.
+#[function_component]
+pub fn RacePanel(props: &LabProps) -> Html {
+    let strings = use_strings();
+    let settings = use_state(Settings::default);
+    let invalid = use_state(|| None::<String>);
+    let race = use_reducer(Race::default);
+    let tcp = use_websocket(lane_frames(race.dispatcher(), Transport::Tcp));
+    let udp = use_websocket(lane_frames(race.dispatcher(), Transport::Udp));
+    let available = match use_server_info() {
+        InfoState::Ready(info) => info
+            .relay_targets
+            .iter()
+            .any(|t| t.name == TCP_ECHO || t.name == UDP_ECHO),
+        // Let the learner try; missing targets show as failed lanes.
+        InfoState::Loading | InfoState::Failed(_) => true,
+    };
+
+    use_race_driver(&race, &tcp, &udp, props.report.clone());
+
+    let run = {
+        let (settings, invalid, race) = (settings.clone(), invalid.clone(), race.dispatcher());
+        let (tcp, udp) = (tcp.clone(), udp.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Settings { packets, network } = *settings;
+            if let Err(error) = network.validate() {
+                invalid.set(Some(error));
+                return;
+            }
+            invalid.set(None);
+            race.dispatch(RaceAction::Start { planned: packets });
+            let open = |ws: &UseWebSocketHandle, target: &str, network: &Impairment| {
+                ws.connect_with(&ws_url(&relay_path(target, network)), &[BINARY_SUBPROTOCOL]);
+            };
+            open(&tcp, TCP_ECHO, &Impairment::default());
+            open(&udp, UDP_ECHO, &network);
+        })
+    };
+    let on_change = {
+        let settings = settings.clone();
+        Callback::from(move |next: Settings| settings.set(next))
+    };
+
+    let phase_text = match race.phase {
+        Phase::Idle if !available => "",
+        Phase::Idle => strings.race_idle,
+        Phase::Connecting => strings.race_connecting,
+        Phase::Sending => strings.race_sending,
+        Phase::Draining => strings.race_draining,
+        Phase::Done => "",
+    };
+    let lane = |id: &'static str, title: &'static str, lane: &Lane, ws: &UseWebSocketHandle| {
+        html! {
+            <LaneView {id} {title} lane={lane.clone()} planned={race.planned}
+                done={race.phase == Phase::Done} problem={lane_problem(strings, ws.status())} />
+        }
+    };
+
+    html! {
+        <Panel title={strings.race_title} class="lab-race">
+            <p class="hint">{ strings.race_explain }</p>
+            <RaceControls settings={*settings} {on_change} disabled={race.is_running()} />
+            <div class="buttons">
+                <button id="lab-race-run" class="primary" onclick={run}
+                    disabled={race.is_running() || !available}>
+                    { strings.race_run }
+                </button>
+                <span id="lab-race-phase" class="muted" data-phase={phase_name(race.phase)}>
+                    { phase_text }
+                </span>
+            </div>
+            if !available {
+                <p class="note">{ strings.race_unavailable }</p>
+            }
+            if let Some(error) = &*invalid {
+                <p class="problem">{ strings.race_invalid }{ " " }{ error }</p>
+            }
+            if race.run > 0 {
+                <div class="lanes">
+                    { lane("lab-race-tcp", strings.race_tcp_title, &race.tcp, &tcp) }
+                    { lane("lab-race-udp", strings.race_udp_title, &race.udp, &udp) }
+                </div>
+                <ChartLegend />
+            }
+        </Panel>
+    }
+}
+
+/// Feeds one relay socket's binary messages into its lane.
+fn lane_frames(race: UseReducerDispatcher<Race>, transport: Transport) -> Callback<Received> {
+    Callback::from(move |frame: Received| {
+        if let Payload::Binary(bytes) = frame.payload {
+            race.dispatch(RaceAction::Received {
+                transport,
+                bytes,
+                at: frame.at_ms,
+            });
+        }
+    })
+}
+
+/// The phases' side effects, one effect per phase, each keyed on the run
+/// so a new race restarts them and an unmount cancels their timers.
+#[hook]
+fn use_race_driver(
+    race: &UseReducerHandle<Race>,
+    tcp: &UseWebSocketHandle,
+    udp: &UseWebSocketHandle,
+    report: UseReducerDispatcher<Measurements>,
+) {
+    let settled = |status: &SocketStatus| status.is_open() || status.is_finished();
+    let ready = race.phase == Phase::Connecting && settled(tcp.status()) && settled(udp.status());
+    let any_open = tcp.status().is_open() || udp.status().is_open();
+    {
+        let race = race.dispatcher();
+        use_effect_with(ready, move |&ready| {
+            if ready {
+                race.dispatch(if any_open {
+                    RaceAction::Go
+                } else {
+                    RaceAction::Finish
+                });
+            }
+        });
+    }
+
+    {
+        let sending = race.phase == Phase::Sending;
+        let (dispatch, planned) = (race.dispatcher(), race.planned);
+        let (tcp, udp) = (tcp.clone(), udp.clone());
+        use_effect_with((sending, race.run), move |&(sending, _)| {
+            let interval = sending.then(|| {
+                let mut seq = 0;
+                let mut tick = move || {
+                    if seq >= planned {
+                        return;
+                    }
+                    for (ws, transport) in [(&tcp, Transport::Tcp), (&udp, Transport::Udp)] {
+                        let at = now_ms();
+                        if ws.send_binary(&packet(seq)).is_ok() {
+                            dispatch.dispatch(RaceAction::Sent { transport, seq, at });
+                        }
+                    }
+                    seq += 1;
+                    if seq == planned {
+                        dispatch.dispatch(RaceAction::AllSent);
+                    }
+                };
+                tick();
+                Interval::new(SEND_INTERVAL_MS, tick)
+            });
+            move || drop(interval)
+        });
+    }
+
+    {
+        let draining = race.phase == Phase::Draining;
+        let dispatch = race.dispatcher();
+        use_effect_with((draining, race.run), move |&(draining, _)| {
+            let timeout = draining
+                .then(|| Timeout::new(DRAIN_MS, move || dispatch.dispatch(RaceAction::Finish)));
+            move || drop(timeout)
+        });
+    }
+
+    {
+        // A race in which nothing could be sent measured nothing.
+        let done = race.phase == Phase::Done && race.tcp.sent() + race.udp.sent() > 0;
+        let measured = Measured::Race {
+            connect_ms: tcp.status().open_ms(),
+            tcp_chunking: Chunking {
+                messages: race.tcp.sent(),
+                chunks: race.tcp.chunks,
+            },
+            result: RaceResult {
+                tcp: race.tcp.stats(),
+                udp: race.udp.stats(),
+                udp_messages: race.udp.chunks,
+            },
+        };
+        let (tcp, udp) = (tcp.clone(), udp.clone());
+        use_effect_with((done, race.run), move |&(done, _)| {
+            if done {
+                tcp.disconnect();
+                udp.disconnect();
+                report.dispatch(measured);
+            }
+        });
+    }
+}
+
+/// Why a lane has nothing to show: the browser refused its URL, or it
+/// closed without ever opening (e.g. the server refused the upgrade).
+fn lane_problem(strings: &'static Strings, status: &SocketStatus) -> Option<String> {
+    if let Some(failure) = &status.failure {
+        return Some(failure.clone());
+    }
+    match (&status.close, status.open_ms()) {
+        (Some(info), None) => Some(format!(
+            "{} — {}",
+            info.code,
+            strings.close_meaning(info.code)
+        )),
+        _ => None,
+    }
+}
+
+/// The phase as a stable word for `data-phase`, so tests need not read
+/// translated text.
+fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Idle => "idle",
+        Phase::Connecting => "connecting",
+        Phase::Sending => "sending",
+        Phase::Draining => "draining",
+        Phase::Done => "done",
+    }
+}
+
+/// Props of [`RaceControls`].
+#[derive(Debug, PartialEq, Properties)]
+struct RaceControlsProps {
+    settings: Settings,
+    on_change: Callback<Settings>,
+    disabled: bool,
+}
+
+/// The packet count and the simulated network's four sliders.
+#[function_component]
+fn RaceControls(props: &RaceControlsProps) -> Html {
+    let strings = use_strings();
+    let current = props.settings;
+    // Each control edits one field of a copy of the settings.
+    let edit = |apply: fn(&mut Settings, &str)| {
+        let on_change = props.on_change.clone();
+        Callback::from(move |event: InputEvent| {
+            let value = event.target_unchecked_into::<HtmlInputElement>().value();
+            let mut next = current;
+            apply(&mut next, &value);
+            on_change.emit(next);
+        })
+    };
+    let probability = |id: &'static str, label: &'static str, value: f64, apply| {
+        let percent = percent_of(value);
+        html! {
+            <label class="slider" for={id}>
+                <span>{ label }</span>
+                <input {id} type="range" min="0" max={SLIDER_MAX_PERCENT.to_string()}
+                    step="5" value={percent.to_string()} disabled={props.disabled}
+                    oninput={edit(apply)} />
+                <output>{ format!("{percent} %") }</output>
+            </label>
+        }
+    };
+    let network = current.network;
+
+    html! {
+        <div class="race-controls">
+            <label class="slider" for="lab-race-packets">
+                <span>{ strings.race_packets_label }</span>
+                <input id="lab-race-packets" type="range" min="10" max={MAX_PACKETS.to_string()}
+                    step="10" value={current.packets.to_string()} disabled={props.disabled}
+                    oninput={edit(|s, v| s.packets = v.parse().unwrap_or(DEFAULT_PACKETS))} />
+                <output>{ current.packets }</output>
+            </label>
+            <fieldset class="network" disabled={props.disabled}>
+                <legend>{ strings.race_network_title }</legend>
+                { probability("lab-race-loss", strings.race_loss_label, network.loss,
+                    |s, v| s.network.loss = probability_of(v)) }
+                { probability("lab-race-duplicate", strings.race_duplicate_label, network.duplicate,
+                    |s, v| s.network.duplicate = probability_of(v)) }
+                { probability("lab-race-reorder", strings.race_reorder_label, network.reorder,
+                    |s, v| s.network.reorder = probability_of(v)) }
+                <label class="slider" for="lab-race-delay">
+                    <span>{ strings.race_delay_label }</span>
+                    <input id="lab-race-delay" type="range" min="0"
+                        max={SLIDER_MAX_DELAY_MS.to_string()} step="10"
+                        value={network.delay_ms.to_string()} disabled={props.disabled}
+                        oninput={edit(|s, v| s.network.delay_ms = v.parse().unwrap_or(0))} />
+                    <output>{ format!("{} ms", network.delay_ms) }</output>
+                </label>
+            </fieldset>
+        </div>
+    }
+}
+
+/// A probability as the slider's whole percent.
+fn percent_of(probability: f64) -> u32 {
+    (probability * 100.0).round() as u32
+}
+
+/// The slider's whole percent (as the input's text) as a probability.
+fn probability_of(percent: &str) -> f64 {
+    f64::from(percent.parse::<u32>().unwrap_or(0)) / 100.0
+}
+
+/// Props of [`LaneView`].
+#[derive(Debug, PartialEq, Properties)]
+struct LaneViewProps {
+    id: &'static str,
+    title: &'static str,
+    lane: Lane,
+    planned: u32,
+    done: bool,
+    problem: Option<String>,
+}
+
+/// One transport: its chart and its numbers, also as `data-*` attributes
+/// so tests read them without parsing text.
+#[function_component]
+fn LaneView(props: &LaneViewProps) -> Html {
+    let strings = use_strings();
+    let stats = props.lane.stats();
+    let rtt = stats.rtt.map_or_else(
+        || "—".to_owned(),
+        |rtt| {
+            format!(
+                "{} / {} / {} ms",
+                format_ms(rtt.min),
+                format_ms(rtt.median),
+                format_ms(rtt.max)
+            )
+        },
+    );
+    let stat = |label: &'static str, value: String, class: &'static str| {
+        html! {
+            <div class={classes!("stat", class)}>
+                <dt>{ label }</dt>
+                <dd>{ value }</dd>
+            </div>
+        }
+    };
+    // Until the run is over, "lost" only means "not here yet".
+    let lost = if props.done {
+        stats.lost.to_string()
+    } else {
+        "…".to_owned()
+    };
+    html! {
+        <figure id={props.id} class="lane" data-sent={stats.sent.to_string()}
+            data-received={stats.received.to_string()} data-lost={stats.lost.to_string()}
+            data-duplicated={stats.duplicated.to_string()}
+            data-reordered={stats.reordered.to_string()} data-done={props.done.to_string()}>
+            <figcaption>{ props.title }</figcaption>
+            <RaceChart lane={props.lane.clone()} planned={props.planned} done={props.done}
+                label={props.title} />
+            if let Some(problem) = &props.problem {
+                <p class="problem">{ strings.race_lane_failed }{ " " }<code>{ problem }</code></p>
+            }
+            <dl class="lane-stats">
+                { stat(strings.race_received, format!("{} / {}", stats.received, stats.sent), "") }
+                { stat(strings.race_lost, lost, if props.done && stats.lost > 0 { "bad" } else { "" }) }
+                { stat(strings.race_duplicated, stats.duplicated.to_string(),
+                    if stats.duplicated > 0 { "warn" } else { "" }) }
+                { stat(strings.race_reordered, stats.reordered.to_string(),
+                    if stats.reordered > 0 { "warn" } else { "" }) }
+                { stat(strings.race_rtt, rtt, "wide") }
+            </dl>
+        </figure>
+    }
+}

@@ -1,0 +1,266 @@
+//! "Knock on a raw TCP port": a WebSocket and a `fetch` aimed at
+//! `tcp-echo`, and what that socket really received.
+
+use socketlab_shared::relay::TCP_ECHO;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use super::LabProps;
+use crate::api::{fetch_captures, try_fetch, use_server_info, InfoState};
+use crate::browser::hostname;
+use crate::components::fill;
+use crate::components::section::Panel;
+use crate::i18n::{use_strings, Strings};
+use crate::lab::raw::{
+    endpoint_port, is_telltale, raw_http_url, raw_ws_url, FetchOutcome, Picked, RawAction,
+    RawAttempt,
+};
+use crate::lab::Measured;
+use crate::ws::{use_websocket, SocketStatus};
+
+/// The button and the three steps' results: the WebSocket's `error` and
+/// close code, `fetch`'s rejection, and the captured request.
+///
+/// The steps run one after the other (the next starts when the WebSocket
+/// is over), so the captures list ends with this page's two attempts.
+#[function_component]
+pub fn RawAttemptPanel(props: &LabProps) -> Html {
+    let strings = use_strings();
+    let info = use_server_info();
+    let port = match &info {
+        InfoState::Ready(info) => endpoint_port(info, TCP_ECHO),
+        _ => None,
+    };
+    let attempt = use_reducer(RawAttempt::default);
+    // tcp-echo never becomes a WebSocket, so no message ever arrives.
+    let ws = use_websocket(Callback::noop());
+    let host = hostname();
+
+    // Once the WebSocket is over, try fetch, then read the captures.
+    {
+        let run = attempt.run;
+        let attempt = attempt.dispatcher();
+        let report = props.report.clone();
+        let close_code = ws.status().close.as_ref().map(|info| info.code);
+        let finished = ws.status().is_finished();
+        let http_url = port.map(|port| raw_http_url(&host, port));
+        use_effect_with((run, finished), move |&(run, finished)| {
+            let Some(url) = http_url.filter(|_| run > 0 && finished) else {
+                return;
+            };
+            if let Some(code) = close_code {
+                report.dispatch(Measured::RawClose(code));
+            }
+            spawn_local(async move {
+                let outcome = try_fetch(&url).await;
+                attempt.dispatch(RawAction::Fetched { run, outcome });
+                let result = fetch_captures().await;
+                attempt.dispatch(RawAction::Captured { run, result });
+            });
+        });
+    }
+
+    let busy = attempt.run > 0 && attempt.captures.is_none();
+    let run = {
+        let (attempt, ws, host) = (attempt.clone(), ws.clone(), host.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(port) = port {
+                attempt.dispatch(RawAction::Start);
+                ws.connect(&raw_ws_url(&host, port));
+            }
+        })
+    };
+
+    let availability = match (&info, port) {
+        (_, Some(_)) => Html::default(),
+        (InfoState::Loading, None) => html! { <p class="hint">{ strings.endpoints_loading }</p> },
+        (InfoState::Failed(error), None) => {
+            html! { <p class="problem">{ strings.endpoints_failed }{ " " }{ error }</p> }
+        }
+        (InfoState::Ready(_), None) => {
+            html! { <p id="lab-raw-disabled" class="note">{ strings.raw_disabled }</p> }
+        }
+    };
+    let port_text = port.map_or_else(|| "—".to_owned(), |port| port.to_string());
+
+    html! {
+        <Panel title={strings.raw_title} class="lab-raw">
+            <p class="hint">
+                { fill(strings.raw_explain, &[("port", html! { <code>{ port_text }</code> })]) }
+            </p>
+            <div class="buttons">
+                <button id="lab-raw-run" class="primary" disabled={port.is_none() || busy}
+                    onclick={run}>
+                    { strings.raw_run }
+                </button>
+            </div>
+            { availability }
+            if let (Some(port), true) = (port, attempt.run > 0) {
+                <ol class="raw-steps">
+                    <WsStep url={raw_ws_url(&host, port)} status={ws.status().clone()} />
+                    <FetchStep url={raw_http_url(&host, port)} outcome={attempt.fetch.clone()} />
+                    <CaptureStep captures={attempt.captures.clone()} />
+                </ol>
+            }
+        </Panel>
+    }
+}
+
+/// Props of [`WsStep`].
+#[derive(Debug, PartialEq, Properties)]
+struct WsStepProps {
+    url: String,
+    status: SocketStatus,
+}
+
+/// Step 1: `new WebSocket(url)`, its `error` event and its close code.
+#[function_component]
+fn WsStep(props: &WsStepProps) -> Html {
+    let strings = use_strings();
+    let status = &props.status;
+    let close = status.close.as_ref();
+    html! {
+        <li id="lab-raw-ws" class="raw-step" data-code={close.map(|info| info.code.to_string())}>
+            <h4>{ strings.raw_ws_title }</h4>
+            <code class="call">{ format!("new WebSocket(\"{}\")", props.url) }</code>
+            if let Some(failure) = &status.failure {
+                <p class="problem">{ strings.conn_refused }{ " " }<code>{ failure }</code></p>
+            }
+            if status.saw_error_event {
+                <p class="bad">{ strings.raw_error_event }</p>
+            }
+            if let Some(info) = close {
+                <p class="outcome">
+                    { "close " }<code class="close-code">{ info.code }</code>
+                    { format!(" · wasClean {} — ", info.was_clean) }
+                    { strings.close_meaning(info.code) }
+                </p>
+                <p class="why">{ strings.raw_ws_why }</p>
+            } else if status.failure.is_none() {
+                <p class="hint">{ strings.raw_waiting }</p>
+            }
+        </li>
+    }
+}
+
+/// Props of [`FetchStep`].
+#[derive(Debug, PartialEq, Properties)]
+struct FetchStepProps {
+    url: String,
+    outcome: Option<FetchOutcome>,
+}
+
+/// Step 2: `fetch(url)` and the rejection it ends in.
+#[function_component]
+fn FetchStep(props: &FetchStepProps) -> Html {
+    let strings = use_strings();
+    let failed = match props.outcome {
+        Some(FetchOutcome::Failed { .. }) => Some("true"),
+        Some(FetchOutcome::Answered { .. }) => Some("false"),
+        None => None,
+    };
+    let body = match &props.outcome {
+        None => html! { <p class="hint">{ strings.raw_waiting }</p> },
+        Some(FetchOutcome::Failed { name, message }) => html! {
+            <>
+                <p class="outcome">
+                    { strings.raw_fetch_failed }{ " " }
+                    <code class="bad">{ format!("{name}: {message}") }</code>
+                </p>
+                <p class="why">{ strings.raw_fetch_why }</p>
+            </>
+        },
+        Some(FetchOutcome::Answered { status }) => html! {
+            <p class="outcome">{ strings.raw_fetch_answered }{ " " }<code>{ status }</code></p>
+        },
+    };
+    html! {
+        <li id="lab-raw-fetch" class="raw-step" data-failed={failed}>
+            <h4>{ strings.raw_fetch_title }</h4>
+            <code class="call">{ format!("fetch(\"{}\")", props.url) }</code>
+            { body }
+        </li>
+    }
+}
+
+/// Props of [`CaptureStep`].
+#[derive(Debug, PartialEq, Properties)]
+struct CaptureStepProps {
+    captures: Option<Result<Picked, String>>,
+}
+
+/// Step 3: the bytes `tcp-echo` received, as the server kept them.
+#[function_component]
+fn CaptureStep(props: &CaptureStepProps) -> Html {
+    let strings = use_strings();
+    let body = match &props.captures {
+        None => html! { <p class="hint">{ strings.raw_waiting }</p> },
+        Some(Err(error)) => {
+            html! { <p class="problem">{ strings.raw_captured_failed }{ " " }{ error }</p> }
+        }
+        Some(Ok(picked)) => captured_view(strings, picked),
+    };
+    html! {
+        <li id="lab-raw-capture" class="raw-step">
+            <h4>{ strings.raw_captured_title }</h4>
+            <code class="call">{ "GET /api/tcp-echo/captures" }</code>
+            { body }
+        </li>
+    }
+}
+
+fn captured_view(strings: &'static Strings, picked: &Picked) -> Html {
+    let websocket = match &picked.websocket {
+        Some(capture) => html! {
+            <>
+                <p class="why strong">{ strings.raw_captured_why }</p>
+                <pre id="lab-raw-captured" class="wire" data-len={capture.len.to_string()}>
+                    { request_lines(&capture.text) }
+                </pre>
+                <p class="fine">{ format!("peer {} · {} B", capture.peer, capture.len) }</p>
+            </>
+        },
+        None => html! { <p class="note">{ strings.raw_captured_none }</p> },
+    };
+    html! {
+        <>
+            { websocket }
+            if let Some(plain) = &picked.plain {
+                <details class="plain-capture">
+                    <summary>{ strings.raw_captured_plain }</summary>
+                    <pre id="lab-raw-captured-fetch" class="wire">{ request_lines(&plain.text) }</pre>
+                </details>
+            }
+        </>
+    }
+}
+
+/// The request exactly as received, line by line, with the lines that
+/// make it a WebSocket upgrade marked. Each `\r` stays in the text (so it
+/// is verbatim) inside a span that CSS shows as a visible `\r\n`, because
+/// HTTP's line endings are part of what a raw socket sees.
+fn request_lines(text: &str) -> Html {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let content = line.trim_end_matches(['\r', '\n']);
+            let cr = line[content.len()..].contains('\r');
+            let newline = line.ends_with('\n');
+            let content = if is_telltale(content) {
+                html! { <mark>{ content.to_owned() }</mark> }
+            } else {
+                html! { content.to_owned() }
+            };
+            html! {
+                <>
+                    { content }
+                    if cr {
+                        <span class="crlf">{ "\r" }</span>
+                    }
+                    if newline {
+                        { "\n" }
+                    }
+                </>
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,198 @@
+//! "Through the relay": the same `tcp-echo` socket, reached the way a page
+//! can, with the bytes shown as bytes.
+
+use socketlab_shared::relay::{BINARY_SUBPROTOCOL, TCP_ECHO};
+use socketlab_shared::Impairment;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::LabProps;
+use crate::api::{use_server_info, InfoState};
+use crate::browser::{now_ms, ws_url};
+use crate::components::section::Panel;
+use crate::components::{fill, format_ms};
+use crate::i18n::use_strings;
+use crate::lab::hexdump::hexdump;
+use crate::lab::probe::{Probe, ProbeAction};
+use crate::lab::{relay_path, Chunking, Measured};
+use crate::ws::{use_websocket, SocketStatus};
+
+/// What the input holds until the learner types something else.
+const DEFAULT_TEXT: &str = "hello, socket";
+
+/// An input and a button; then the timings, both hex dumps and the
+/// verdict. The probe sends once the socket opens, collects chunks until
+/// every byte is back, then closes the socket and reports its numbers.
+#[function_component]
+pub fn RelayPanel(props: &LabProps) -> Html {
+    let strings = use_strings();
+    let text = use_state(|| DEFAULT_TEXT.to_owned());
+    let probe = use_reducer(Probe::default);
+    let ws = {
+        let probe = probe.dispatcher();
+        use_websocket(Callback::from(move |frame| {
+            probe.dispatch(ProbeAction::Chunk(frame))
+        }))
+    };
+    let status = ws.status();
+    let listed = match use_server_info() {
+        InfoState::Ready(info) => info.relay_targets.iter().any(|t| t.name == TCP_ECHO),
+        // Let the learner try; a missing target shows as a failed upgrade.
+        InfoState::Loading | InfoState::Failed(_) => true,
+    };
+
+    // Send as soon as this probe's connection opens.
+    {
+        let (ws, probe) = (ws.clone(), probe.clone());
+        use_effect_with(
+            (status.connection, status.is_open()),
+            move |&(connection, open)| {
+                if open && probe.connection == connection && probe.sent_at.is_none() {
+                    let at = now_ms();
+                    if ws.send_binary(&probe.sent).is_ok() {
+                        let connect_ms = ws.status().open_ms();
+                        probe.dispatch(ProbeAction::Sent { at, connect_ms });
+                    }
+                }
+            },
+        );
+    }
+    // Every byte is back: close, and tell the comparison table.
+    {
+        let (ws, report) = (ws.clone(), props.report.clone());
+        let done = probe.is_complete() && probe.connection == status.connection;
+        let measured = Measured::Relay {
+            connect_ms: probe.connect_ms,
+            chunking: Chunking {
+                messages: 1,
+                chunks: probe.chunks.len() as u32,
+            },
+        };
+        use_effect_with(done, move |&done| {
+            if done {
+                ws.disconnect();
+                report.dispatch(measured);
+            }
+        });
+    }
+
+    let run = {
+        let (ws, probe, text) = (ws.clone(), probe.dispatcher(), text.clone());
+        Callback::from(move |_: MouseEvent| {
+            let url = ws_url(&relay_path(TCP_ECHO, &Impairment::default()));
+            let connection = ws.connect_with(&url, &[BINARY_SUBPROTOCOL]);
+            probe.dispatch(ProbeAction::Start {
+                connection,
+                bytes: text.as_bytes().to_vec(),
+            });
+        })
+    };
+    let oninput = {
+        let text = text.clone();
+        Callback::from(move |event: InputEvent| {
+            text.set(event.target_unchecked_into::<HtmlInputElement>().value());
+        })
+    };
+    let busy = status.is_active() && !probe.is_complete();
+
+    html! {
+        <Panel title={strings.relay_title} class="lab-relay">
+            <p class="hint">{ strings.relay_explain }</p>
+            <div class="send-row">
+                <input id="lab-relay-input" type="text" aria-label={strings.relay_input_label}
+                    placeholder={strings.relay_input_label} value={(*text).clone()} {oninput} />
+                <button id="lab-relay-run" class="primary" onclick={run}
+                    disabled={text.is_empty() || busy || !listed}>
+                    { strings.relay_run }
+                </button>
+            </div>
+            if !listed {
+                <p class="note">{ strings.raw_disabled }</p>
+            } else if text.is_empty() {
+                <p class="hint">{ strings.relay_empty }</p>
+            }
+            if probe.connection > 0 {
+                <ProbeView probe={(*probe).clone()} status={status.clone()} />
+            }
+        </Panel>
+    }
+}
+
+/// Props of [`ProbeView`].
+#[derive(Debug, PartialEq, Properties)]
+struct ProbeViewProps {
+    probe: Probe,
+    status: SocketStatus,
+}
+
+/// Timings, the two dumps and the verdict of one probe.
+#[function_component]
+fn ProbeView(props: &ProbeViewProps) -> Html {
+    let strings = use_strings();
+    let Probe { sent, received, .. } = &props.probe;
+    let probe = &props.probe;
+    let ms = |value: Option<f64>| {
+        value.map_or_else(|| "…".to_owned(), |v| format!("{} ms", format_ms(v)))
+    };
+    let chunk_sizes = probe
+        .chunks
+        .iter()
+        .map(|size| format!("{size} B"))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let verdict = match probe.identical() {
+        Some(ok) => html! {
+            <p id="lab-relay-verdict" class={classes!("verdict-line", if ok { "ok" } else { "bad" })}
+                data-ok={ok.to_string()}>
+                { if ok { strings.relay_same } else { strings.relay_different } }
+            </p>
+        },
+        None => match (&props.status.failure, &props.status.close) {
+            (Some(failure), _) => html! {
+                <p class="problem">{ strings.conn_refused }{ " " }<code>{ failure }</code></p>
+            },
+            (None, Some(info)) => html! {
+                <p class="problem">
+                    { strings.relay_closed }{ " " }<code>{ info.code }</code>{ " — " }
+                    { strings.close_meaning(info.code) }
+                </p>
+            },
+            (None, None) => html! {
+                <p class="hint">
+                    { fill(strings.relay_waiting, &[("missing", html! { probe.missing() })]) }
+                </p>
+            },
+        },
+    };
+
+    html! {
+        <div class="probe">
+            <dl class="facts">
+                <dt>{ strings.relay_connect_label }</dt>
+                <dd id="lab-relay-connect">{ ms(probe.connect_ms) }</dd>
+                <dt>{ strings.relay_protocol_label }</dt>
+                <dd><code>{ props.status.protocol.clone().unwrap_or_else(|| "…".to_owned()) }</code></dd>
+                <dt>{ strings.relay_rtt_label }</dt>
+                <dd id="lab-relay-rtt">{ ms(probe.rtt_ms()) }</dd>
+                <dt>{ strings.relay_chunks_label }</dt>
+                <dd id="lab-relay-chunks" data-chunks={probe.chunks.len().to_string()}>
+                    { probe.chunks.len() }
+                    if !probe.chunks.is_empty() {
+                        <span class="muted">{ format!(" ({chunk_sizes})") }</span>
+                    }
+                </dd>
+            </dl>
+            <div class="dumps">
+                <figure class="dump">
+                    <figcaption>{ format!("{} · {} B", strings.relay_sent_label, sent.len()) }</figcaption>
+                    <pre class="hexdump">{ hexdump(sent) }</pre>
+                </figure>
+                <figure class="dump">
+                    <figcaption>{ format!("{} · {} B", strings.relay_back_label, received.len()) }</figcaption>
+                    <pre id="lab-relay-hex" class="hexdump">{ hexdump(received) }</pre>
+                </figure>
+            </div>
+            { verdict }
+        </div>
+    }
+}

@@ -1,0 +1,126 @@
+//! `cargo xtask autobahn`: the Autobahn|Testsuite conformance run against
+//! `/ws/echo` of a freshly built release server.
+//!
+//! The suite itself lives beside the project (`../shared/autobahn/`): its
+//! `install.sh` sets up the Python 2.7 `wstest` once, its `run.sh` runs the
+//! fuzzing client and prints a summary, exiting non-zero on any FAILED case.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+use crate::{cmd::Cmd, workspace};
+
+/// Where the suite's scripts are.
+fn suite_dir() -> PathBuf {
+    workspace::root().join("../shared/autobahn")
+}
+
+/// Where install.sh puts wstest (its default prefix).
+fn prefix() -> PathBuf {
+    std::env::var_os("AUTOBAHN_PREFIX")
+        .map_or_else(|| PathBuf::from("/opt/autobahn"), PathBuf::from)
+}
+
+/// Installs the suite if needed, builds the server, runs the suite against
+/// `/ws/echo`, and fails if any case FAILED.
+pub fn run() -> Result<()> {
+    let suite = suite_dir();
+    if !suite.join("run.sh").is_file() {
+        bail!(
+            "the Autobahn scripts are missing: expected {}\nfix: place the project's shared/ folder beside the repository",
+            suite.display()
+        );
+    }
+    if prefix().join("bin/wstest").is_file() {
+        eprintln!(
+            "autobahn wstest  ok (found {})",
+            prefix().join("bin/wstest").display()
+        );
+    } else {
+        Cmd::new("bash")
+            .arg(suite.join("install.sh"))
+            .fix("read install.sh's message above; it needs apt, gcc and the network to the package mirrors")
+            .run()?;
+    }
+    Cmd::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "socketlab-server",
+            "--bin",
+            "socketlab",
+        ])
+        .fix("fix the server's build errors above")
+        .run()?;
+
+    let mut server = Server::start(&workspace::server_binary())?;
+    let url = format!("ws://{}/ws/echo", server.addr);
+    let report = workspace::target_dir().join("autobahn");
+    let result = Cmd::new("bash")
+        .arg(suite.join("run.sh"))
+        .arg(&url)
+        .arg("socketlab")
+        .arg(&report)
+        .fix(format!(
+            "open {}/reports/servers/index.html for each failed case",
+            report.display()
+        ))
+        .run();
+    server.stop();
+    result
+}
+
+/// The server under test, stopped when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(binary: &Path) -> Result<Self> {
+        // The suite's 9.* cases send messages of up to 16 MiB.
+        let mut child = Command::new(binary)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--echo-max-message",
+                "16777216",
+                "--no-tcp-echo",
+                "--no-udp-echo",
+                "--no-tcp-chat",
+                "--log",
+                "warn",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.strip_prefix("open http://")
+                    .map(|rest| rest.trim_end_matches('/').to_owned())
+            })
+            .context("the server exited without printing its address")?;
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Ok(Self { child, addr })
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,259 @@
+//! `cargo xtask test`: the checks CI runs, as a list of steps run in order,
+//! each announced and timed, stopping at the first failure.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::{cmd::Cmd, tools};
+
+/// What a step needs installed besides cargo; also decides `--quick`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    /// The page's build tools only; runs in `--quick` mode too.
+    WebTools,
+    /// Also the system test tools (chromium, chromedriver, nats-server);
+    /// skipped by `--quick`, which is for the inner dev loop.
+    TestTools,
+}
+
+/// One step of `cargo xtask test`. Adding a check means adding one entry
+/// to [`STEPS`].
+struct Step {
+    /// Short name for the header and summary lines.
+    name: &'static str,
+    /// The program to run, found on PATH.
+    program: &'static str,
+    /// Its arguments.
+    args: &'static [&'static str],
+    /// Extra environment variables.
+    env: &'static [(&'static str, &'static str)],
+    /// What to do when the step fails.
+    fix: &'static str,
+    /// What must be installed before it runs.
+    needs: Needs,
+}
+
+/// The steps, cheapest and most likely to fail first.
+const STEPS: &[Step] = &[
+    Step {
+        name: "format",
+        program: "cargo",
+        args: &["fmt", "--all", "--", "--check"],
+        env: &[],
+        fix: "run `cargo fmt --all`",
+        needs: Needs::WebTools,
+    },
+    Step {
+        name: "clippy",
+        program: "cargo",
+        args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        env: &[],
+        fix: "fix the warnings above",
+        needs: Needs::WebTools,
+    },
+    Step {
+        name: "clippy (wasm)",
+        program: "cargo",
+        args: &[
+            "clippy",
+            "-p",
+            "socketlab-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        env: &[],
+        fix: "fix the warnings above",
+        needs: Needs::WebTools,
+    },
+    Step {
+        name: "page build",
+        program: "trunk",
+        args: &["build", "--release"],
+        env: &[],
+        fix: "fix the page's build errors above",
+        needs: Needs::WebTools,
+    },
+    Step {
+        // Debug builds: each integration test is its own binary, and
+        // optimizing and linking a dozen of them costs more than it saves.
+        name: "tests",
+        program: "cargo",
+        args: &["test", "--workspace"],
+        env: &[],
+        fix: "fix the failing tests above",
+        needs: Needs::WebTools,
+    },
+    Step {
+        // The browser tests drive the release binary, as users run it.
+        name: "release build",
+        program: "cargo",
+        args: &[
+            "build",
+            "--release",
+            "-p",
+            "socketlab-server",
+            "--bin",
+            "socketlab",
+        ],
+        env: &[],
+        fix: "fix the server's build errors above",
+        needs: Needs::TestTools,
+    },
+    Step {
+        name: "browser tests",
+        program: "cargo",
+        args: &[
+            "test",
+            "-p",
+            "socketlab-server",
+            "--test",
+            "browser",
+            "--",
+            "--ignored",
+            "--test-threads=1",
+        ],
+        env: &[
+            ("SOCKETLAB_BIN", "target/release/socketlab"),
+            ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+            ("CHROMIUM", "/usr/bin/chromium"),
+        ],
+        fix: "fix the failing browser tests above; screenshots are in target/screenshots/",
+        needs: Needs::TestTools,
+    },
+    Step {
+        name: "conformance (Autobahn)",
+        program: "cargo",
+        args: &["xtask", "autobahn"],
+        env: &[],
+        fix: "see docs/CONFORMANCE.md and the report under target/autobahn/",
+        needs: Needs::TestTools,
+    },
+];
+
+/// Runs the steps (all of them, or with `quick` those that need no system
+/// test tools), then prints how long each took.
+pub fn run(quick: bool) -> Result<()> {
+    let steps = selected(quick);
+
+    header("tools");
+    tools::ensure_web_tools()?;
+    if steps.iter().any(|step| step.needs == Needs::TestTools) {
+        tools::ensure_test_tools()?;
+    }
+
+    let mut timings = Vec::new();
+    let result = run_steps(&steps, &mut timings);
+    print_summary(&steps, &timings, result.is_ok());
+    result
+}
+
+/// The steps to run: all, or with `quick` those needing only web tools.
+fn selected(quick: bool) -> Vec<&'static Step> {
+    STEPS
+        .iter()
+        .filter(|step| !quick || step.needs == Needs::WebTools)
+        .collect()
+}
+
+/// Runs `steps` in order, recording each finished step's duration, and
+/// stops at the first failure.
+fn run_steps(steps: &[&Step], timings: &mut Vec<Duration>) -> Result<()> {
+    for (index, step) in steps.iter().enumerate() {
+        let position = format!("{}/{}", index + 1, steps.len());
+        header(&format!("[{position}] {}", step.name));
+        let start = Instant::now();
+        let result = step_cmd(step).run();
+        let elapsed = start.elapsed();
+        timings.push(elapsed);
+        result.with_context(|| format!("step {position} `{}` failed", step.name))?;
+        eprintln!("==> {} ok in {}", step.name, format_duration(elapsed));
+    }
+    Ok(())
+}
+
+/// The command a step runs.
+fn step_cmd(step: &Step) -> Cmd {
+    step.env
+        .iter()
+        .fold(
+            Cmd::new(step.program).args(step.args),
+            |cmd, (key, value)| cmd.env(key, value),
+        )
+        .fix(step.fix)
+}
+
+/// Prints one line per step: its result and duration, or that it did not
+/// run because an earlier step failed.
+fn print_summary(steps: &[&Step], timings: &[Duration], passed: bool) {
+    header("summary");
+    for (index, step) in steps.iter().enumerate() {
+        let (status, time) = match timings.get(index) {
+            Some(&time) if index + 1 == timings.len() && !passed => ("FAILED", time),
+            Some(&time) => ("ok", time),
+            None => {
+                eprintln!("    {:<8} {:>8}  {}", "not run", "", step.name);
+                continue;
+            }
+        };
+        eprintln!(
+            "    {status:<8} {:>8}  {}",
+            format_duration(time),
+            step.name
+        );
+    }
+    let total = timings.iter().sum();
+    eprintln!("    {:<8} {:>8}", "total", format_duration(total));
+}
+
+/// Prints a line that stands out in long cargo output.
+fn header(title: &str) {
+    eprintln!("\n==> {title}");
+}
+
+/// A duration for humans: `4.2s`, or `8m 05s` past a minute.
+fn format_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds < 60 {
+        format!("{:.1}s", duration.as_secs_f64())
+    } else {
+        format!("{}m {:02}s", seconds / 60, seconds % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_switch_to_minutes() {
+        assert_eq!(format_duration(Duration::from_millis(4200)), "4.2s");
+        assert_eq!(format_duration(Duration::from_secs(485)), "8m 05s");
+    }
+
+    #[test]
+    fn quick_skips_the_release_browser_and_conformance_steps() {
+        let names = |quick| {
+            selected(quick)
+                .iter()
+                .map(|step| step.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(false).len(), STEPS.len());
+        assert!(names(false).contains(&"browser tests"));
+        assert_eq!(names(true).len(), STEPS.len() - 3);
+        assert!(!names(true).contains(&"release build"));
+        assert!(!names(true).contains(&"browser tests"));
+        assert!(!names(true).contains(&"conformance (Autobahn)"));
+    }
+}

@@ -1,0 +1,98 @@
+//! Socketlab's task runner: `cargo xtask run`, `dist`, `test`, `bench` and
+//! `install-tools`.
+//!
+//! The README promises that these commands work on a fresh Debian machine
+//! with nothing but rustup, npm and apt, so xtask installs what it needs
+//! itself (idempotently) instead of documenting a list of manual steps.
+
+mod autobahn;
+mod bench;
+mod checks;
+mod cmd;
+mod lockfile;
+mod release;
+mod tools;
+mod workspace;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::cmd::Cmd;
+
+/// Command line of `cargo xtask`.
+#[derive(Parser)]
+#[command(bin_name = "cargo xtask", about, disable_version_flag = true)]
+struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    task: Task,
+}
+
+/// The tasks, one per user-facing workflow.
+#[derive(Subcommand)]
+enum Task {
+    /// Build the page and the server in release mode, then run the server.
+    Run {
+        /// Arguments for the server, after `--` (e.g. `-- --help`).
+        #[arg(last = true)]
+        server_args: Vec<String>,
+    },
+    /// Build the page and the server in release mode and print where the
+    /// binary is.
+    Dist,
+    /// Run every check CI runs: format, lints, page build, tests, browser tests.
+    Test {
+        /// Skip the steps that need a browser (for the inner dev loop).
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Run the Autobahn|Testsuite WebSocket conformance suite against
+    /// /ws/echo and print its summary.
+    Autobahn,
+    /// Benchmark the server against websockify, websocat, a bare
+    /// tokio-tungstenite server and raw TCP, pinned to separate cores, and
+    /// one chat room spread over two instances through NATS; writes
+    /// target/bench/results.jsonl, target/bench/scale-out.jsonl and
+    /// docs/BENCHMARKS.md.
+    Bench {
+        /// One short run of a few configurations (under a minute), written
+        /// to target/bench/quick/ instead of docs/.
+        #[arg(long)]
+        quick: bool,
+        /// Measure only this section again; the report keeps the other
+        /// results, notes and commands of the previous run.
+        #[arg(long, value_enum, value_name = "SECTION")]
+        only: Option<bench::Section>,
+    },
+    /// Install the missing tools (trunk, wasm-bindgen, wasm-opt, chromium, ...)
+    /// without building anything.
+    InstallTools,
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().task {
+        Task::Run { server_args } => {
+            tools::ensure_web_tools()?;
+            let server = release::build()?;
+            // Replacing xtask with the server keeps Ctrl-C and the exit code
+            // the server's own business.
+            Err(Cmd::new(&server).args(&server_args).exec())
+        }
+        Task::Dist => {
+            tools::ensure_web_tools()?;
+            let server = release::build()?;
+            let size = std::fs::metadata(&server)
+                .with_context(|| format!("cannot read {}", server.display()))?
+                .len();
+            println!("{} ({})", server.display(), release::format_size(size));
+            Ok(())
+        }
+        Task::Test { quick } => checks::run(quick),
+        Task::Autobahn => autobahn::run(),
+        Task::Bench { quick, only } => bench::run(quick, only),
+        Task::InstallTools => {
+            tools::ensure_web_tools()?;
+            tools::ensure_test_tools()
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The release build shared by `run` and `dist`: the page first, because
+//! the server embeds it at compile time.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::{cmd::Cmd, workspace};
+
+/// Builds the page and then the server in release mode, returning the
+/// server binary's path. Expects [`crate::tools::ensure_web_tools`] first.
+pub fn build() -> Result<PathBuf> {
+    Cmd::new("trunk")
+        .args(["build", "--release"])
+        .fix("fix the page's build errors above (see web-client/)")
+        .run()?;
+    Cmd::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "socketlab-server",
+            "--bin",
+            "socketlab",
+        ])
+        .fix("fix the server's build errors above (see server/)")
+        .run()?;
+    Ok(workspace::server_binary())
+}
+
+/// A byte count for humans, e.g. `4.2 MiB`.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{size:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_use_binary_units() {
+        assert_eq!(format_size(512), "512 B");
+        assert_eq!(format_size(1536), "1.5 KiB");
+        assert_eq!(format_size(5 * 1024 * 1024), "5.0 MiB");
+    }
+}

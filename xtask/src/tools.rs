@@ -1,0 +1,210 @@
+//! Idempotent tool installs: check first, install only what is missing,
+//! and say which of the two happened, one line per tool.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+
+use crate::{cmd::Cmd, lockfile, workspace};
+
+/// The Rust target the page compiles to.
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// trunk's version; 0.22 needs a newer rustc than the one we support.
+const TRUNK_VERSION: &str = "0.21.14";
+
+/// binaryen's version; Trunk.toml asks for exactly this wasm-opt.
+const BINARYEN_VERSION: &str = "132";
+
+/// Ensures everything needed to build the page: the wasm target, trunk,
+/// wasm-bindgen-cli and wasm-opt.
+pub fn ensure_web_tools() -> Result<()> {
+    Tool {
+        name: "wasm32 target",
+        check: Cmd::new("rustup").args(["target", "list", "--installed"]),
+        wanted: WASM_TARGET.to_owned(),
+        installs: WASM_TARGET.to_owned(),
+        install: Cmd::new("rustup")
+            .args(["target", "add", WASM_TARGET])
+            .fix("this needs rustup (https://rustup.rs) and network access"),
+    }
+    .ensure()?;
+
+    Tool {
+        name: "trunk",
+        check: Cmd::new("trunk").arg("--version"),
+        wanted: format!("trunk {TRUNK_VERSION}"),
+        installs: format!("trunk {TRUNK_VERSION} (takes about 8 minutes)"),
+        install: Cmd::new("cargo")
+            .args(["install", "--locked", "trunk", "--version", TRUNK_VERSION])
+            .fix("read cargo's error above; a network or disk problem is the usual cause"),
+    }
+    .ensure()?;
+
+    Tool {
+        name: "wasm-opt",
+        check: Cmd::new(workspace::npm_bin_dir().join("wasm-opt")).arg("--version"),
+        wanted: format!("version {BINARYEN_VERSION}"),
+        installs: format!("binaryen {BINARYEN_VERSION} from npm"),
+        // Debian's binaryen is too old; npm has every release.
+        install: Cmd::new("npm")
+            .arg("install")
+            .arg("--prefix")
+            .arg(workspace::npm_prefix())
+            .args(["--no-audit", "--no-fund"])
+            .arg(format!("binaryen@{BINARYEN_VERSION}"))
+            .fix("install node and npm: apt-get install -y nodejs npm"),
+    }
+    .ensure()?;
+
+    // Last, because it depends on the page's Cargo.lock being resolvable.
+    let version = lockfile::locked_version("wasm-bindgen")?;
+    Tool {
+        name: "wasm-bindgen",
+        check: Cmd::new("wasm-bindgen").arg("--version"),
+        wanted: format!("wasm-bindgen {version}"),
+        installs: format!("wasm-bindgen-cli {version}"),
+        // Not `--locked`: one of its locked dependencies is missing from the
+        // registry mirror this project is built against.
+        install: Cmd::new("cargo")
+            .args(["install", "wasm-bindgen-cli", "--version"])
+            .arg(format!("={version}"))
+            .fix("read cargo's error above; a network or disk problem is the usual cause"),
+    }
+    .ensure()
+}
+
+/// Ensures the system tools the browser tests (and soon the NATS tests)
+/// need, installing the missing ones with a single apt-get run.
+pub fn ensure_test_tools() -> Result<()> {
+    // The paths the tests are told to use, and the Debian packages that
+    // provide them.
+    const APT_TOOLS: &[(&str, &str)] = &[
+        ("/usr/bin/chromium", "chromium"),
+        ("/usr/bin/chromedriver", "chromium-driver"),
+        ("/usr/sbin/nats-server", "nats-server"),
+    ];
+
+    let mut missing = Vec::new();
+    for &(path, package) in APT_TOOLS {
+        let name = file_name(path);
+        if Path::new(path).exists() {
+            eprintln!("{name:<16} ok (found {path})");
+        } else {
+            eprintln!("{name:<16} installing {package} ...");
+            missing.push(package);
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+
+    let packages = missing.join(" ");
+    if !is_root()? {
+        bail!(
+            "installing {packages} needs root\n\
+             fix: sudo apt-get update && sudo apt-get install -y {packages}"
+        );
+    }
+    let fix = format!("run `apt-get update && apt-get install -y {packages}` and read its errors");
+    Cmd::new("apt-get").arg("update").fix(&fix).run()?;
+    Cmd::new("apt-get")
+        .args(["install", "-y"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .fix(&fix)
+        .run()?;
+
+    for &(path, package) in APT_TOOLS {
+        if !Path::new(path).exists() {
+            bail!("{path} is still missing after installing {package}\nfix: {fix}");
+        }
+    }
+    Ok(())
+}
+
+/// A tool that is checked by running a command and looking for a version
+/// string in its output.
+struct Tool {
+    /// What the progress line calls it.
+    name: &'static str,
+    /// Prints what is installed, e.g. `trunk --version`.
+    check: Cmd,
+    /// Words that must appear together on a line of `check`'s output.
+    wanted: String,
+    /// What `install` installs, for the progress line.
+    installs: String,
+    /// Installs the wanted version.
+    install: Cmd,
+}
+
+impl Tool {
+    /// Installs the tool unless the wanted version is already there, then
+    /// checks again so a broken install fails here, not in a later step.
+    fn ensure(&self) -> Result<()> {
+        if let Some(found) = self.found()? {
+            eprintln!("{:<16} ok (found {found})", self.name);
+            return Ok(());
+        }
+        eprintln!("{:<16} installing {} ...", self.name, self.installs);
+        self.install.run()?;
+        if self.found()?.is_none() {
+            bail!(
+                "`{}` still does not report `{}` after `{}`\n\
+                 fix: remove the stale {} from your PATH and rerun `cargo xtask install-tools`",
+                self.check,
+                self.wanted,
+                self.install,
+                self.name,
+            );
+        }
+        Ok(())
+    }
+
+    /// The line of `check`'s output showing the wanted version, if any.
+    fn found(&self) -> Result<Option<String>> {
+        Ok(self.check.probe()?.and_then(|output| {
+            output
+                .lines()
+                .find(|line| has_words(line, &self.wanted))
+                .map(|line| line.trim().to_owned())
+        }))
+    }
+}
+
+/// Whether `line` contains the words of `wanted` next to each other, so
+/// `trunk 0.21.14` matches `trunk 0.21.14` but not `trunk 0.21.140`.
+fn has_words(line: &str, wanted: &str) -> bool {
+    let line: Vec<&str> = line.split_whitespace().collect();
+    let wanted: Vec<&str> = wanted.split_whitespace().collect();
+    !wanted.is_empty() && line.windows(wanted.len()).any(|words| words == wanted)
+}
+
+/// The last component of a path, for progress lines.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Whether xtask runs as root, which apt-get needs.
+fn is_root() -> Result<bool> {
+    let uid = Cmd::new("id").arg("-u").probe()?;
+    Ok(uid.is_some_and(|uid| uid.trim() == "0"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_words_matches_whole_words_only() {
+        assert!(has_words("trunk 0.21.14", "trunk 0.21.14"));
+        assert!(has_words(
+            "wasm-opt version 132 (version_132)",
+            "version 132"
+        ));
+        assert!(has_words("wasm32-unknown-unknown", WASM_TARGET));
+        assert!(!has_words("trunk 0.21.140", "trunk 0.21.14"));
+        assert!(!has_words("wasm-opt version 1320", "version 132"));
+        assert!(!has_words("anything", ""));
+    }
+}
