@@ -8,17 +8,16 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
-use bytes::Bytes;
 use clap::Args;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{StreamExt, TryStreamExt};
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::cpu::CpuMeter;
 use crate::guard;
 use crate::record::RunArgs;
 use crate::stats::{round1, Latencies};
-use crate::transport::{self, Ws};
+use crate::transport;
+use crate::wire::{opcode, WireWs};
 
 /// How long replies still in flight at the end may take.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -87,8 +86,13 @@ pub async fn run(args: EchoArgs) -> Result<()> {
         "echo: {} conns x {} B x {} in flight, {} s, {}",
         args.conns, args.size, args.inflight, args.seconds, args.url
     );
-    let connections =
-        transport::connect_many((0..args.conns).map(|_| args.url.clone()), 64, None).await?;
+    // 64 handshakes at a time: a thousand at once would measure the
+    // accept queue, not the server.
+    let connections: Vec<WireWs> = futures_util::stream::iter(0..args.conns)
+        .map(|_| WireWs::connect(&args.url))
+        .buffered(64)
+        .try_collect()
+        .await?;
 
     let begin = Instant::now() + Duration::from_millis(50);
     let measure = begin + Duration::from_secs_f64(args.warmup);
@@ -97,7 +101,7 @@ pub async fn run(args: EchoArgs) -> Result<()> {
         measure,
         end: measure + Duration::from_secs_f64(args.seconds),
     };
-    let payload = Bytes::from(vec![0x5a; args.size]);
+    let payload = vec![0x5a; args.size];
     let tasks: Vec<_> = connections
         .into_iter()
         .map(|ws| {
@@ -154,64 +158,63 @@ pub async fn run(args: EchoArgs) -> Result<()> {
 
 /// One connection: keeps `inflight` messages outstanding until the window
 /// ends (or `max_messages` were sent), then collects the stragglers.
+///
+/// Replies are taken in batches (all that one read brings) and the
+/// messages that replace them go out in one write, as a pipelining client
+/// would; each message's round trip is still timed on its own.
 async fn connection(
-    mut ws: Ws,
-    payload: Bytes,
+    mut ws: WireWs,
+    payload: Vec<u8>,
     inflight: usize,
     window: Window,
     max_messages: u64,
 ) -> Result<ConnResult> {
+    let frame = ws.frame(opcode::BINARY, &payload);
     let mut pending: VecDeque<Instant> = VecDeque::with_capacity(inflight);
     let mut latencies = Latencies::new();
     let mut replies = 0;
     let mut sent = 0u64;
     tokio::time::sleep_until(window.begin).await;
     loop {
-        if Instant::now() < window.end && sent < max_messages {
+        let now = Instant::now();
+        if now < window.end && sent < max_messages {
             while pending.len() < inflight && sent < max_messages {
-                ws.feed(Message::Binary(payload.clone())).await?;
-                pending.push_back(Instant::now());
+                ws.queue(&frame);
+                pending.push_back(now);
                 sent += 1;
             }
             ws.flush().await?;
         }
-        let Some(&sent_at) = pending.front() else {
+        if pending.is_empty() {
             break;
-        };
-        let reply = tokio::time::timeout_at(window.end + DRAIN_TIMEOUT, next_data(&mut ws))
-            .await
-            .context("no echo within 5 s after the end")??;
+        }
+        let mut wrong_size = None;
+        let mut arrived = 0;
+        tokio::time::timeout_at(
+            window.end + DRAIN_TIMEOUT,
+            ws.read_messages(|_, reply| {
+                if reply.len() != payload.len() {
+                    wrong_size = Some(reply.len());
+                }
+                arrived += 1;
+            }),
+        )
+        .await
+        .context("no echo within 5 s after the end")??;
+        if let Some(got) = wrong_size {
+            anyhow::bail!("sent {} bytes, {got} came back", payload.len());
+        }
+        ensure!(arrived <= pending.len(), "more replies than messages sent");
         let at = Instant::now();
-        pending.pop_front();
-        ensure!(
-            reply.len() == payload.len(),
-            "sent {} bytes, {} came back",
-            payload.len(),
-            reply.len()
-        );
-        if at >= window.measure && at <= window.end {
-            replies += 1;
-            if sent_at >= window.measure {
-                latencies.record(at - sent_at);
+        for sent_at in pending.drain(..arrived) {
+            if at >= window.measure && at <= window.end {
+                replies += 1;
+                if sent_at >= window.measure {
+                    latencies.record(at - sent_at);
+                }
             }
         }
     }
-    let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
+    ws.close().await;
     Ok(ConnResult { latencies, replies })
-}
-
-/// The next text or binary message's payload.
-async fn next_data(ws: &mut Ws) -> Result<Bytes> {
-    loop {
-        match ws
-            .next()
-            .await
-            .context("the server closed the connection")??
-        {
-            Message::Binary(payload) => return Ok(payload),
-            Message::Text(text) => return Ok(Bytes::copy_from_slice(text.as_bytes())),
-            Message::Close(frame) => anyhow::bail!("the server closed the connection: {frame:?}"),
-            _ => continue,
-        }
-    }
 }

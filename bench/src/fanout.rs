@@ -30,6 +30,7 @@ use crate::guard;
 use crate::record::RunArgs;
 use crate::stats::{round1, Latencies};
 use crate::transport::{self, Ws};
+use crate::wire::{opcode, WireWs};
 
 /// The publisher's chat name; subscribers count only its messages.
 const PUBLISHER: &str = "bench-pub";
@@ -307,6 +308,10 @@ pub async fn run(args: FanoutArgs) -> Result<()> {
 /// once would push a subscriber still catching up past the server's
 /// per-client queue (it is then closed with 1013): the harness would be
 /// measuring its own departure, not the fan-out.
+///
+/// Subscribers use the lean [`WireWs`] client: with a thousand of them on
+/// one core, a heavier client would put its own queueing into the
+/// latencies it reports.
 async fn subscriber(
     url: String,
     messages: u32,
@@ -316,126 +321,147 @@ async fn subscriber(
     done: mpsc::Sender<()>,
     mut stop: watch::Receiver<Instant>,
 ) -> Deliveries {
-    let mut deliveries = Deliveries {
-        latency_ns: vec![MISSING; messages as usize],
-        last_at_ns: 0,
-        anomalies: 0,
-        closed: None,
-        closed_late: false,
-        landed: None,
+    let mut tally = Tally {
+        deliveries: Deliveries {
+            latency_ns: vec![MISSING; messages as usize],
+            last_at_ns: 0,
+            anomalies: 0,
+            closed: None,
+            closed_late: false,
+            landed: None,
+        },
+        received: 0,
+        highest: None,
     };
     let joined = async {
         let _permit = permits.acquire().await?;
-        let mut ws = transport::connect_ws(&url, None).await?;
+        let mut ws = WireWs::connect(&url).await?;
         let landed = wait_for_welcome(&mut ws).await?;
         anyhow::Ok((ws, landed))
     };
     let mut ws = match joined.await {
         Ok((ws, landed)) => {
-            deliveries.landed = landed;
+            tally.deliveries.landed = landed;
             let _ = ready.send(Ok(())).await;
             ws
         }
         Err(err) => {
-            deliveries.closed = Some(format!("{err:#}"));
+            tally.deliveries.closed = Some(format!("{err:#}"));
             let _ = ready.send(Err(err)).await;
-            return deliveries;
+            return tally.deliveries;
         }
     };
     drop(ready);
-    let mut received = 0u32;
-    let mut highest: Option<u32> = None;
-    loop {
-        let deadline = *stop.borrow_and_update();
-        if Instant::now() >= deadline {
-            break;
-        }
-        let frame = tokio::select! {
-            frame = ws.next() => frame,
-            () = tokio::time::sleep_until(deadline) => break,
-            _ = stop.changed() => continue,
-        };
-        let at_ns = epoch.elapsed().as_nanos() as u64;
-        if received == messages {
-            // Everything arrived; only keep reading until `stop`.
-            match frame {
-                Some(Ok(Message::Close(_)) | Err(_)) | None => {
-                    deliveries.closed_late = true;
+    let mut deadline = *stop.borrow_and_update();
+    let sleep = tokio::time::sleep_until(deadline);
+    tokio::pin!(sleep);
+    while Instant::now() < deadline {
+        let complete_before = tally.received == messages;
+        tokio::select! {
+            read = ws.read_messages(|kind, payload| {
+                if kind == opcode::TEXT {
+                    tally.record(payload, epoch.elapsed().as_nanos() as u64);
+                }
+            }) => {
+                if let Err(err) = read.and(ws.flush().await) {
+                    if complete_before {
+                        tally.deliveries.closed_late = true;
+                    } else {
+                        tally.deliveries.closed = Some(format!("{err:#}"));
+                    }
                     break;
                 }
-                Some(Ok(_)) => continue,
+                if !complete_before && tally.received == messages {
+                    let _ = done.send(()).await;
+                }
+            }
+            () = &mut sleep => break,
+            changed = stop.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                deadline = *stop.borrow_and_update();
+                sleep.as_mut().reset(deadline);
             }
         }
-        let text = match frame {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Close(frame))) => {
-                deliveries.closed = Some(format!("{frame:?}"));
-                break;
-            }
-            Some(Ok(_)) => continue,
-            Some(Err(err)) => {
-                deliveries.closed = Some(err.to_string());
-                break;
-            }
-            None => {
-                deliveries.closed = Some("the connection ended".to_owned());
-                break;
-            }
-        };
-        let Ok(frame) = serde_json::from_str::<Frame<'_>>(&text) else {
+    }
+    ws.close().await;
+    tally.deliveries
+}
+
+/// A subscriber's running count of what it has received.
+struct Tally {
+    deliveries: Deliveries,
+    /// Distinct publisher messages received.
+    received: u32,
+    /// The highest message index seen, to spot reordering.
+    highest: Option<u32>,
+}
+
+impl Tally {
+    /// Records one text frame that arrived `at_ns` after the epoch.
+    fn record(&mut self, payload: &[u8], at_ns: u64) {
+        let deliveries = &mut self.deliveries;
+        let Ok(frame) = serde_json::from_slice::<Frame<'_>>(payload) else {
             deliveries.anomalies += 1;
-            continue;
+            return;
         };
         match frame.kind.as_ref() {
             "message" if frame.from.as_deref() == Some(PUBLISHER) => {}
             "error" => {
                 deliveries.anomalies += 1;
-                continue;
+                return;
             }
-            _ => continue,
+            _ => return,
         }
         let Some((index, sent_ns)) = frame.text.as_deref().and_then(parse_message_text) else {
             deliveries.anomalies += 1;
-            continue;
+            return;
         };
         let Some(slot) = deliveries.latency_ns.get_mut(index as usize) else {
             deliveries.anomalies += 1;
-            continue;
+            return;
         };
-        if *slot != MISSING || highest.is_some_and(|h| index <= h) {
+        if *slot != MISSING || self.highest.is_some_and(|h| index <= h) {
             deliveries.anomalies += 1;
         }
         if *slot == MISSING {
             *slot = at_ns.saturating_sub(sent_ns);
-            received += 1;
-            if received == messages {
-                let _ = done.send(()).await;
-            }
+            self.received += 1;
         }
-        highest = highest.max(Some(index));
+        self.highest = self.highest.max(Some(index));
         deliveries.last_at_ns = at_ns;
     }
-    let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
-    deliveries
 }
 
 /// Reads until the server's `welcome` frame: the subscriber is in the
 /// room. Returns the instance it names, if it names one.
-async fn wait_for_welcome(ws: &mut Ws) -> Result<Option<Landed>> {
+async fn wait_for_welcome(ws: &mut WireWs) -> Result<Option<Landed>> {
     let wait = async {
-        while let Some(frame) = ws.next().await {
-            if let Message::Text(text) = frame? {
-                let frame: Frame<'_> = serde_json::from_str(&text)?;
-                if frame.kind == "welcome" {
-                    let welcome: Welcome<'_> = serde_json::from_str(&text)?;
-                    return Ok(welcome.instance.map(|instance| Landed {
-                        instance: instance.id.into_owned(),
-                        bus: instance.bus.into_owned(),
-                    }));
+        loop {
+            let mut welcome = None;
+            ws.read_messages(|kind, payload| {
+                if kind != opcode::TEXT || welcome.is_some() {
+                    return;
                 }
+                if let Ok(frame) = serde_json::from_slice::<Frame<'_>>(payload) {
+                    if frame.kind == "welcome" {
+                        welcome = Some(serde_json::from_slice::<Welcome<'_>>(payload).map(
+                            |welcome| {
+                                welcome.instance.map(|instance| Landed {
+                                    instance: instance.id.into_owned(),
+                                    bus: instance.bus.into_owned(),
+                                })
+                            },
+                        ));
+                    }
+                }
+            })
+            .await?;
+            if let Some(welcome) = welcome {
+                return Ok(welcome?);
             }
         }
-        bail!("the server closed the chat before its welcome")
     };
     tokio::time::timeout(Duration::from_secs(30), wait)
         .await

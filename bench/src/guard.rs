@@ -36,16 +36,30 @@ pub fn parse_loopback(text: &str) -> Result<SocketAddr> {
 /// `wss://` is refused too: the benchmarks measure the server, not TLS, and
 /// the harness carries no TLS stack.
 pub fn ws_url_addr(url: &str) -> Result<SocketAddr> {
+    url_addr(url, "ws")
+}
+
+/// The socket address an `http://` URL points at (what the `page`
+/// benchmark's browser loads), accepted only on loopback; `https://` is
+/// refused like `wss://`.
+pub fn http_url_addr(url: &str) -> Result<SocketAddr> {
+    url_addr(url, "http")
+}
+
+/// The address of a `SCHEME://IP[:PORT]/...` URL (port 80 by default),
+/// accepted only on loopback.
+fn url_addr(url: &str, scheme: &str) -> Result<SocketAddr> {
     let rest = url
-        .strip_prefix("ws://")
-        .with_context(|| format!("`{url}` is not a ws:// URL"))?;
+        .strip_prefix(scheme)
+        .and_then(|rest| rest.strip_prefix("://"))
+        .with_context(|| format!("`{url}` is not a {scheme}:// URL"))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.contains('@') {
-        bail!("`{url}` carries user information; give ws://IP:PORT/PATH");
+        bail!("`{url}` carries user information; give {scheme}://IP:PORT/PATH");
     }
     let addr = match authority.parse::<SocketAddr>() {
         Ok(addr) => addr,
-        // No port: ws:// defaults to 80.
+        // No port: ws:// and http:// default to 80.
         Err(_) => {
             let host = authority.trim_start_matches('[').trim_end_matches(']');
             let ip: IpAddr = host.parse().with_context(|| {
@@ -97,6 +111,24 @@ mod tests {
             "127.0.0.1:80",
         ] {
             assert!(ws_url_addr(url).is_err(), "{url} was accepted");
+        }
+    }
+
+    #[test]
+    fn page_urls_must_be_loopback_http() {
+        assert_eq!(
+            http_url_addr("http://127.0.0.1:8080/").unwrap(),
+            "127.0.0.1:8080".parse().unwrap()
+        );
+        assert_eq!(http_url_addr("http://[::1]/").unwrap().port(), 80);
+        for url in [
+            "https://127.0.0.1:443/",
+            "ws://127.0.0.1:80/",
+            "http://localhost:80/",
+            "http://10.0.0.1:80/",
+            "http://127.0.0.1@10.0.0.1:80/",
+        ] {
+            assert!(http_url_addr(url).is_err(), "{url} was accepted");
         }
     }
 

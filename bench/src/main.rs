@@ -2,11 +2,12 @@
 //!
 //! One binary holds everything a benchmark run needs besides the peers
 //! under test: the load generators (`echo`, `relay`, `raw-tcp`, `fanout`,
-//! `idle`), the TCP targets they deliver to (`sink`, `tcp-echo`), the
-//! no-framework references (`bare-echo`, `bare-relay`) and the report
-//! writer. `cargo xtask bench` starts and pins these; each can also be run
-//! by hand. Load generators print progress on stderr and one JSON line per
-//! result on stdout. Every address must be loopback.
+//! `idle`, and `page`, which drives headless Chromium), the TCP targets
+//! they deliver to (`sink`, `tcp-echo`), the no-framework references
+//! (`bare-echo`, `bare-relay`) and the report writer. `cargo xtask bench`
+//! starts and pins these; each can also be run by hand. Load generators
+//! print progress on stderr and one JSON line per result on stdout. Every
+//! address must be loopback.
 
 mod bare;
 mod cpu;
@@ -14,13 +15,16 @@ mod echo;
 mod fanout;
 mod guard;
 mod idle;
+mod page;
 mod record;
 mod relay;
 mod report;
 mod serve;
 mod sink;
+mod size;
 mod stats;
 mod transport;
+mod wire;
 
 use std::process::ExitCode;
 
@@ -60,6 +64,11 @@ enum Command {
     Fanout(fanout::FanoutArgs),
     /// Resident memory of a server per idle WebSocket connection.
     Idle(idle::IdleArgs),
+    /// Time from navigation to a usable chat in headless Chromium, cold
+    /// and warm (starts chromedriver itself).
+    Page(page::PageArgs),
+    /// Raw and gzip size of the built page's WebAssembly.
+    PageSize(size::PageSizeArgs),
     /// A TCP sink that acknowledges the bytes it has read.
     Sink(serve::ServeArgs),
     /// A TCP echo.
@@ -104,6 +113,8 @@ fn run(cli: Cli) -> Result<()> {
             Command::RawTcp(args) => relay::run_raw_tcp(args).await,
             Command::Fanout(args) => fanout::run(args).await,
             Command::Idle(args) => idle::run(args).await,
+            Command::Page(args) => page::run(args).await,
+            Command::PageSize(args) => size::run(args),
             Command::Sink(args) => sink::serve_sink(args).await,
             Command::TcpEcho(args) => sink::serve_echo(args).await,
             Command::BareEcho(args) => bare::echo(args).await,

@@ -64,6 +64,13 @@ pub struct Params {
     /// Fan-out: the bus that carried the room, `local` or `nats`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bus: Option<String>,
+    /// Page: fresh browser sessions measured, each a cold load and a
+    /// warm reload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<u32>,
+    /// Page: the browser and its version, e.g. `chrome 156.0.8078.108`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
     /// The report section a result belongs to when it is not its
     /// benchmark's own table (`scale-out`): results of different sections
     /// never count as repeats of each other.
@@ -129,6 +136,58 @@ pub struct Metrics {
     /// Length of the measured window, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_s: Option<f64>,
+    /// Page size: bytes of the page's WebAssembly file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasm_raw_bytes: Option<u64>,
+    /// Page size: the same file after `gzip -9`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasm_gzip_bytes: Option<u64>,
+    /// Page: loads in a fresh browser session (empty cache).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold: Option<PageLoad>,
+    /// Page: reloads in the same session (warm cache).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm: Option<PageLoad>,
+}
+
+/// Page: where the time of one kind of load (cold or warm) went, over the
+/// sessions. Milliseconds on the browser's clock from navigation start;
+/// medians unless named otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageLoad {
+    /// The chat usable (`welcome` received, message box enabled): median.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usable_p50_ms: Option<f64>,
+    /// The chat usable: fastest session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usable_min_ms: Option<f64>,
+    /// The chat usable: slowest session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usable_max_ms: Option<f64>,
+    /// The HTML document fully received (`responseEnd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html_ms: Option<f64>,
+    /// `DOMContentLoaded` handled (`domContentLoadedEventEnd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dom_content_loaded_ms: Option<f64>,
+    /// The `load` event handled (`loadEventEnd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_ms: Option<f64>,
+    /// The WebAssembly app rendered its join form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join_form_ms: Option<f64>,
+    /// From clicking Join to usable: WebSocket handshake, `welcome`, render.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join_ms: Option<f64>,
+    /// Of `join_ms`, the time spent in Join's click handler itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join_click_ms: Option<f64>,
+    /// Bytes of WebAssembly over the wire (`transferSize`; 0 from cache).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasm_bytes: Option<u64>,
+    /// Bytes of the document and every resource over the wire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_bytes: Option<u64>,
 }
 
 impl Metrics {

@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::record::{Metrics, Params, Record};
+use crate::record::{Metrics, PageLoad, Params, Record};
 use crate::stats::{spread, Spread};
 
 mod svg;
@@ -86,6 +86,9 @@ pub fn run(mut args: ReportArgs) -> Result<()> {
     let markdown = render(&groups, &args, &Machine::read(), &svg_name, today());
     write(&args.out, &markdown)?;
     write(&args.svg, &svg::relay_throughput(&groups))?;
+    if groups.keys().any(is_growth) {
+        write(&args.svg.with_file_name(GROWTH_SVG), &svg::growth(&groups))?;
+    }
     eprintln!(
         "report: {} results in {} configurations -> {} and {}",
         records.len(),
@@ -153,6 +156,9 @@ impl EarlierReport {
     }
 }
 
+/// The growth plot's file name, beside the throughput plot.
+const GROWTH_SVG: &str = "bench-growth.svg";
+
 /// The line before the server commands under "Reproduce".
 const SERVERS_STARTED_AS: &str = "The servers of this run were started as:";
 
@@ -174,6 +180,19 @@ fn metric(runs: &[Metrics], field: impl Fn(&Metrics) -> Option<f64>) -> Option<S
     spread(&values)
 }
 
+/// Echo runs of the growth series: ping-pong at 1 to 10,000 connections.
+fn is_growth(params: &Params) -> bool {
+    params.bench == "echo" && params.section.as_deref() == Some("growth")
+}
+
+/// The server's CPU time per echoed message, in µs: its share of a core
+/// spread over the messages answered in the same window.
+fn cpu_us_per_message(metrics: &Metrics) -> Option<f64> {
+    let cpu = metrics.server_cpu_pct?;
+    let rate = metrics.msgs_per_s.filter(|rate| *rate > 0.0)?;
+    Some(cpu / 100.0 * 1e6 / rate)
+}
+
 /// Peers in the order tables list them: the server under test, the
 /// references, then the ceiling.
 fn peer_rank(peer: &str) -> (usize, &str) {
@@ -182,6 +201,15 @@ fn peer_rank(peer: &str) -> (usize, &str) {
         .position(|known| *known == peer)
         .unwrap_or(usize::MAX);
     (rank, peer)
+}
+
+/// A count for a table: a whole number, grouped by thousands.
+pub fn fmt_count(count: u64) -> String {
+    if count >= 100 {
+        fmt_num(count as f64)
+    } else {
+        count.to_string()
+    }
 }
 
 /// A number for a table: grouped integers from 100 up, one decimal from
@@ -522,9 +550,12 @@ fn render(
     render_reproduce(&mut doc, args);
     render_echo(&mut doc, groups);
     render_relay(&mut doc, groups, svg_name);
+    render_growth(&mut doc, groups);
     render_fanout(&mut doc, groups);
     render_scale_out(&mut doc, groups, args);
     render_idle(&mut doc, groups);
+    render_page_size(&mut doc, groups);
+    render_page(&mut doc, groups);
     if !args.notes.is_empty() {
         let _ = writeln!(doc, "## Notes\n");
         for note in &args.notes {
@@ -533,6 +564,15 @@ fn render(
         doc.push('\n');
     }
     doc
+}
+
+/// `ours` as a multiple of `theirs`, e.g. `5.2×`.
+fn times(ours: f64, theirs: f64) -> String {
+    if theirs > 0.0 {
+        format!("{:.1}×", ours / theirs)
+    } else {
+        "–".to_owned()
+    }
 }
 
 /// The median of `field` for the group matching `find`, if there is one.
@@ -566,6 +606,7 @@ fn render_reading(doc: &mut String, groups: &Groups) {
         let is = |peer: &'static str| {
             move |p: &Params| {
                 p.bench == "echo"
+                    && !is_growth(p)
                     && p.peer == peer
                     && p.conns == Some(conns)
                     && p.size == Some(size)
@@ -642,13 +683,43 @@ fn render_reading(doc: &mut String, groups: &Groups) {
                 ("websockify", "websockify"),
             ]
             .into_iter()
-            .filter_map(|(peer, name)| at(peer).map(|v| format!("{name} {} MB/s", fmt_num(v))))
+            .filter_map(|(peer, name)| {
+                at(peer).map(|theirs| {
+                    format!("{name} {} MB/s ({})", fmt_num(theirs), times(ours, theirs))
+                })
+            })
             .collect();
             if !others.is_empty() {
                 let _ = write!(line, "; {}", others.join(", "));
             }
             line.push_str(". The sink acknowledges the bytes it has read, so this is delivered data, not data handed to a socket buffer.");
             lines.push(line);
+        }
+    }
+
+    // Growth: the cost of a message at the fewest and the most connections.
+    let growth: Vec<(&Params, &[Metrics])> = rows(
+        groups,
+        |p| is_growth(p) && p.peer == "socketlab",
+        |p| p.conns,
+    );
+    if let (Some(first), Some(last)) = (growth.first(), growth.last()) {
+        let cost = |runs: &[Metrics]| metric(runs, cpu_us_per_message).map(|s| s.median);
+        if let (Some(few), Some(many)) = (cost(first.1), cost(last.1)) {
+            if first.0.conns != last.0.conns {
+                lines.push(format!(
+                    "**Growth, {} to {} connections ping-ponging 32 bytes:** the server spent \
+                     {} µs of CPU per message with {} and {} µs with {} ({}; the table and \
+                     plot under Growth show the steps between).",
+                    fmt_count(u64::from(first.0.conns.unwrap_or(0))),
+                    fmt_count(u64::from(last.0.conns.unwrap_or(0))),
+                    fmt_num(few),
+                    fmt_count(u64::from(first.0.conns.unwrap_or(0))),
+                    fmt_num(many),
+                    fmt_count(u64::from(last.0.conns.unwrap_or(0))),
+                    times(many, few),
+                ));
+            }
         }
     }
 
@@ -743,6 +814,13 @@ fn render_reading(doc: &mut String, groups: &Groups) {
         lines.push(line);
     }
 
+    if let Some(line) = page_size_reading(groups) {
+        lines.push(line);
+    }
+    if let Some(line) = page_reading(groups) {
+        lines.push(line);
+    }
+
     // Whether the server's core was the limit.
     let busy: Vec<f64> = groups
         .iter()
@@ -798,7 +876,14 @@ fn render_method(doc: &mut String, machine: &Machine, scale_out: bool) {
            so it gets one core where a relay gets two).\n\
          - **Echo.** N connections, opened before the clock starts; each keeps K binary \
            messages in flight. One second of warm-up (less in a quick run), then replies are \
-           counted and round trips recorded in an HDR histogram (3 significant digits).\n\
+           counted and round trips recorded in an HDR histogram (3 significant digits). The \
+           echo and fan-out clients are the lean WebSocket client in `bench/src/wire.rs` (a \
+           real handshake and masked frames, but each connection masks its payload once and \
+           parses replies in place, many per read): a tungstenite client cost as much per \
+           message as the servers it measured, and the load core saturated first.\n\
+         - **Growth.** The echo at 1, 10, 100, 1,000 and 10,000 connections, 32 B, one in \
+           flight; the server's CPU time over the window divided by the messages answered is \
+           its cost per message.\n\
          - **Relay throughput.** One connection. `sink`: the TCP target counts what it reads and \
            acknowledges every ≥ 1 MiB; the sender stops on a batch boundary and the clock stops \
            when the sink has acknowledged the last byte. `echo`: the clock stops when the last \
@@ -846,6 +931,7 @@ fn render_reproduce(doc: &mut String, args: &ReportArgs) {
          socketlab-bench sink --listen 127.0.0.1:0      # prints `listening 127.0.0.1:SINK`\n\
          socketlab --relay-target sink=tcp://127.0.0.1:SINK ...\n\
          socketlab-bench relay --url ws://127.0.0.1:PORT/ws/relay/sink --size 65536 --seconds 5 --mode sink\n\
+         socketlab-bench page --url http://127.0.0.1:PORT/ --runs 5   # starts chromedriver itself\n\
          ```\n"
     );
     if !args.commands.is_empty() {
@@ -861,7 +947,7 @@ fn render_reproduce(doc: &mut String, args: &ReportArgs) {
 fn render_echo(doc: &mut String, groups: &Groups) {
     let rows = rows(
         groups,
-        |p| p.bench == "echo",
+        |p| p.bench == "echo" && !is_growth(p),
         |p| (p.inflight, p.conns, p.size),
     );
     if rows.is_empty() {
@@ -886,6 +972,41 @@ fn render_echo(doc: &mut String, groups: &Groups) {
             fmt_spread(metric(runs, |m| m.p99_us)),
             fmt_median(metric(runs, |m| m.p999_us)),
             fmt_median(metric(runs, |m| m.server_cpu_pct)),
+            fmt_median(metric(runs, |m| m.load_cpu_pct)),
+        );
+    }
+    doc.push('\n');
+}
+
+/// The growth table: cost per message as connections multiply.
+fn render_growth(doc: &mut String, groups: &Groups) {
+    let rows = rows(groups, is_growth, |p| p.conns);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        doc,
+        "## Growth: cost per message from 1 to 10,000 connections\n\n\
+         Every connection ping-pongs 32-byte messages (one in flight), so more \
+         connections mean more sockets, tasks and timers for the server to juggle \
+         per message. \"CPU µs per message\" is the server's CPU time over the \
+         window divided by the messages it answered: flat means the server scales \
+         with the crowd; rising means each message gets dearer.\n\n\
+         ![Server CPU per message against connections]({GROWTH_SVG})\n\n\
+         | Conns | Peer | Messages/s | p50 µs | p99 µs | Server CPU % | CPU µs per message | Load CPU % |\n\
+         | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for (params, runs) in rows {
+        let _ = writeln!(
+            doc,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            fmt_count(u64::from(params.conns.unwrap_or(0))),
+            params.peer,
+            fmt_spread(metric(runs, |m| m.msgs_per_s)),
+            fmt_median(metric(runs, |m| m.p50_us)),
+            fmt_spread(metric(runs, |m| m.p99_us)),
+            fmt_median(metric(runs, |m| m.server_cpu_pct)),
+            fmt_spread(metric(runs, cpu_us_per_message)),
             fmt_median(metric(runs, |m| m.load_cpu_pct)),
         );
     }
@@ -1058,6 +1179,209 @@ fn render_idle(doc: &mut String, groups: &Groups) {
                 .bytes_per_conn
                 .map(|b| b as f64 / 1024.0))),
         );
+    }
+    doc.push('\n');
+}
+
+/// The page-size record: the built page's WebAssembly, raw and gzipped.
+fn is_page_size(params: &Params) -> bool {
+    params.bench == "page-size"
+}
+
+/// The goal for the page's WebAssembly after gzip, bytes.
+const PAGE_GZIP_GOAL: f64 = 150_000.0;
+
+/// The page's WebAssembly size (median over the records), raw and gzip.
+fn page_size(groups: &Groups) -> Option<(f64, f64)> {
+    let (_, runs) = groups.iter().find(|(params, _)| is_page_size(params))?;
+    let raw = metric(runs, |m| m.wasm_raw_bytes.map(|b| b as f64))?.median;
+    let gzip = metric(runs, |m| m.wasm_gzip_bytes.map(|b| b as f64))?.median;
+    Some((raw, gzip))
+}
+
+/// The page size bullet of "What the numbers say".
+fn page_size_reading(groups: &Groups) -> Option<String> {
+    let (raw, gzip) = page_size(groups)?;
+    Some(format!(
+        "**The page's size:** its WebAssembly is {} bytes, {} after `gzip -9`: {} the goal \
+         of at most {} bytes gzip.",
+        fmt_num(raw),
+        fmt_num(gzip),
+        if gzip <= PAGE_GZIP_GOAL {
+            "within"
+        } else {
+            "over"
+        },
+        fmt_num(PAGE_GZIP_GOAL)
+    ))
+}
+
+/// The page size section.
+fn render_page_size(doc: &mut String, groups: &Groups) {
+    let Some((raw, gzip)) = page_size(groups) else {
+        return;
+    };
+    let _ = writeln!(
+        doc,
+        "## The page: size\n\n\
+         The page's WebAssembly as `trunk build --release` leaves it in `dist/` (the \
+         `wasm-release` profile: fat LTO, `opt-level = \"z\"`, `panic = \"abort\"`; then \
+         `wasm-opt -Oz`). A web server with compression on sends about the gzip figure. \
+         Goal: at most {} bytes gzip.\n\n\
+         | File | Raw bytes | `gzip -9` bytes |\n\
+         | --- | ---: | ---: |\n\
+         | WebAssembly | {} | {} |\n",
+        fmt_num(PAGE_GZIP_GOAL),
+        fmt_num(raw),
+        fmt_num(gzip)
+    );
+}
+
+/// Whether a group is a page-load run.
+fn is_page(params: &Params) -> bool {
+    params.bench == "page"
+}
+
+/// The cold (or warm) loads of a group's records.
+fn page_loads(runs: &[Metrics], warm: bool) -> Vec<&PageLoad> {
+    runs.iter()
+        .filter_map(|m| {
+            if warm {
+                m.warm.as_ref()
+            } else {
+                m.cold.as_ref()
+            }
+        })
+        .collect()
+}
+
+/// The median over records of one page timing (each already a median
+/// over its sessions).
+fn page_median(loads: &[&PageLoad], field: impl Fn(&PageLoad) -> Option<f64>) -> Option<f64> {
+    let values: Vec<f64> = loads.iter().filter_map(|load| field(load)).collect();
+    spread(&values).map(|s| s.median)
+}
+
+/// Time to usable over records: the median of their medians, the
+/// fastest and slowest session of any.
+fn usable_spread(loads: &[&PageLoad]) -> Option<Spread> {
+    let median = page_median(loads, |l| l.usable_p50_ms)?;
+    let extreme = |field: fn(&PageLoad) -> Option<f64>, pick: fn(f64, f64) -> f64| {
+        loads.iter().filter_map(|l| field(l)).reduce(pick)
+    };
+    Some(Spread {
+        median,
+        min: extreme(|l| l.usable_min_ms, f64::min).unwrap_or(median),
+        max: extreme(|l| l.usable_max_ms, f64::max).unwrap_or(median),
+    })
+}
+
+/// Bytes over the wire in KiB; a warm load's 0 says where it came from.
+fn fmt_wire(bytes: Option<f64>) -> String {
+    match bytes {
+        None => "–".to_owned(),
+        Some(b) if b < 1.0 => "0 (cached)".to_owned(),
+        Some(b) => format!("{} KiB", fmt_num(b / 1024.0)),
+    }
+}
+
+/// The page's goal: usable within a second of navigation.
+const PAGE_GOAL_MS: f64 = 1000.0;
+
+/// The reading's bullet on the page, from the cold loads.
+fn page_reading(groups: &Groups) -> Option<String> {
+    let (params, runs) = groups.iter().find(|(p, _)| is_page(p))?;
+    let cold = page_loads(runs, false);
+    let warm = page_loads(runs, true);
+    let usable = usable_spread(&cold)?;
+    let verdict = if usable.max <= PAGE_GOAL_MS {
+        "every session met the goal of at most 1 s"
+    } else if usable.median <= PAGE_GOAL_MS {
+        "the median met the goal of at most 1 s, the slowest session did not"
+    } else {
+        "the goal of at most 1 s is missed"
+    };
+    let mut line = format!(
+        "**The page:** in headless Chromium over loopback, the chat was usable {} ms after \
+         navigation with an empty cache (slowest of {} sessions: {} ms)",
+        fmt_num(usable.median),
+        params.sessions.unwrap_or(0),
+        fmt_num(usable.max)
+    );
+    if let Some(warm) = usable_spread(&warm) {
+        let _ = write!(line, " and {} ms on a reload", fmt_num(warm.median));
+    }
+    let _ = write!(line, ": {verdict}.");
+    let form = page_median(&cold, |l| l.join_form_ms);
+    let join = page_median(&cold, |l| l.join_ms);
+    if let (Some(form), Some(join)) = (form, join) {
+        let _ = write!(
+            line,
+            " Cold, {} ms went to getting the app on screen (HTML, then {} of WebAssembly \
+             downloaded, compiled and started) and {} ms to joining (click handler, WebSocket \
+             handshake, `welcome`, render)",
+            fmt_num(form),
+            fmt_wire(page_median(&cold, |l| l.wasm_bytes.map(|b| b as f64))),
+            fmt_num(join)
+        );
+        if let Some(click) = page_median(&cold, |l| l.join_click_ms) {
+            let _ = write!(
+                line,
+                ", {} ms of it in the page's own click handler",
+                fmt_num(click)
+            );
+        }
+        line.push('.');
+    }
+    Some(line)
+}
+
+/// The page table: time to a usable chat, cold and warm.
+fn render_page(doc: &mut String, groups: &Groups) {
+    let rows = rows(groups, is_page, |p| p.browser.clone());
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        doc,
+        "## The page: time to usable\n\n\
+         Headless Chromium loads the page from the socketlab server above (release build, \
+         the page built by `trunk build --release` and embedded in it) over loopback. Each \
+         session starts a fresh browser with an empty profile and loads the page (**cold**: \
+         nothing cached), then reloads it in the same browser (**warm**). The page does not \
+         join a room by itself, so the harness clicks Join the moment the join form appears; \
+         the chat is **usable** once it has its `welcome` (the room bar names you) and the \
+         message box is enabled. Times are the browser's own clock, ms from navigation start, \
+         noted by a DOM observer registered before the page's scripts run; usable reads \
+         `median (min–max)` over the sessions, the other columns are medians. Chromium runs \
+         on the load generator's core (`taskset -c 1`). Goal: usable within 1 s.\n\n\
+         | Browser | Sessions | Load | Usable ms | HTML received ms | DOMContentLoaded ms | load ms | Join form ms | Join → usable ms | WebAssembly transferred | Page transferred |\n\
+         | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for (params, runs) in rows {
+        for (name, warm) in [("cold", false), ("warm", true)] {
+            let loads = page_loads(runs, warm);
+            if loads.is_empty() {
+                continue;
+            }
+            let median = |field: fn(&PageLoad) -> Option<f64>| {
+                page_median(&loads, field).map_or_else(|| "–".to_owned(), fmt_num)
+            };
+            let _ = writeln!(
+                doc,
+                "| {} | {} | {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                params.browser.as_deref().unwrap_or("?"),
+                params.sessions.unwrap_or(0),
+                fmt_spread(usable_spread(&loads)),
+                median(|l| l.html_ms),
+                median(|l| l.dom_content_loaded_ms),
+                median(|l| l.load_ms),
+                median(|l| l.join_form_ms),
+                median(|l| l.join_ms),
+                fmt_wire(page_median(&loads, |l| l.wasm_bytes.map(|b| b as f64))),
+                fmt_wire(page_median(&loads, |l| l.page_bytes.map(|b| b as f64))),
+            );
+        }
     }
     doc.push('\n');
 }
@@ -1262,6 +1586,100 @@ mod tests {
         );
         assert!(
             doc.contains("so the second instance adds more than the trip through NATS"),
+            "{doc}"
+        );
+    }
+
+    const PAGE: &str = r#"{"bench":"page","peer":"socketlab","sessions":5,"browser":"chrome 156.0.8078.108","duration_s":9.9,"cold":{"usable_p50_ms":297.4,"usable_min_ms":213.3,"usable_max_ms":377.2,"html_ms":14.2,"dom_content_loaded_ms":101.9,"load_ms":102.2,"join_form_ms":175.6,"join_ms":110.0,"join_click_ms":50.0,"wasm_bytes":481879,"page_bytes":546144},"warm":{"usable_p50_ms":142.3,"usable_min_ms":90.1,"usable_max_ms":209.1,"html_ms":17.9,"dom_content_loaded_ms":71.0,"load_ms":71.6,"join_form_ms":92.3,"join_ms":50.0,"wasm_bytes":0,"page_bytes":2973},"run":1}"#;
+
+    #[test]
+    fn the_page_size_is_judged_against_the_goal() {
+        let text = format!(
+            "{RESULTS}{}\n",
+            r#"{"bench":"page-size","peer":"socketlab","wasm_raw_bytes":377329,"wasm_gzip_bytes":149446}"#
+        );
+        let doc = render(
+            &group(&parse_records(&text).unwrap()),
+            &args(),
+            &machine(),
+            "plot.svg",
+            "2030-01-02".into(),
+        );
+        assert!(doc.contains("## The page: size"), "{doc}");
+        assert!(doc.contains("| WebAssembly | 377,329 | 149,446 |"), "{doc}");
+        assert!(
+            doc.contains("149,446 after `gzip -9`: within the goal"),
+            "{doc}"
+        );
+        let over = text.replace("149446", "150001");
+        let doc = render(
+            &group(&parse_records(&over).unwrap()),
+            &args(),
+            &machine(),
+            "plot.svg",
+            "2030-01-02".into(),
+        );
+        assert!(
+            doc.contains("150,001 after `gzip -9`: over the goal"),
+            "{doc}"
+        );
+    }
+
+    #[test]
+    fn the_page_gets_its_section_only_when_it_was_measured() {
+        let without = group(&parse_records(RESULTS).unwrap());
+        let doc = render(
+            &without,
+            &args(),
+            &machine(),
+            "plot.svg",
+            "2030-01-02".into(),
+        );
+        assert!(!doc.contains("## The page"), "{doc}");
+        assert!(!doc.contains("**The page:**"), "{doc}");
+
+        let text = format!("{RESULTS}{PAGE}\n");
+        let groups = group(&parse_records(&text).unwrap());
+        let doc = render(
+            &groups,
+            &args(),
+            &machine(),
+            "plot.svg",
+            "2030-01-02".into(),
+        );
+        assert!(doc.contains("## The page: time to usable"), "{doc}");
+        assert!(
+            doc.contains("| chrome 156.0.8078.108 | 5 | cold | 297 (213–377) | 14.2 | 102 | 102 | 176 | 110 | 471 KiB | 533 KiB |"),
+            "{doc}"
+        );
+        assert!(
+            doc.contains("| chrome 156.0.8078.108 | 5 | warm | 142 (90.1–209) | 17.9 | 71.0 | 71.6 | 92.3 | 50.0 | 0 (cached) | 2.90 KiB |"),
+            "{doc}"
+        );
+        assert!(
+            doc.contains("the chat was usable 297 ms after navigation with an empty cache (slowest of 5 sessions: 377 ms) and 142 ms on a reload: every session met the goal of at most 1 s."),
+            "{doc}"
+        );
+        assert!(
+            doc.contains("176 ms went to getting the app on screen"),
+            "{doc}"
+        );
+        assert!(
+            doc.contains("50.0 ms of it in the page's own click handler."),
+            "{doc}"
+        );
+
+        let slow = text.replace("\"usable_max_ms\":377.2", "\"usable_max_ms\":1377.2");
+        let groups = group(&parse_records(&slow).unwrap());
+        let doc = render(
+            &groups,
+            &args(),
+            &machine(),
+            "plot.svg",
+            "2030-01-02".into(),
+        );
+        assert!(
+            doc.contains("the median met the goal of at most 1 s, the slowest session did not"),
             "{doc}"
         );
     }

@@ -37,6 +37,25 @@ pub struct TargetLabel {
     pub target: String,
 }
 
+/// One endpoint's message counters. Cloning a counter shares it, so these
+/// count into the same `/metrics` series as the registry's copy.
+#[derive(Debug, Clone)]
+pub struct MessageCounters {
+    /// Messages received from clients.
+    pub inbound: Counter,
+    /// Messages sent to clients.
+    pub outbound: Counter,
+}
+
+/// One relay's byte counters, by direction (shared with `/metrics`).
+#[derive(Debug, Clone)]
+pub struct RelayCounters {
+    /// Bytes from the client to the target.
+    pub to_target: Counter,
+    /// Bytes from the target to the client.
+    pub to_client: Counter,
+}
+
 /// Why a handshake was refused.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReasonLabel {
@@ -184,25 +203,32 @@ impl Metrics {
             .inc();
     }
 
-    /// Counts messages on `endpoint` in one direction.
-    pub fn message(&self, endpoint: &'static str, outgoing: bool) {
-        let family = if outgoing {
-            &self.messages_out
-        } else {
-            &self.messages_in
-        };
-        family.get_or_create(&endpoint_label(endpoint)).inc();
+    /// `endpoint`'s message counters, looked up once per connection: the
+    /// label lookup (a lock and a hash) then stays off the per-message path,
+    /// where it would cost more than echoing a small message.
+    pub fn message_counters(&self, endpoint: &'static str) -> MessageCounters {
+        let label = endpoint_label(endpoint);
+        MessageCounters {
+            inbound: self.messages_in.get_or_create(&label).clone(),
+            outbound: self.messages_out.get_or_create(&label).clone(),
+        }
     }
 
-    /// Counts relayed bytes.
-    pub fn relayed(&self, target: &str, to_target: bool, bytes: usize) {
-        let direction = if to_target { "to_target" } else { "to_client" };
-        self.relay_bytes
-            .get_or_create(&RelayLabel {
-                target: target.to_owned(),
-                direction: direction.to_owned(),
-            })
-            .inc_by(bytes as u64);
+    /// The byte counters of one relay to `target`, looked up once per
+    /// relay so that moving a chunk costs an atomic add, not a label lookup.
+    pub fn relay_counters(&self, target: &str) -> RelayCounters {
+        let counter = |direction: &str| {
+            self.relay_bytes
+                .get_or_create(&RelayLabel {
+                    target: target.to_owned(),
+                    direction: direction.to_owned(),
+                })
+                .clone()
+        };
+        RelayCounters {
+            to_target: counter("to_target"),
+            to_client: counter("to_client"),
+        }
     }
 
     /// Records how long connecting to a relay target took.

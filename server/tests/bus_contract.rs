@@ -205,6 +205,92 @@ async fn nats_bus_forgets_rooms_without_local_members() {
     bus.close();
 }
 
+async fn nats_bus(server: &nats::NatsServer, id: &str) -> NatsBus {
+    let options = NatsOptions {
+        urls: vec![server.url()],
+        ..Default::default()
+    };
+    let me = InstanceId {
+        id: id.to_owned(),
+        listen: "127.0.0.1:0".to_owned(),
+    };
+    NatsBus::connect(&options, me, 64, 1000)
+        .await
+        .expect("connect to nats-server")
+}
+
+/// A join reads the members of its own room only: filling the bucket with
+/// other rooms' members (and leavers) does not add to the work of a join,
+/// which is counted, not timed.
+#[tokio::test]
+async fn nats_join_reads_only_its_rooms_members() {
+    let server = nats::NatsServer::start();
+    let bus = nats_bus(&server, "test-cost").await;
+    let mut others = Vec::new();
+    for i in 0..300 {
+        others.push(
+            bus.join(room(&format!("other-{}", i % 30)), name(&format!("u{i}")))
+                .await
+                .unwrap(),
+        );
+    }
+    // Some leave, which must leave nothing behind in the bucket.
+    others.truncate(250);
+    let mut target = Vec::new();
+    for who in ["ada", "bob", "carol"] {
+        target.push(bus.join(room("target"), name(who)).await.unwrap());
+    }
+    let before = bus.debug_counts().member_entries_read;
+    let dave = bus.join(room("target"), name("dave")).await.unwrap();
+    let read = bus.debug_counts().member_entries_read - before;
+    assert_eq!(
+        dave.members.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        ["ada", "bob", "carol", "dave"]
+    );
+    assert!(
+        read <= 4,
+        "a join into a room of 4 read {read} member entries (bucket holds 250 others)"
+    );
+    assert!(dave.member_instances.values().all(|i| i == "test-cost"));
+    // Leaves purge their keys: only the present members' keys remain.
+    drop(dave);
+    drop(target);
+    let mut len = 0;
+    for _ in 0..100 {
+        len = bus.debug_member_bucket_len().await.unwrap();
+        if len == 250 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        len, 250,
+        "leaving left delete markers in the members bucket"
+    );
+    drop(others);
+    bus.close();
+}
+
+/// Concurrent first joins of one room on one instance share one reader of
+/// the room, rather than each creating an ordered consumer.
+#[tokio::test]
+async fn nats_concurrent_first_joins_open_one_room_reader() {
+    let server = nats::NatsServer::start();
+    let bus = nats_bus(&server, "test-race").await;
+    let before = bus.debug_counts().room_readers;
+    let joins: Vec<_> = ["ada", "bob", "carol", "dave"]
+        .into_iter()
+        .map(|who| bus.join(room("busy"), name(who)))
+        .collect();
+    let joined = futures_util::future::join_all(joins).await;
+    let joined: Vec<Membership> = joined.into_iter().map(Result::unwrap).collect();
+    assert_eq!(bus.debug_counts().room_readers - before, 1);
+    let mut names: Vec<&str> = joined.iter().map(|m| m.you.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["ada", "bob", "carol", "dave"]);
+    bus.close();
+}
+
 #[tokio::test]
 async fn local_bus_caps_rooms_and_reuses_empty_ones() {
     let bus = LocalBus::new(LocalBusConfig {

@@ -32,6 +32,39 @@ async fn echoes_text_and_binary_unchanged() {
     server.stop().await;
 }
 
+/// The server batches replies to messages that arrive together; a burst
+/// written in one go must still come back whole, unchanged and in order.
+#[tokio::test]
+async fn a_pipelined_burst_comes_back_whole_and_in_order() {
+    use futures_util::{SinkExt, StreamExt};
+    let server = TestServer::start().await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url("/ws/echo"))
+        .await
+        .expect("connect");
+    let messages: Vec<Message> = (0..1000u32)
+        .map(|i| {
+            if i % 2 == 0 {
+                Message::text(format!("text {i}"))
+            } else {
+                Message::binary(vec![(i % 251) as u8; (i as usize * 37) % 3000])
+            }
+        })
+        .collect();
+    for message in &messages {
+        ws.feed(message.clone()).await.expect("feed");
+    }
+    ws.flush().await.expect("flush");
+    for (i, expected) in messages.iter().enumerate() {
+        let got = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("reply {i} did not arrive"))
+            .expect("stream ended")
+            .expect("read");
+        assert_eq!(&got, expected, "reply {i}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn plain_http_get_on_a_websocket_path_explains_itself() {
     let server = TestServer::start().await;

@@ -372,3 +372,35 @@ async fn a_client_that_stops_reading_is_dropped_and_the_room_goes_on() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_echo_client_that_never_reads_is_cut_off_and_others_keep_echoing() {
+    let server = TestServer::start_with(|c| c.send_timeout_secs = 1).await;
+    let mut bystander = server.connect("/ws/echo").await;
+    let hog = server.connect("/ws/echo").await;
+    let (mut hog_tx, hog_rx) = hog.ws.split();
+    // Send without ever reading: the replies pile up in the socket buffers
+    // until the server's writes stop making progress.
+    let writer = tokio::spawn(async move {
+        let chunk = vec![0u8; 64 * 1024];
+        for sent in 0..4_000u32 {
+            if hog_tx.send(Message::binary(chunk.clone())).await.is_err() {
+                return sent;
+            }
+        }
+        4_000
+    });
+    let sent = tokio::time::timeout(Duration::from_secs(30), writer)
+        .await
+        .expect("the server never cut off a client that does not read")
+        .unwrap();
+    assert!(
+        sent < 4_000,
+        "all 250 MiB were accepted: the replies were buffered instead of the client being dropped"
+    );
+    drop(hog_rx);
+    // Everyone else is unaffected.
+    bystander.send(Message::text("still here?")).await;
+    assert_eq!(bystander.next().await, Message::text("still here?"));
+    server.stop().await;
+}

@@ -32,10 +32,25 @@ async fn eight_mebibytes_through_tcp_echo_come_back_byte_exact() {
     let total = 8 * 1024 * 1024;
     let data: Vec<u8> = (0..total).map(|i| (i * 7 % 251) as u8).collect();
     let sent = data.clone();
+    // Sizes from 1 byte to over the relay's write buffer, sent in bursts:
+    // the relay batches small messages into one write to the target and
+    // passes large ones straight through, and both must keep the order.
     let sender = tokio::spawn(async move {
-        for chunk in sent.chunks(64 * 1024) {
-            tx.send(Message::binary(chunk.to_vec())).await.unwrap();
+        let sizes = [1, 100, 4096, 64 * 1024, 70_000, 3];
+        let mut offset = 0;
+        let mut index = 0;
+        while offset < sent.len() {
+            let size = sizes[index % sizes.len()].min(sent.len() - offset);
+            tx.feed(Message::binary(sent[offset..offset + size].to_vec()))
+                .await
+                .unwrap();
+            offset += size;
+            index += 1;
+            if index % 16 == 0 {
+                tx.flush().await.unwrap();
+            }
         }
+        tx.flush().await.unwrap();
         tx
     });
     let mut received = Vec::with_capacity(total);

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::handshake::HandshakeReport;
+use crate::json::{self, from_json_struct, Fields, FromJson, JsonError, Value};
 use crate::names::{DisplayName, RoomName};
 
 /// Most bytes of text one `say` may carry. Keeps a chat frame under the
@@ -101,9 +103,18 @@ impl ClientMessage {
         }
     }
 
-    /// Serializes the message for sending. Infallible for these types.
+    /// Serializes the message for sending: the same bytes serde_json
+    /// writes, without needing it (the page sends these).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        match self {
+            ClientMessage::Say { text } => {
+                let mut out = String::from(r#"{"type":"say","text":"#);
+                json::write_str(&mut out, text);
+                out.push('}');
+                out
+            }
+            ClientMessage::Ping { id } => format!(r#"{{"type":"ping","id":{id}}}"#),
+        }
     }
 }
 
@@ -183,11 +194,76 @@ impl ServerMessage {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Parses a server frame (used by the page and by tests).
+    /// Parses a server frame with serde_json (used by the server's tests).
     pub fn parse(frame: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(frame)
     }
+
+    /// Parses a server frame with the small reader in [`crate::json`] (used
+    /// by the page). Accepts exactly what [`ServerMessage::parse`] accepts,
+    /// except structs written as JSON arrays, which no server sends.
+    pub fn from_json(frame: &str) -> Result<Self, JsonError> {
+        let mut fields = Fields::of(json::parse(frame)?, "")?;
+        let kind: String = fields.get("type")?;
+        Ok(match kind.as_str() {
+            "welcome" => ServerMessage::Welcome {
+                you: fields.get("you")?,
+                room: fields.get("room")?,
+                members: fields.get("members")?,
+                history: fields.get("history")?,
+                instance: fields.get_or_default("instance")?,
+                member_instances: match fields.take("member_instances")? {
+                    Some(value) => member_instances(value)?,
+                    None => BTreeMap::new(),
+                },
+            },
+            "message" => ServerMessage::Message(ChatMessage::from_fields(&mut fields)?),
+            "joined" => ServerMessage::Joined {
+                name: fields.get("name")?,
+                instance: fields.get_or_default("instance")?,
+            },
+            "left" => ServerMessage::Left {
+                name: fields.get("name")?,
+            },
+            "pong" => ServerMessage::Pong {
+                id: fields.get("id")?,
+            },
+            "error" => ServerMessage::Error {
+                code: fields.get("code")?,
+                message: fields.get("message")?,
+            },
+            "handshake" => ServerMessage::Handshake(HandshakeReport::from_fields(&mut fields)?),
+            _ => return Err(JsonError::UnknownType),
+        })
+    }
 }
+
+/// `welcome.member_instances`: an object from member name to instance id.
+/// A name given twice (maybe differently spaced) keeps its last value.
+fn member_instances(value: Value<'_>) -> Result<BTreeMap<DisplayName, String>, JsonError> {
+    const FIELD: &str = "member_instances";
+    let Value::Object(pairs) = value else {
+        return Err(JsonError::Invalid(FIELD));
+    };
+    let mut map = BTreeMap::new();
+    // Inserted one by one: collecting would sort them, with a sort routine
+    // that costs the page kilobytes of code.
+    for (name, id) in pairs {
+        map.insert(
+            DisplayName::from_json(Value::String(name), FIELD)?,
+            String::from_json(id, FIELD)?,
+        );
+    }
+    Ok(map)
+}
+
+from_json_struct!(ChatMessage {
+    room: get,
+    from: get,
+    text: get,
+    seq: get,
+    ts_ms: get,
+});
 
 impl From<ProtocolError> for ServerMessage {
     fn from(e: ProtocolError) -> Self {
@@ -225,6 +301,20 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in declaration order.
+    pub const ALL: [ErrorCode; 10] = [
+        ErrorCode::BadJson,
+        ErrorCode::MissingType,
+        ErrorCode::UnknownType,
+        ErrorCode::BadField,
+        ErrorCode::EmptyText,
+        ErrorCode::TextTooLong,
+        ErrorCode::InvalidText,
+        ErrorCode::BinaryNotSupported,
+        ErrorCode::RateLimited,
+        ErrorCode::Unavailable,
+    ];
+
     /// The code as it appears on the wire (`"bad_json"`), for display.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -239,6 +329,16 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",
         }
+    }
+}
+
+impl FromJson for ErrorCode {
+    fn from_json(value: Value<'_>, field: &'static str) -> Result<Self, JsonError> {
+        let text = String::from_json(value, field)?;
+        ErrorCode::ALL
+            .into_iter()
+            .find(|code| code.as_str() == text)
+            .ok_or(JsonError::Invalid(field))
     }
 }
 
@@ -350,18 +450,7 @@ mod tests {
 
     #[test]
     fn error_code_names_match_the_wire() {
-        for code in [
-            ErrorCode::BadJson,
-            ErrorCode::MissingType,
-            ErrorCode::UnknownType,
-            ErrorCode::BadField,
-            ErrorCode::EmptyText,
-            ErrorCode::TextTooLong,
-            ErrorCode::InvalidText,
-            ErrorCode::BinaryNotSupported,
-            ErrorCode::RateLimited,
-            ErrorCode::Unavailable,
-        ] {
+        for code in ErrorCode::ALL {
             assert_eq!(
                 serde_json::to_string(&code).unwrap(),
                 format!("\"{}\"", code.as_str())

@@ -10,6 +10,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 
+use crate::json::from_json_struct;
+
 /// The GUID RFC 6455 (section 1.3) appends to the client's key.
 pub const WEBSOCKET_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -68,6 +70,21 @@ impl HttpResponseHead {
         find_header(&self.headers, name)
     }
 }
+
+from_json_struct!(HandshakeReport {
+    request: get,
+    response: get,
+});
+from_json_struct!(HttpRequestHead {
+    method: get,
+    path: get,
+    version: get,
+    headers: get,
+});
+from_json_struct!(HttpResponseHead {
+    status: get,
+    headers: get,
+});
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers

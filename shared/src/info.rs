@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::json::{self, from_json_struct, JsonError};
+
 /// The body of `GET /api/info`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerInfo {
@@ -58,3 +60,35 @@ pub struct RelayTargetInfo {
     /// The target socket, `IP:PORT`.
     pub addr: String,
 }
+
+impl ServerInfo {
+    /// Reads the body of `GET /api/info` (with the small reader in
+    /// [`crate::json`], as the page does).
+    pub fn from_json(text: &str) -> Result<Self, JsonError> {
+        json::from_str(text)
+    }
+}
+
+from_json_struct!(ServerInfo {
+    name: get,
+    version: get,
+    endpoints: get,
+    relay_targets: get,
+    instance: get_or_default,
+});
+from_json_struct!(InstanceInfo {
+    id: get,
+    listen: get,
+    bus: get,
+});
+from_json_struct!(EndpointInfo {
+    name: get,
+    protocol: get,
+    addr: get,
+    path: get_or_default,
+});
+from_json_struct!(RelayTargetInfo {
+    name: get,
+    kind: get,
+    addr: get,
+});

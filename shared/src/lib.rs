@@ -13,11 +13,13 @@ pub mod close;
 pub mod endpoints;
 pub mod handshake;
 pub mod info;
+pub mod json;
 pub mod names;
 pub mod relay;
 
 pub use chat::{ChatMessage, ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 pub use handshake::{accept_key_for, HandshakeReport, HttpRequestHead, HttpResponseHead};
 pub use info::{EndpointInfo, InstanceInfo, RelayTargetInfo, ServerInfo};
+pub use json::JsonError;
 pub use names::{DisplayName, NameError, RoomName};
-pub use relay::{Impairment, TargetKind, TcpCapture};
+pub use relay::{Impairment, PercentImpairment, TargetKind, TcpCapture};

@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::json::{FromJson, JsonError, Value};
+
 /// Longest room name, in characters. Short enough to show in a tab title.
 pub const ROOM_MAX_CHARS: usize = 32;
 /// Longest display name, in characters, after trimming.
@@ -179,6 +181,18 @@ impl From<DisplayName> for String {
 impl fmt::Display for DisplayName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl FromJson for RoomName {
+    fn from_json(value: Value<'_>, field: &'static str) -> Result<Self, JsonError> {
+        Self::parse(&String::from_json(value, field)?).map_err(|_| JsonError::Invalid(field))
+    }
+}
+
+impl FromJson for DisplayName {
+    fn from_json(value: Value<'_>, field: &'static str) -> Result<Self, JsonError> {
+        Self::parse(&String::from_json(value, field)?).map_err(|_| JsonError::Invalid(field))
     }
 }
 

@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::json::{self, from_json_struct, FromJson, JsonError, Value};
+
 /// Longest relay target name (same alphabet and limit as room names).
 pub const TARGET_NAME_MAX: usize = 32;
 /// The subprotocol websockify and noVNC use for raw binary relaying.
@@ -34,6 +36,16 @@ impl fmt::Display for TargetKind {
             TargetKind::Tcp => "tcp",
             TargetKind::Udp => "udp",
         })
+    }
+}
+
+impl FromJson for TargetKind {
+    fn from_json(value: Value<'_>, field: &'static str) -> Result<Self, JsonError> {
+        match String::from_json(value, field)?.as_str() {
+            "tcp" => Ok(TargetKind::Tcp),
+            "udp" => Ok(TargetKind::Udp),
+            _ => Err(JsonError::Invalid(field)),
+        }
     }
 }
 
@@ -122,6 +134,93 @@ impl Impairment {
     }
 }
 
+/// An [`Impairment`] whose probabilities are whole percents, as the page's
+/// sliders choose them.
+///
+/// Its query and its validation are exactly those of the [`Impairment`] it
+/// stands for ([`PercentImpairment::impairment`]), but computed with
+/// integers: formatting floats would add about 16 KB of code to the page's
+/// WebAssembly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PercentImpairment {
+    /// Percent of replies dropped (0–90).
+    pub loss: u32,
+    /// Percent of replies sent twice (0–50).
+    pub duplicate: u32,
+    /// Percent of replies held back and overtaken (0–90).
+    pub reorder: u32,
+    /// Base delay of every reply, 0–1000 ms.
+    pub delay_ms: u32,
+}
+
+impl PercentImpairment {
+    /// The impairment it stands for: each probability is `percent / 100`.
+    pub fn impairment(&self) -> Impairment {
+        let probability = |percent: u32| f64::from(percent) / 100.0;
+        Impairment {
+            loss: probability(self.loss),
+            duplicate: probability(self.duplicate),
+            reorder: probability(self.reorder),
+            delay_ms: self.delay_ms,
+        }
+    }
+
+    /// [`Impairment::validate`] of [`PercentImpairment::impairment`], with
+    /// the same messages.
+    pub fn validate(&self) -> Result<(), String> {
+        // The limits, in percent: 0.9 and 0.5.
+        const MAX_PROBABILITY: u32 = 90;
+        const MAX_DUPLICATE: u32 = 50;
+        let check = |name: &str, percent: u32, max: u32| {
+            if percent <= max {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{name} must be between 0 and {}, got {}",
+                    percent_text(max),
+                    percent_text(percent)
+                ))
+            }
+        };
+        check("loss", self.loss, MAX_PROBABILITY)?;
+        check("duplicate", self.duplicate, MAX_DUPLICATE)?;
+        check("reorder", self.reorder, MAX_PROBABILITY)?;
+        if self.delay_ms > Impairment::MAX_DELAY_MS {
+            return Err(format!(
+                "delay_ms must be at most {}, got {}",
+                Impairment::MAX_DELAY_MS,
+                self.delay_ms
+            ));
+        }
+        Ok(())
+    }
+
+    /// [`Impairment::to_query`] of [`PercentImpairment::impairment`]: empty
+    /// when nothing is simulated.
+    pub fn to_query(&self) -> String {
+        if *self == Self::default() {
+            return String::new();
+        }
+        format!(
+            "loss={}&duplicate={}&reorder={}&delay_ms={}",
+            percent_text(self.loss),
+            percent_text(self.duplicate),
+            percent_text(self.reorder),
+            self.delay_ms
+        )
+    }
+}
+
+/// `percent / 100` as `f64`'s `Display` shows it: `0`, `0.07`, `0.5`, `1.5`.
+fn percent_text(percent: u32) -> String {
+    let (whole, hundredths) = (percent / 100, percent % 100);
+    match hundredths {
+        0 => whole.to_string(),
+        _ if hundredths % 10 == 0 => format!("{whole}.{}", hundredths / 10),
+        _ => format!("{whole}.{hundredths:02}"),
+    }
+}
+
 /// The first bytes a client sent to the built-in `tcp-echo` socket.
 ///
 /// Shows what a *browser* sends when pointed at a raw TCP port: not the
@@ -142,7 +241,20 @@ pub struct TcpCapture {
 impl TcpCapture {
     /// How many bytes of each connection are kept.
     pub const MAX_BYTES: usize = 2048;
+
+    /// Reads the body of `GET /api/tcp-echo/captures`, a JSON list (with the
+    /// small reader in [`crate::json`], as the page does).
+    pub fn list_from_json(text: &str) -> Result<Vec<Self>, JsonError> {
+        json::from_str(text)
+    }
 }
+
+from_json_struct!(TcpCapture {
+    peer: get,
+    at_ms: get,
+    text: get,
+    len: get,
+});
 
 #[cfg(test)]
 mod tests {
@@ -156,6 +268,53 @@ mod tests {
         assert!(validate_target_name("Bad").is_err());
         assert!(validate_target_name("a/b").is_err());
         assert!(validate_target_name(&"a".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn percent_impairments_act_as_the_impairments_they_stand_for() {
+        for percent in 0..=1000 {
+            assert_eq!(
+                percent_text(percent),
+                (f64::from(percent) / 100.0).to_string()
+            );
+        }
+        for (loss, duplicate, reorder, delay_ms) in [
+            (0, 0, 0, 0),
+            (10, 5, 20, 20),
+            (0, 0, 0, 1),
+            (1, 0, 0, 0),
+            (90, 50, 90, 1000),
+            (91, 0, 0, 0),
+            (0, 51, 0, 0),
+            (0, 0, 100, 0),
+            (0, 0, 0, 1001),
+            (7, 33, 150, 5),
+        ] {
+            let percents = PercentImpairment {
+                loss,
+                duplicate,
+                reorder,
+                delay_ms,
+            };
+            let impairment = percents.impairment();
+            assert_eq!(percents.validate(), impairment.validate(), "{percents:?}");
+            assert_eq!(percents.to_query(), impairment.to_query(), "{percents:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_percent_impairment_acts_as_its_impairment(
+            loss in 0_u32..200,
+            duplicate in 0_u32..200,
+            reorder in 0_u32..200,
+            delay_ms in 0_u32..2000,
+        ) {
+            let percents = PercentImpairment { loss, duplicate, reorder, delay_ms };
+            let impairment = percents.impairment();
+            proptest::prop_assert_eq!(percents.validate(), impairment.validate());
+            proptest::prop_assert_eq!(percents.to_query(), impairment.to_query());
+        }
     }
 
     #[test]

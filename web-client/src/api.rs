@@ -5,7 +5,8 @@
 //! Made with the browser's `fetch` through `web_sys` (no HTTP client crate:
 //! the page should carry as little code as possible, and these few requests
 //! do not need more). The server's description is fetched once, by
-//! [`ServerInfoProvider`], and shared with every panel that needs a port.
+//! [`use_server_info`] in the page's root, and handed to every panel that
+//! needs a port.
 
 use std::rc::Rc;
 
@@ -19,7 +20,7 @@ use crate::browser::{js_error_parts, js_error_text};
 use crate::lab::raw::FetchOutcome;
 
 /// Where the request for the server's description stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum InfoState {
     /// The request is on its way.
     Loading,
@@ -29,18 +30,25 @@ pub enum InfoState {
     Failed(String),
 }
 
-/// Props of [`ServerInfoProvider`].
-#[derive(Debug, PartialEq, Properties)]
-pub struct ServerInfoProviderProps {
-    /// The part of the page that may ask for the server's description.
-    pub children: Html,
+/// The description is fetched once and never changed in place, so two
+/// `Ready` states are equal when they share it: a comparison (which Yew
+/// makes for every prop) need not walk the whole description.
+impl PartialEq for InfoState {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (InfoState::Loading, InfoState::Loading) => true,
+            (InfoState::Ready(a), InfoState::Ready(b)) => Rc::ptr_eq(a, b),
+            (InfoState::Failed(a), InfoState::Failed(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
-/// Fetches `/api/info` once, when the page mounts, and shares the answer:
-/// the endpoints table, the lab and the `nc` commands all read the same
-/// ports without asking again.
-#[function_component]
-pub fn ServerInfoProvider(props: &ServerInfoProviderProps) -> Html {
+/// Fetches `/api/info` once, when the calling component (the page's root)
+/// mounts: the endpoints table, the lab and the `nc` commands all read the
+/// same ports without asking again.
+#[hook]
+pub fn use_server_info() -> InfoState {
     let state = use_state(|| InfoState::Loading);
     {
         let state = state.clone();
@@ -53,30 +61,19 @@ pub fn ServerInfoProvider(props: &ServerInfoProviderProps) -> Html {
             });
         });
     }
-    html! {
-        <ContextProvider<InfoState> context={(*state).clone()}>
-            { props.children.clone() }
-        </ContextProvider<InfoState>>
-    }
-}
-
-/// The server's description. Outside a [`ServerInfoProvider`] (e.g. a
-/// component rendered alone) it stays [`InfoState::Loading`].
-#[hook]
-pub fn use_server_info() -> InfoState {
-    use_context::<InfoState>().unwrap_or(InfoState::Loading)
+    (*state).clone()
 }
 
 async fn fetch_info() -> Result<ServerInfo, String> {
     let text = get_text(endpoints::API_INFO).await?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    ServerInfo::from_json(&text).map_err(|e| e.to_string())
 }
 
 /// `GET /api/tcp-echo/captures`: the first bytes of `tcp-echo`'s last
 /// connections, newest first.
 pub async fn fetch_captures() -> Result<Vec<TcpCapture>, String> {
     let text = get_text(endpoints::API_TCP_CAPTURES).await?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    TcpCapture::list_from_json(&text).map_err(|e| e.to_string())
 }
 
 /// `fetch(url)` with nothing but its outcome kept: the lab points it at a

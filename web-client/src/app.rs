@@ -1,72 +1,67 @@
-//! The whole page: the language provider around the header, one section per
-//! topic, and the footer.
+//! The whole page: the header, one section per topic, and the footer.
 
+use socketlab_shared::endpoints;
 use yew::prelude::*;
 
-use crate::api::ServerInfoProvider;
+use crate::api::use_server_info;
+use crate::browser::{socket_features, ws_url};
 use crate::components::chat::ChatPanel;
-use crate::components::compare::ComparisonTable;
-use crate::components::connection::ConnectionPanel;
-use crate::components::echo::EchoPanel;
-use crate::components::endpoints::ServerEndpoints;
-use crate::components::header::Header;
+use crate::components::compare::comparison_table;
+use crate::components::connection::connection_panel;
+use crate::components::echo::echo_panel;
+use crate::components::endpoints::server_endpoints;
+use crate::components::header::header;
 use crate::components::inspector::InspectorPanel;
-use crate::components::lab::LabPanels;
-use crate::components::limits::BrowserApis;
-use crate::components::section::Section;
-use crate::components::transports::TransportCards;
+use crate::components::lab::lab_panels;
+use crate::components::limits::browser_apis;
+use crate::components::section::section;
+use crate::components::transports::transport_cards;
 use crate::echo::{EchoAction, EchoLog};
-use crate::i18n::{use_strings, LanguageProvider};
-use crate::lab::Measurements;
+use crate::i18n::{use_language_choice, LangProps};
+use crate::lab::{Measured, Measurements};
 use crate::ws::use_websocket;
 
-/// The root component: the language and the server's description are
-/// shared with every section.
+/// The root component. It owns what the sections share: the language
+/// (handed to every component that shows text), the server's description,
+/// and what the lab measured.
+///
+/// The sections come in the order a learner should meet them: what a
+/// socket is, a WebSocket's life, many sockets in a room, the handshake up
+/// close, what a page may open, the lab that tries it all, and the summary,
+/// which shows what the lab measured.
 #[function_component]
 pub fn App() -> Html {
-    html! {
-        <LanguageProvider>
-            <ServerInfoProvider>
-                <Page />
-            </ServerInfoProvider>
-        </LanguageProvider>
-    }
-}
-
-/// The sections, in the order a learner should meet them: what a socket
-/// is, a WebSocket's life, many sockets in a room, the handshake up close,
-/// what a page may open, the lab that tries it all, and the summary, which
-/// shows what the lab measured.
-#[function_component]
-fn Page() -> Html {
-    let s = use_strings();
+    let lang = use_language_choice();
+    let s = lang.lang.strings();
+    let info = use_server_info();
     let measurements = use_reducer(Measurements::default);
+    // Asked again on every render (three property lookups), but reported
+    // once: the answer cannot change.
+    let features = socket_features();
+    {
+        let report = measurements.dispatcher();
+        use_effect_with(features, move |&features| {
+            report.dispatch(Measured::Features(features));
+        });
+    }
+
+    let sockets = html! { <>{ server_endpoints(s, &info) }{ transport_cards(s) }</> };
+    let lab = lab_panels(lang.lang, features, &info, &measurements.dispatcher());
     html! {
         <>
-            <Header />
+            { header(&lang) }
             <main>
-                <Section id="sockets" title={s.sockets_title} explain={s.sockets_explain}>
-                    <ServerEndpoints />
-                    <TransportCards />
-                </Section>
-                <Section id="websocket" title={s.ws_title} explain={s.ws_explain}>
-                    <EchoLab />
-                </Section>
-                <Section id="chat" title={s.chat_title} explain={s.chat_explain}>
-                    <ChatPanel />
-                </Section>
-                <Section id="inspector" title={s.inspect_title} explain={s.inspect_explain}>
-                    <InspectorPanel />
-                </Section>
-                <Section id="limits" title={s.limits_title} explain={s.limits_explain}>
-                    <BrowserApis />
-                </Section>
-                <Section id="lab" title={s.lab_title} explain={s.lab_explain} wide=true>
-                    <LabPanels report={measurements.dispatcher()} />
-                </Section>
-                <Section id="compare" title={s.compare_title} explain={s.compare_explain}>
-                    <ComparisonTable measured={(*measurements).clone()} />
-                </Section>
+                { section("sockets", s.sockets_title, s.sockets_explain, false, sockets) }
+                { section("websocket", s.ws_title, s.ws_explain, false,
+                    html! { <EchoLab lang={lang.lang} /> }) }
+                { section("chat", s.chat_title, s.chat_explain, false,
+                    html! { <ChatPanel lang={lang.lang} /> }) }
+                { section("inspector", s.inspect_title, s.inspect_explain, false,
+                    html! { <InspectorPanel lang={lang.lang} /> }) }
+                { section("limits", s.limits_title, s.limits_explain, false, browser_apis(s)) }
+                { section("lab", s.lab_title, s.lab_explain, true, lab) }
+                { section("compare", s.compare_title, s.compare_explain, false,
+                    comparison_table(s, &measurements)) }
             </main>
             <footer class="site-footer">{ s.footer }</footer>
         </>
@@ -74,10 +69,11 @@ fn Page() -> Html {
 }
 
 /// The connection and echo panels share one socket: the first opens it,
-/// the second talks over it. This component owns that socket and the echo
-/// log its frames feed.
+/// the second talks over it. This component owns that socket, the echo
+/// log its frames feed, and both panels' fields.
 #[function_component]
-fn EchoLab() -> Html {
+fn EchoLab(props: &LangProps) -> Html {
+    let strings = props.lang.strings();
     let log = use_reducer(EchoLog::default);
     let ws = {
         let log = log.dispatcher();
@@ -85,10 +81,13 @@ fn EchoLab() -> Html {
             log.dispatch(EchoAction::Received(frame))
         }))
     };
+    let url = use_state(|| ws_url(endpoints::WS_ECHO));
+    let text = use_state(String::new);
+    let error = use_state(|| None::<String>);
     html! {
         <>
-            <ConnectionPanel ws={ws.clone()} />
-            <EchoPanel {ws} {log} />
+            { connection_panel(strings, &ws, &url) }
+            { echo_panel(strings, &ws, &log, &text, &error) }
         </>
     }
 }

@@ -111,7 +111,7 @@ impl Reducible for ChatState {
                 next.pings.drain(..excess);
             }
             ChatAction::Frame(frame) => match frame.payload {
-                Payload::Text(text) => match ServerMessage::parse(&text) {
+                Payload::Text(text) => match ServerMessage::from_json(&text) {
                     Ok(message) => next.apply(message, frame.at_ms),
                     Err(error) => next.push(ChatEntry::Unreadable(format!(
                         "{error}: {}",
@@ -134,24 +134,25 @@ impl ChatState {
             ServerMessage::Welcome {
                 you,
                 room,
-                mut members,
+                members,
                 history,
                 instance,
                 member_instances,
             } => {
-                members.sort();
-                self.members = members
-                    .into_iter()
-                    .map(|name| {
-                        // We are where we landed, even if the map forgot us.
-                        let ours = instance.as_ref().filter(|_| name == you);
-                        let placed = member_instances.get(&name).cloned();
-                        Member {
-                            instance: placed.or_else(|| ours.map(|i| i.id.clone())),
-                            name,
-                        }
-                    })
-                    .collect();
+                self.members = Vec::with_capacity(members.len());
+                for name in members {
+                    // We are where we landed, even if the map forgot us.
+                    let ours = instance.as_ref().filter(|_| name == you);
+                    let placed = member_instances.get(&name).cloned();
+                    let member = Member {
+                        instance: placed.or_else(|| ours.map(|i| i.id.clone())),
+                        name,
+                    };
+                    // Sorted by inserting in place: the list is short, and a
+                    // sort routine would cost the page kilobytes of code.
+                    let at = self.members.partition_point(|m| m.name <= member.name);
+                    self.members.insert(at, member);
+                }
                 self.you = Some(you);
                 self.room = Some(room);
                 self.instance = instance;

@@ -5,7 +5,6 @@
 //! up (by connection, so a reconnect never pairs a new reply with an old
 //! question) and leaves the view nothing to compute but text.
 
-use std::fmt::Write as _;
 use std::rc::Rc;
 
 use yew::Reducible;
@@ -106,13 +105,21 @@ impl Reducible for EchoLog {
 /// to look at binary data.
 pub fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 3);
-    for (i, byte) in bytes.iter().enumerate() {
+    for (i, &byte) in bytes.iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        let _ = write!(out, "{byte:02x}");
+        push_hex(&mut out, byte);
     }
     out
+}
+
+/// Appends `byte` as two lowercase hex digits: written out rather than
+/// with `{:02x}`, whose formatting machinery costs the page more bytes.
+pub fn push_hex(out: &mut String, byte: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+    out.push(char::from(DIGITS[usize::from(byte & 15)]));
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::{cmd::Cmd, workspace};
+use crate::{cmd::Cmd, release, tools, workspace};
 
 /// The core the server under test runs on.
 const SERVER_CORE: &str = "0";
@@ -64,6 +64,10 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a peer may take to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The peers of the growth series: socketlab and the no-framework
+/// reference (the others add nothing at 10,000 connections but minutes).
+const GROWTH_PEERS: &[&str] = &["socketlab", "bare"];
+
 /// The websocat major version the plan uses (its CLI changed in 4.x).
 const WEBSOCAT_VERSION: &str = "^1";
 
@@ -77,6 +81,8 @@ struct Plan {
     echo_warmup: f64,
     /// (connections, message size, messages in flight).
     echo: Vec<(u32, u64, u32)>,
+    /// Connection counts of the growth series (32 B ping-pong each).
+    growth: Vec<u32>,
     /// Seconds per relay run.
     relay_seconds: f64,
     /// Message sizes into the sink.
@@ -93,6 +99,8 @@ struct Plan {
     idle_settle: f64,
     /// The peers measured for idle memory.
     idle_peers: &'static [&'static str],
+    /// Fresh browser sessions loading the page (each cold, then warm).
+    page_sessions: u32,
 }
 
 impl Plan {
@@ -103,7 +111,8 @@ impl Plan {
                 runs: 1,
                 echo_seconds: 1.0,
                 echo_warmup: 0.3,
-                echo: vec![(64, 32, 1)],
+                echo: vec![(64, 32, 1), (64, 32, 16)],
+                growth: vec![],
                 relay_seconds: 1.0,
                 sink_sizes: vec![4096, 65_536],
                 echo_sizes: vec![],
@@ -112,6 +121,7 @@ impl Plan {
                 idle: "1000",
                 idle_settle: 1.0,
                 idle_peers: &["socketlab"],
+                page_sessions: 2,
             }
         } else {
             Self {
@@ -127,6 +137,7 @@ impl Plan {
                     (512, 4096, 1),
                     (64, 32, 16),
                 ],
+                growth: vec![1, 10, 100, 1000, 10_000],
                 relay_seconds: 3.0,
                 sink_sizes: vec![1024, 4096, 16_384, 65_536],
                 echo_sizes: vec![4096, 65_536],
@@ -135,6 +146,7 @@ impl Plan {
                 idle: "1000,5000,10000",
                 idle_settle: 2.0,
                 idle_peers: &["socketlab", "bare"],
+                page_sessions: 5,
             }
         }
     }
@@ -209,6 +221,12 @@ pub fn run(quick: bool, only: Option<Section>) -> Result<()> {
     }
     // Before the long build and measurements, not after them.
     let nats = nats_server()?;
+    if only.is_none() {
+        // The page benchmark loads the page the server embeds, so the
+        // page is built (as `cargo xtask dist` does) before the server.
+        tools::ensure_web_tools()?;
+        release::build_page()?;
+    }
 
     Cmd::new("cargo")
         .args([
@@ -252,6 +270,24 @@ pub fn run(quick: bool, only: Option<Section>) -> Result<()> {
             }
             for idle_peer in plan.idle_peers {
                 bench.idle(idle_peer, &plan, run, &out.logs);
+            }
+        }
+        bench.run(
+            &Job::new(
+                "page-size".to_owned(),
+                60.0,
+                format!(
+                    "page-size --dist {}",
+                    workspace::root().join("dist").display()
+                ),
+            ),
+            1,
+        );
+        match page_job(&plan, &peers) {
+            Ok(job) => bench.run(&job, 1),
+            Err(why) => {
+                eprintln!("bench: page skipped: {why}");
+                notes.push(format!("page: skipped; {why}."));
             }
         }
         drop(peers);
@@ -910,6 +946,22 @@ fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
             ));
         }
     }
+    for &conns in &plan.growth {
+        for (name, url, pid) in &peers.echoes {
+            if !GROWTH_PEERS.contains(name) {
+                continue;
+            }
+            jobs.push(Job::new(
+                format!("growth {name} {conns} conns"),
+                warmup + seconds + 120.0,
+                format!(
+                    "echo --url {url} --conns {conns} --size 32 --inflight 1 \
+                     --seconds {seconds} --warmup {warmup} --peer {name} --server-pid {pid} \
+                     --section growth"
+                ),
+            ));
+        }
+    }
     let timeout = plan.relay_seconds + 60.0;
     let seconds = plan.relay_seconds;
     let modes = plan
@@ -981,6 +1033,30 @@ fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
         ));
     }
     jobs
+}
+
+/// The page measurement against the running socketlab, after everything
+/// else; or why it cannot run (no Chromium or chromedriver).
+fn page_job(plan: &Plan, peers: &Peers) -> std::result::Result<Job, String> {
+    // The same defaults and variables `socketlab-bench page` uses.
+    for (variable, default) in [
+        ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+        ("CHROMIUM", "/usr/bin/chromium"),
+    ] {
+        let path = std::env::var(variable).unwrap_or_else(|_| default.to_owned());
+        if !Path::new(&path).exists() {
+            return Err(format!(
+                "{path} is missing (`cargo xtask install-tools` installs it)"
+            ));
+        }
+    }
+    let (addr, _) = &peers.socketlab;
+    let sessions = plan.page_sessions;
+    Ok(Job::new(
+        format!("page socketlab, {sessions} browser sessions"),
+        f64::from(sessions) * 40.0 + 60.0,
+        format!("page --url http://{addr}/ --runs {sessions}"),
+    ))
 }
 
 /// nats-server, found where Debian installs it or on PATH.
@@ -1328,6 +1404,8 @@ mod tests {
         assert!(quick.echo.len() < full.echo.len());
         assert!(full.sink_sizes.contains(&4096) && full.sink_sizes.contains(&65_536));
         assert_eq!(full.idle, "1000,5000,10000");
+        assert_eq!(full.page_sessions, 5);
+        assert!(quick.page_sessions < full.page_sessions);
         let subscribers: Vec<u32> = full.fanout.iter().map(|f| f.0).collect();
         assert_eq!(subscribers, [100, 500, 1000]);
     }

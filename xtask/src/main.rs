@@ -50,8 +50,9 @@ enum Task {
     /// /ws/echo and print its summary.
     Autobahn,
     /// Benchmark the server against websockify, websocat, a bare
-    /// tokio-tungstenite server and raw TCP, pinned to separate cores, and
-    /// one chat room spread over two instances through NATS; writes
+    /// tokio-tungstenite server and raw TCP, pinned to separate cores, one
+    /// chat room spread over two instances through NATS, and the page's
+    /// time to a usable chat in headless Chromium; writes
     /// target/bench/results.jsonl, target/bench/scale-out.jsonl and
     /// docs/BENCHMARKS.md.
     Bench {

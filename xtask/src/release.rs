@@ -10,10 +10,7 @@ use crate::{cmd::Cmd, workspace};
 /// Builds the page and then the server in release mode, returning the
 /// server binary's path. Expects [`crate::tools::ensure_web_tools`] first.
 pub fn build() -> Result<PathBuf> {
-    Cmd::new("trunk")
-        .args(["build", "--release"])
-        .fix("fix the page's build errors above (see web-client/)")
-        .run()?;
+    build_page()?;
     Cmd::new("cargo")
         .args([
             "build",
@@ -26,6 +23,16 @@ pub fn build() -> Result<PathBuf> {
         .fix("fix the server's build errors above (see server/)")
         .run()?;
     Ok(workspace::server_binary())
+}
+
+/// Builds the page into `dist/` (`trunk build --release`), which the next
+/// release build of the server embeds. Expects
+/// [`crate::tools::ensure_web_tools`] first.
+pub fn build_page() -> Result<()> {
+    Cmd::new("trunk")
+        .args(["build", "--release"])
+        .fix("fix the page's build errors above (see web-client/)")
+        .run()
 }
 
 /// A byte count for humans, e.g. `4.2 MiB`.

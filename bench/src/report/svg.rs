@@ -1,10 +1,15 @@
-//! The relay throughput plot, as hand-written SVG: a few lines and labels
-//! do not justify a plotting dependency, and SVG renders on GitHub as is.
+//! The report's plots (relay throughput against message size, server cost
+//! per message against connections), as hand-written SVG: a few lines and
+//! labels do not justify a plotting dependency, and SVG renders on GitHub
+//! as is.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{fmt_num, fmt_size, is_throughput, metric, peer_rank, Groups};
+use super::{
+    cpu_us_per_message, fmt_count, fmt_num, fmt_size, is_growth, is_throughput, metric, peer_rank,
+    Groups,
+};
 
 /// Plot size and the margins around the drawing area.
 const WIDTH: f64 = 720.0;
@@ -19,13 +24,27 @@ const COLOURS: [&str; 6] = [
     "#d9480f", "#1971c2", "#2f9e44", "#9c36b5", "#495057", "#e67700",
 ];
 
-/// A measured point: message size, median and range of MB/s.
+/// A measured point: x (a message size, a connection count), median and
+/// range of y over the runs.
 #[derive(Debug, Clone, Copy)]
 struct Point {
-    size: u64,
+    x: u64,
     median: f64,
     min: f64,
     max: f64,
+}
+
+/// Lines by peer, in the order of [`peer_rank`].
+type Series = BTreeMap<(usize, String), Vec<Point>>;
+
+/// What a plot says on its axes and title.
+struct Labels {
+    title: &'static str,
+    x_axis: &'static str,
+    y_axis: &'static str,
+    y_unit: &'static str,
+    empty: &'static str,
+    x_value: fn(u64) -> String,
 }
 
 /// A round step for about five axis ticks up to `max`.
@@ -61,7 +80,7 @@ fn escape(text: &str) -> String {
 /// Sink-mode throughput against message size, one line per peer, with
 /// min–max bars when a point was measured more than once.
 pub fn relay_throughput(groups: &Groups) -> String {
-    let mut series: BTreeMap<(usize, String), Vec<Point>> = BTreeMap::new();
+    let mut series = Series::new();
     for (params, runs) in groups {
         if !is_throughput(params) || params.mode.as_deref() != Some("sink") {
             continue;
@@ -74,21 +93,72 @@ pub fn relay_throughput(groups: &Groups) -> String {
             .entry((rank, peer.to_owned()))
             .or_default()
             .push(Point {
-                size,
+                x: size,
                 median: spread.median,
                 min: spread.min,
                 max: spread.max,
             });
     }
+    line_plot(
+        series,
+        &Labels {
+            title: "Relay throughput into a TCP sink (MB/s, median of runs)",
+            x_axis: "message size (log scale)",
+            y_axis: "MB/s (10^6 bytes)",
+            y_unit: "MB/s",
+            empty: "no sink-mode relay results",
+            x_value: fmt_size,
+        },
+    )
+}
+
+/// The server's CPU time per echoed message against the number of
+/// connections sharing it: how the cost of a message grows with the crowd.
+pub fn growth(groups: &Groups) -> String {
+    let mut series = Series::new();
+    for (params, runs) in groups {
+        if !is_growth(params) {
+            continue;
+        }
+        let (Some(conns), Some(spread)) = (params.conns, metric(runs, cpu_us_per_message)) else {
+            continue;
+        };
+        let (rank, peer) = peer_rank(&params.peer);
+        series
+            .entry((rank, peer.to_owned()))
+            .or_default()
+            .push(Point {
+                x: u64::from(conns),
+                median: spread.median,
+                min: spread.min,
+                max: spread.max,
+            });
+    }
+    line_plot(
+        series,
+        &Labels {
+            title: "Server CPU per echoed message (µs, median of runs)",
+            x_axis: "open connections, each ping-ponging 32 B (log scale)",
+            y_axis: "server CPU µs per message",
+            y_unit: "µs",
+            empty: "no growth results",
+            x_value: fmt_count,
+        },
+    )
+}
+
+/// One line per peer over a log-scale x axis, with min–max bars when a
+/// point was measured more than once.
+fn line_plot(mut series: Series, labels: &Labels) -> String {
     for points in series.values_mut() {
-        points.sort_by_key(|point| point.size);
+        points.sort_by_key(|point| point.x);
     }
     let points = || series.values().flatten();
-    let sizes: Vec<u64> = {
-        let mut sizes: Vec<u64> = points().map(|p| p.size).collect();
-        sizes.sort_unstable();
-        sizes.dedup();
-        sizes
+    let xs: Vec<u64> = {
+        let mut xs: Vec<u64> = points().map(|p| p.x).collect();
+        xs.sort_unstable();
+        xs.dedup();
+        xs
     };
     let top_value = points().map(|p| p.max).fold(0.0, f64::max);
     let step = tick_step(top_value * 1.05);
@@ -96,13 +166,13 @@ pub fn relay_throughput(groups: &Groups) -> String {
 
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
-    let (lo, hi) = match (sizes.first(), sizes.last()) {
-        (Some(&lo), Some(&hi)) => ((lo as f64).log2(), (hi as f64).log2()),
+    let (lo, hi) = match (xs.first(), xs.last()) {
+        (Some(&lo), Some(&hi)) => ((lo.max(1) as f64).log2(), (hi.max(1) as f64).log2()),
         _ => (0.0, 1.0),
     };
-    let x = |size: u64| {
+    let x = |value: u64| {
         if hi > lo {
-            LEFT + ((size as f64).log2() - lo) / (hi - lo) * plot_w
+            LEFT + ((value.max(1) as f64).log2() - lo) / (hi - lo) * plot_w
         } else {
             LEFT + plot_w / 2.0
         }
@@ -117,8 +187,9 @@ pub fn relay_throughput(groups: &Groups) -> String {
     let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         svg,
-        r#"<text x="{}" y="22" text-anchor="middle" font-size="15" font-weight="bold">Relay throughput into a TCP sink (MB/s, median of runs)</text>"#,
-        LEFT + plot_w / 2.0
+        r#"<text x="{}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{}</text>"#,
+        LEFT + plot_w / 2.0,
+        escape(labels.title)
     );
     // Horizontal grid and y labels.
     let mut value = 0.0;
@@ -134,14 +205,14 @@ pub fn relay_throughput(groups: &Groups) -> String {
         );
         value += step;
     }
-    // X labels, one per measured size.
-    for &size in &sizes {
+    // X labels, one per measured value.
+    for &value in &xs {
         let _ = writeln!(
             svg,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            x(size),
+            x(value),
             TOP + plot_h + 18.0,
-            fmt_size(size)
+            (labels.x_value)(value)
         );
     }
     let _ = writeln!(
@@ -152,28 +223,31 @@ pub fn relay_throughput(groups: &Groups) -> String {
     );
     let _ = writeln!(
         svg,
-        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">message size (log scale)</text>"#,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
         LEFT + plot_w / 2.0,
-        HEIGHT - 10.0
+        HEIGHT - 10.0,
+        escape(labels.x_axis)
     );
     let _ = writeln!(
         svg,
-        r#"<text transform="translate(18 {:.1}) rotate(-90)" text-anchor="middle">MB/s (10^6 bytes)</text>"#,
-        TOP + plot_h / 2.0
+        r#"<text transform="translate(18 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"#,
+        TOP + plot_h / 2.0,
+        escape(labels.y_axis)
     );
     if series.is_empty() {
         let _ = writeln!(
             svg,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">no sink-mode relay results</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
             LEFT + plot_w / 2.0,
-            TOP + plot_h / 2.0
+            TOP + plot_h / 2.0,
+            escape(labels.empty)
         );
     }
     for (index, ((_, peer), points)) in series.iter().enumerate() {
         let colour = COLOURS[index % COLOURS.len()];
         let path: Vec<String> = points
             .iter()
-            .map(|p| format!("{:.1},{:.1}", x(p.size), y(p.median)))
+            .map(|p| format!("{:.1},{:.1}", x(p.x), y(p.median)))
             .collect();
         let _ = writeln!(
             svg,
@@ -188,19 +262,20 @@ pub fn relay_throughput(groups: &Groups) -> String {
                 let _ = writeln!(
                     svg,
                     r#"<line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{2:.1}" stroke="{colour}"/>"#,
-                    x(p.size) + nudge,
+                    x(p.x) + nudge,
                     y(p.min),
                     y(p.max)
                 );
             }
             let _ = writeln!(
                 svg,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"><title>{} {}: {} MB/s</title></circle>"#,
-                x(p.size),
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"><title>{} {}: {} {}</title></circle>"#,
+                x(p.x),
                 y(p.median),
                 escape(peer),
-                fmt_size(p.size),
-                fmt_num(p.median)
+                (labels.x_value)(p.x),
+                fmt_num(p.median),
+                labels.y_unit
             );
         }
         let legend_y = TOP + 10.0 + index as f64 * 20.0;
@@ -255,6 +330,24 @@ mod tests {
         assert!(svg.contains("socketlab 64 KiB: 925 MB/s"));
         // The echo-mode point is not plotted.
         assert!(!svg.contains("1.00 MB/s"));
+    }
+
+    #[test]
+    fn growth_plots_cpu_per_message_against_connections() {
+        let groups = group(
+            &parse_records(
+                r#"{"bench":"echo","peer":"socketlab","section":"growth","conns":1,"size":32,"inflight":1,"msgs_per_s":20000.0,"server_cpu_pct":40.0}
+{"bench":"echo","peer":"socketlab","section":"growth","conns":10000,"size":32,"inflight":1,"msgs_per_s":50000.0,"server_cpu_pct":100.0}
+{"bench":"echo","peer":"socketlab","conns":64,"size":32,"inflight":1,"msgs_per_s":1.0,"server_cpu_pct":100.0}"#,
+            )
+            .unwrap(),
+        );
+        let svg = growth(&groups);
+        assert_eq!(svg.matches("<polyline").count(), 1);
+        // 40 % of a core over 20,000 messages/s is 20 µs each.
+        assert!(svg.contains("socketlab 1: 20.0 µs"), "{svg}");
+        assert!(svg.contains("socketlab 10,000: 20.0 µs"), "{svg}");
+        assert!(!svg.contains(">64</text>"), "plain echo rows stay out");
     }
 
     #[test]

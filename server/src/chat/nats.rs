@@ -54,6 +54,8 @@ pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(3);
 pub const PEER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often dead instances are looked for.
 pub const REAP_EVERY: Duration = Duration::from_secs(2);
+/// The stream under the members bucket.
+const MEMBERS_STREAM: &str = "KV_socketlab_members";
 /// How long a publish may wait for the stream's acknowledgement.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
 /// Most suffixes tried for a taken name.
@@ -96,12 +98,41 @@ struct Inner {
     client: async_nats::Client,
     js: jetstream::Context,
     members: kv::Store,
+    /// The stream under `members`, read by room (subject filter) and purged
+    /// key by key.
+    members_stream: stream::Stream,
+    /// The chat stream, kept to create room readers without a lookup.
+    chat_stream: stream::Stream,
     queue: usize,
     max_rooms: usize,
     rooms: Mutex<HashMap<RoomName, Arc<Room>>>,
+    /// One lock per room being set up, so that concurrent first joins of a
+    /// room wait for one reader instead of each creating their own.
+    creating: Mutex<HashMap<RoomName, Arc<tokio::sync::Mutex<()>>>>,
+    counts: Counts,
     peers: Mutex<HashMap<String, Peer>>,
     guests: AtomicU64,
     tasks: Mutex<Vec<AbortHandle>>,
+}
+
+/// Work counters, for tests that check cost without timing anything.
+#[derive(Default)]
+struct Counts {
+    room_readers: AtomicU64,
+    member_entries_read: AtomicU64,
+}
+
+/// Work done so far by a [`NatsBus`]; tests assert on these instead of on
+/// time, which is unreliable on a busy machine.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NatsBusCounts {
+    /// Room readers (ordered consumers on the chat stream) created: one per
+    /// room per instance, however many members join it at once.
+    pub room_readers: u64,
+    /// Entries of the members bucket read to list rooms' members: bounded by
+    /// the size of the rooms joined, not by the whole bucket.
+    pub member_entries_read: u64,
 }
 
 /// One room as seen from this instance.
@@ -193,19 +224,26 @@ impl NatsBus {
         // A key-value bucket is a stream with a naming convention. Creating
         // that stream directly (rather than with `create_key_value`) keeps to
         // the fields nats-server 2.9 understands.
-        js.get_or_create_stream(stream::Config {
-            name: format!("KV_{MEMBERS_BUCKET}"),
-            subjects: vec![format!("$KV.{MEMBERS_BUCKET}.>")],
-            max_messages_per_subject: 1,
-            discard: stream::DiscardPolicy::New,
-            allow_rollup: true,
-            deny_delete: true,
-            allow_direct: true,
-            storage: stream::StorageType::File,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot create the key-value bucket {MEMBERS_BUCKET}: {e}"))?;
+        let members_stream = js
+            .get_or_create_stream(stream::Config {
+                name: MEMBERS_STREAM.to_owned(),
+                subjects: vec![format!("$KV.{MEMBERS_BUCKET}.>")],
+                max_messages_per_subject: 1,
+                discard: stream::DiscardPolicy::New,
+                allow_rollup: true,
+                deny_delete: true,
+                allow_direct: true,
+                storage: stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("cannot create the key-value bucket {MEMBERS_BUCKET}: {e}")
+            })?;
+        let chat_stream = js
+            .get_stream(STREAM)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open the JetStream stream {STREAM}: {e}"))?;
         let members = js.get_key_value(MEMBERS_BUCKET).await.map_err(|e| {
             anyhow::anyhow!("cannot open the key-value bucket {MEMBERS_BUCKET}: {e}")
         })?;
@@ -215,9 +253,13 @@ impl NatsBus {
                 client,
                 js,
                 members,
+                members_stream,
+                chat_stream,
                 queue,
                 max_rooms,
                 rooms: Mutex::new(HashMap::new()),
+                creating: Mutex::new(HashMap::new()),
+                counts: Counts::default(),
                 peers: Mutex::new(HashMap::new()),
                 guests: AtomicU64::new(1),
                 tasks: Mutex::new(Vec::new()),
@@ -230,6 +272,24 @@ impl NatsBus {
     /// This instance's identity.
     pub fn instance(&self) -> &InstanceId {
         &self.inner.me
+    }
+
+    /// Counters of work done, so tests can check costs without timing.
+    #[doc(hidden)]
+    pub fn debug_counts(&self) -> NatsBusCounts {
+        let counts = &self.inner.counts;
+        NatsBusCounts {
+            room_readers: counts.room_readers.load(Ordering::Relaxed),
+            member_entries_read: counts.member_entries_read.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Messages in the members bucket's stream (values and markers alike),
+    /// so tests can check that leaving leaves nothing behind.
+    #[doc(hidden)]
+    pub async fn debug_member_bucket_len(&self) -> anyhow::Result<u64> {
+        let mut stream = self.inner.members_stream.clone();
+        Ok(stream.info().await?.state.messages)
     }
 
     /// Stops the background tasks (heartbeats, room readers).
@@ -347,10 +407,7 @@ impl Inner {
                         .ok()
                         .map(|r| r.instance);
                     if owner.as_deref() == Some(id.as_str()) {
-                        let _ = self
-                            .members
-                            .delete_expect_revision(key, Some(entry.revision))
-                            .await;
+                        let _ = self.free_name(&key, entry.revision).await;
                     }
                 }
                 // Announce after freeing the name, so whoever sees `left`
@@ -365,11 +422,53 @@ impl Inner {
         }
     }
 
-    /// The room, subscribed and caught up with its history.
+    /// Frees a member key: removes the value written at `revision` (and
+    /// anything older) from the stream, leaving no delete marker behind. A
+    /// newer value (someone took the name meanwhile) is kept. Other
+    /// instances learn of the leave on the presence subject, and member
+    /// lists are read afresh at each join, so no marker is needed.
+    async fn free_name(&self, key: &str, revision: u64) -> Result<(), BusError> {
+        self.members_stream
+            .purge()
+            .filter(format!("$KV.{MEMBERS_BUCKET}.{key}"))
+            .sequence(revision + 1)
+            .await
+            .map(drop)
+            .map_err(unavailable)
+    }
+
+    /// The room, subscribed and caught up with its history. Concurrent
+    /// first joins of one room wait for a single setup.
     async fn room(self: &Arc<Self>, name: &RoomName) -> Result<Arc<Room>, BusError> {
         if let Some(room) = lock(&self.rooms).get(name) {
             return Ok(room.clone());
         }
+        let gate = lock(&self.creating)
+            .entry(name.clone())
+            .or_default()
+            .clone();
+        let result = {
+            let _setting_up = gate.lock().await;
+            let ready = lock(&self.rooms).get(name).cloned();
+            match ready {
+                Some(room) => Ok(room),
+                None => self.open_room(name).await,
+            }
+        };
+        let mut creating = lock(&self.creating);
+        // Forget the gate unless another join still holds or awaits it (the
+        // map's clone and ours are the only ones left then).
+        if creating
+            .get(name)
+            .is_some_and(|g| Arc::ptr_eq(g, &gate) && Arc::strong_count(&gate) == 2)
+        {
+            creating.remove(name);
+        }
+        result
+    }
+
+    /// Subscribes to a room this instance does not read yet.
+    async fn open_room(self: &Arc<Self>, name: &RoomName) -> Result<Arc<Room>, BusError> {
         if lock(&self.rooms).len() >= self.max_rooms {
             return Err(BusError::TooManyRooms);
         }
@@ -378,8 +477,9 @@ impl Inner {
 
         // History first, then live: one ordered consumer from the start of
         // what the stream keeps for this room.
-        let stream = self.js.get_stream(STREAM).await.map_err(unavailable)?;
-        let consumer = stream
+        self.counts.room_readers.fetch_add(1, Ordering::Relaxed);
+        let consumer = self
+            .chat_stream
             .create_consumer(consumer::push::OrderedConfig {
                 deliver_subject: self.client.new_inbox(),
                 filter_subject: format!("{CHAT_SUBJECT}.{name}"),
@@ -493,12 +593,13 @@ impl Inner {
         Ok(room)
     }
 
-    /// Claims `wanted` (or the first free suffix) in `room`, across instances.
+    /// Claims `wanted` (or the first free suffix) in `room`, across
+    /// instances; returns the name and the revision of its key.
     async fn claim_name(
         &self,
         room: &RoomName,
         wanted: &DisplayName,
-    ) -> Result<DisplayName, BusError> {
+    ) -> Result<(DisplayName, u64), BusError> {
         for n in 1..=MAX_SUFFIX {
             let candidate = if n == 1 {
                 wanted.clone()
@@ -515,7 +616,7 @@ impl Inner {
                 .create(member_key(room, &candidate), value.into())
                 .await
             {
-                Ok(_) => return Ok(candidate),
+                Ok(revision) => return Ok((candidate, revision)),
                 Err(err) if err.kind() == kv::CreateErrorKind::AlreadyExists => continue,
                 Err(err) => return Err(unavailable(err)),
             }
@@ -527,26 +628,76 @@ impl Inner {
 
     /// Everyone in `room`, on every instance, with the instance each is
     /// connected to, from the members bucket.
+    ///
+    /// Reads only the room's keys: a consumer filtered on
+    /// `$KV.socketlab_members.<room>.*` that delivers the last value of each
+    /// key (what `keys()` + `get()` did for the whole bucket, in one pass and
+    /// whatever the size of other rooms). nats-server 2.9 accepts this
+    /// consumer; its single `filter_subject` is all it needs.
     async fn members_of(&self, room: &RoomName) -> Result<BTreeMap<DisplayName, String>, BusError> {
-        let prefix = format!("{}.", room.as_str());
-        let mut keys = self.members.keys().await.map_err(unavailable)?;
-        let mut found = Vec::new();
-        while let Some(key) = keys.next().await {
-            let key = key.map_err(unavailable)?;
-            if key.starts_with(&prefix) {
-                found.push(key);
-            }
-        }
+        let consumer = self
+            .members_stream
+            .create_consumer(consumer::push::OrderedConfig {
+                deliver_subject: self.client.new_inbox(),
+                filter_subject: format!("$KV.{MEMBERS_BUCKET}.{room}.*"),
+                deliver_policy: consumer::DeliverPolicy::LastPerSubject,
+                ..Default::default()
+            })
+            .await
+            .map_err(unavailable)?;
+        let consumer_name = consumer.cached_info().name.clone();
+        let mut pending = consumer.cached_info().num_pending;
         let mut members = BTreeMap::new();
-        for key in found {
-            let Some(value) = self.members.get(key).await.map_err(unavailable)? else {
-                continue; // left meanwhile
+        if pending > 0 {
+            let mut entries = consumer.messages().await.map_err(unavailable)?;
+            let read = async {
+                while pending > 0 {
+                    let Some(message) = entries.next().await else {
+                        return Err(BusError::Unavailable(
+                            "the member list ended early".to_owned(),
+                        ));
+                    };
+                    let message = message.map_err(unavailable)?;
+                    self.counts
+                        .member_entries_read
+                        .fetch_add(1, Ordering::Relaxed);
+                    pending = message.info().map_err(unavailable)?.pending;
+                    let removed = message.headers.as_ref().is_some_and(|headers| {
+                        headers.get("KV-Operation").is_some() // DEL or PURGE
+                    });
+                    if removed {
+                        continue;
+                    }
+                    if let Ok(record) = serde_json::from_slice::<MemberRecord>(&message.payload) {
+                        members.insert(record.name, record.instance);
+                    }
+                }
+                Ok(())
             };
-            if let Ok(record) = serde_json::from_slice::<MemberRecord>(&value) {
-                members.insert(record.name, record.instance);
+            let outcome = tokio::time::timeout(PUBLISH_TIMEOUT, read).await;
+            drop(entries);
+            self.drop_consumer(consumer_name);
+            match outcome {
+                Ok(result) => result?,
+                Err(_) => {
+                    return Err(BusError::Unavailable(
+                        "reading the member list timed out".to_owned(),
+                    ))
+                }
             }
+        } else {
+            self.drop_consumer(consumer_name);
         }
         Ok(members)
+    }
+
+    /// Deletes a one-shot consumer in the background, rather than leaving
+    /// it to push to nobody until the server's inactivity timeout.
+    fn drop_consumer(&self, name: String) {
+        let stream = self.members_stream.clone();
+        tokio::spawn(async move {
+            let _ = stream.delete_consumer(&name).await;
+        });
     }
 }
 
@@ -563,8 +714,17 @@ impl RoomBus for NatsBus {
             // Unique enough across instances: the instance id is in the suffix space.
             DisplayName::guest(inner.guests.fetch_add(1, Ordering::Relaxed))
         });
-        let you = inner.claim_name(&room_name, &wanted).await?;
-        let mut member_instances = inner.members_of(&room_name).await?;
+        let (you, revision) = inner.claim_name(&room_name, &wanted).await?;
+        let mut member_instances = match inner.members_of(&room_name).await {
+            Ok(members) => members,
+            Err(err) => {
+                // Do not keep a name nobody will use.
+                let _ = inner
+                    .free_name(&member_key(&room_name, &you), revision)
+                    .await;
+                return Err(err);
+            }
+        };
         member_instances.insert(you.clone(), inner.me.id.clone());
         let members = member_instances.keys().cloned().collect();
         let mut room = room;
@@ -605,6 +765,7 @@ impl RoomBus for NatsBus {
                 inner: self.inner.clone(),
                 room,
                 name: you,
+                revision,
             }),
         })
     }
@@ -642,6 +803,8 @@ struct NatsSeat {
     inner: Arc<Inner>,
     room: Arc<Room>,
     name: DisplayName,
+    /// The revision of this member's key, to free exactly that value.
+    revision: u64,
 }
 
 #[async_trait]
@@ -689,10 +852,11 @@ impl Drop for NatsSeat {
         let inner = self.inner.clone();
         let room = self.room.clone();
         let name = self.name.clone();
+        let revision = self.revision;
         tokio::spawn(async move {
             // Free the name first, so whoever sees `left` can take it.
             let key = member_key(&room.name, &name);
-            let _ = tokio::time::timeout(PUBLISH_TIMEOUT, inner.members.delete(key)).await;
+            let _ = tokio::time::timeout(PUBLISH_TIMEOUT, inner.free_name(&key, revision)).await;
             let _ = room
                 .events
                 .send(RoomEvent::new(ServerMessage::Left { name: name.clone() }));

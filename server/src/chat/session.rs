@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use socketlab_shared::close;
 use socketlab_shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 use tokio::sync::broadcast::error::RecvError;
@@ -16,14 +16,8 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use super::bus::{Membership, RoomEvent};
 use crate::limits::{Strikes, TokenBucket};
 use crate::shutdown::Shutdown;
-use crate::telemetry::Metrics;
+use crate::telemetry::{MessageCounters, Metrics};
 use crate::websocket::{self, KeepAlive, KeepAliveAction, KeepAliveConfig, SendError, WebSocket};
-
-/// The metrics label of this endpoint.
-static CHAT: std::sync::LazyLock<crate::telemetry::EndpointLabel> =
-    std::sync::LazyLock::new(|| crate::telemetry::EndpointLabel {
-        endpoint: "chat".to_owned(),
-    });
 
 /// Most queued events written before one flush.
 const BURST: usize = 64;
@@ -68,7 +62,7 @@ struct Session<'a> {
     bucket: TokenBucket,
     strikes: Strikes,
     keepalive: KeepAlive,
-    metrics: &'a Metrics,
+    counters: MessageCounters,
     client_code: Option<u16>,
 }
 
@@ -96,7 +90,7 @@ pub async fn run(
                 strikes: Strikes::new(ABUSE_STRIKES, ABUSE_WINDOW),
                 keepalive: KeepAlive::new(limits.keepalive),
                 limits,
-                metrics: &metrics,
+                counters: metrics.message_counters("chat"),
                 client_code: None,
             };
             session.serve(&mut ws).await
@@ -141,14 +135,19 @@ pub async fn run(
 
 impl Session<'_> {
     async fn serve(&mut self, ws: &mut WebSocket) -> End {
+        // One shutdown future for the whole session, rather than a new one
+        // (registered and unregistered with the token) on every event.
+        let shutdown = Shutdown::begun(self.shutdown);
+        tokio::pin!(shutdown);
+        let reading = websocket::ReadGate::new();
         loop {
             tokio::select! {
                 biased;
-                () = self.shutdown.begun() => return End::Shutdown,
+                () = &mut shutdown => return End::Shutdown,
                 event = self.membership.events.recv() => {
                     match forward(ws, self.membership, event, self.limits.send_timeout).await {
                         Ok(sent) => {
-                            self.metrics.messages_out.get_or_create(&CHAT).inc_by(sent);
+                            self.counters.outbound.inc_by(sent);
                         }
                         Err(end) => return end,
                     }
@@ -162,7 +161,7 @@ impl Session<'_> {
                         return End::Lost(err);
                     }
                 }
-                frame = ws.next() => {
+                frame = reading.next(ws) => {
                     self.keepalive.heard();
                     let reply = match frame {
                         None => return End::ClientClosed(self.client_code),
@@ -173,7 +172,7 @@ impl Session<'_> {
                         },
                     };
                     if let Some(reply) = reply {
-                        self.metrics.message("chat", true);
+                        self.counters.outbound.inc();
                         let reply = Message::text(reply.to_json());
                         if let Err(err) = websocket::send(ws, reply, self.limits.send_timeout).await {
                             return End::Lost(err);
@@ -204,7 +203,7 @@ impl Session<'_> {
                 // tungstenite answers pings itself.
                 Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => return Ok(None),
             };
-        self.metrics.message("chat", false);
+        self.counters.inbound.inc();
         if !self.bucket.try_take() {
             if self.strikes.strike() {
                 return Err(End::Abuse);
@@ -259,7 +258,7 @@ async fn forward(
         ws.flush().await?;
         Ok::<_, tungstenite::Error>(Ok(written))
     };
-    match tokio::time::timeout(send_timeout, burst).await {
+    match websocket::within(send_timeout, burst).await {
         Ok(Ok(result)) => result,
         Ok(Err(err)) => Err(End::Lost(SendError::Connection(err))),
         Err(_) => Err(End::Lost(SendError::Timeout(send_timeout))),

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use socketlab_shared::close;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -97,33 +97,51 @@ pub async fn run(mut ws: WebSocket, relay: Relay) -> Option<u16> {
         }
     };
     metrics.relay_connected(&name, started.elapsed());
+    let counters = metrics.relay_counters(&name);
     let _ = tcp.set_nodelay(true);
     tracing::debug!(target_name = %name, %addr, "relay connected");
     let (mut from_target, mut to_target) = tcp.into_split();
     let activity = Activity::new();
     let (mut to_client, mut from_client) = ws.split();
 
+    // Client → target. Writes go through a buffer that is flushed once no
+    // further message is already waiting: a burst of small messages costs
+    // one system call, not one per message; a large message bypasses the
+    // buffer, so nothing is copied twice.
     let upstream = async {
-        while let Some(frame) = from_client.next().await {
+        let mut to_target = BufWriter::with_capacity(READ_CHUNK, &mut to_target);
+        let mut frame = from_client.next().await;
+        loop {
             match frame {
-                Ok(Message::Binary(bytes)) => {
+                Some(Ok(Message::Binary(bytes))) => {
                     activity.touch();
                     if let Err(err) = to_target.write_all(&bytes).await {
                         return End::TargetFailed(err);
                     }
-                    metrics.relayed(&name, true, bytes.len());
+                    counters.to_target.inc_by(bytes.len() as u64);
                 }
-                Ok(Message::Text(_)) => return End::TextFrame,
-                Ok(Message::Close(frame)) => {
+                Some(Ok(Message::Text(_))) => return End::TextFrame,
+                Some(Ok(Message::Close(frame))) => {
                     // Half-close: the target sees EOF after the last byte.
                     let _ = to_target.shutdown().await;
                     return End::ClientClosed(frame.map(|f| u16::from(f.code)));
                 }
-                Ok(_) => {}
-                Err(_) => return End::ClientLost,
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => {
+                    let _ = to_target.flush().await;
+                    return End::ClientLost;
+                }
             }
+            frame = match websocket::already_received(&mut from_client).await {
+                Some(frame) => frame,
+                None => {
+                    if let Err(err) = to_target.flush().await {
+                        return End::TargetFailed(err);
+                    }
+                    from_client.next().await
+                }
+            };
         }
-        End::ClientLost
     };
     let downstream = async {
         let mut buffer = BytesMut::with_capacity(READ_CHUNK);
@@ -137,7 +155,7 @@ pub async fn run(mut ws: WebSocket, relay: Relay) -> Option<u16> {
                     if to_client.send(Message::Binary(chunk)).await.is_err() {
                         return End::ClientLost;
                     }
-                    metrics.relayed(&name, false, n);
+                    counters.to_client.inc_by(n as u64);
                 }
                 Err(err) => return End::TargetFailed(err),
             }

@@ -79,6 +79,7 @@ pub async fn run(
         _ => None,
     };
 
+    let counters = metrics.relay_counters(&name);
     let mut buffer = vec![0u8; MAX_DATAGRAM];
     let mut client_code = None;
     let (code, reason) = loop {
@@ -92,7 +93,7 @@ pub async fn run(
                     if ws.send(Message::Binary(Bytes::copy_from_slice(&buffer[..n]))).await.is_err() {
                         return None;
                     }
-                    metrics.relayed(&name, false, n);
+                    counters.to_client.inc_by(n as u64);
                 }
                 // ICMP "port unreachable" surfaces here on a connected socket.
                 Err(err) => break (close::BAD_GATEWAY, format!("{name} ({addr}) is unreachable: {err}")),
@@ -102,7 +103,7 @@ pub async fn run(
                     if let Err(err) = socket.send(&datagram).await {
                         break (close::BAD_GATEWAY, format!("cannot send to {name} ({addr}): {err}"));
                     }
-                    metrics.relayed(&name, true, datagram.len());
+                    counters.to_target.inc_by(datagram.len() as u64);
                 }
                 Some(Ok(Message::Text(_))) => break (
                     close::UNSUPPORTED_DATA,

@@ -4,23 +4,13 @@
 use yew::prelude::*;
 
 use super::{fill, format_ms};
-use crate::i18n::{use_strings, CompareRow, Strings};
+use crate::i18n::{CompareRow, Strings};
 use crate::lab::Measurements;
 
-/// Props of [`ComparisonTable`].
-#[derive(Debug, PartialEq, Properties)]
-pub struct ComparisonTableProps {
-    /// What the lab measured so far.
-    pub measured: Measurements,
-}
-
-/// The comparison table. Every cell the lab can measure shows either the
-/// measurement or "— (run the lab)", so the learner sees which claims were
-/// checked in their own browser.
-#[function_component]
-pub fn ComparisonTable(props: &ComparisonTableProps) -> Html {
-    let s = use_strings();
-    let m = &props.measured;
+/// The comparison table, given what the lab measured so far. Every cell
+/// the lab can measure shows either the measurement or "— (run the lab)",
+/// so the learner sees which claims were checked in their own browser.
+pub fn comparison_table(s: &'static Strings, m: &Measurements) -> Html {
     let rows = [
         (&s.compare_layer, None, None),
         (&s.compare_who, None, None),

@@ -1,29 +1,22 @@
 //! The connection panel: open a WebSocket and watch it live and die.
 
-use socketlab_shared::endpoints;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::format_ms;
-use super::section::Panel;
-use crate::browser::ws_url;
-use crate::i18n::use_strings;
+use super::section::panel;
+use crate::i18n::Strings;
 use crate::ws::{CloseInfo, StateChange, UseWebSocketHandle};
 
-/// Props of [`ConnectionPanel`].
-#[derive(Debug, PartialEq, Properties)]
-pub struct ConnectionPanelProps {
-    /// The socket this panel opens and closes (the echo panel uses it too).
-    pub ws: UseWebSocketHandle,
-}
-
 /// URL field, Connect/Disconnect, the `readyState` timeline and, once
-/// closed, what the close code means.
-#[function_component]
-pub fn ConnectionPanel(props: &ConnectionPanelProps) -> Html {
-    let strings = use_strings();
-    let url = use_state(|| ws_url(endpoints::WS_ECHO));
-    let status = props.ws.status();
+/// closed, what the close code means. `ws` is the socket this panel opens
+/// and closes (the echo panel uses it too); `url` holds the URL field.
+pub fn connection_panel(
+    strings: &'static Strings,
+    ws: &UseWebSocketHandle,
+    url: &UseStateHandle<String>,
+) -> Html {
+    let status = ws.status();
     let state = status.state();
 
     let oninput = {
@@ -33,60 +26,59 @@ pub fn ConnectionPanel(props: &ConnectionPanelProps) -> Html {
         })
     };
     let connect = {
-        let ws = props.ws.clone();
+        let ws = ws.clone();
         let url = url.clone();
         Callback::from(move |_| ws.connect(&url))
     };
     let disconnect = {
-        let ws = props.ws.clone();
+        let ws = ws.clone();
         Callback::from(move |_| ws.disconnect())
     };
 
-    html! {
-        <Panel title={strings.conn_title}>
-            <label class="field">
-                <span>{ strings.conn_url_label }</span>
-                <input id="conn-url" type="url" spellcheck="false" value={(*url).clone()} {oninput} />
-            </label>
-            <div class="buttons">
-                <button id="conn-connect" class="primary" disabled={status.is_active()} onclick={connect}>
-                    { strings.conn_connect }
-                </button>
-                <button id="conn-disconnect" disabled={!status.is_active()} onclick={disconnect}>
-                    { strings.conn_disconnect }
-                </button>
-                <span class="state-now">
-                    { strings.conn_state_label }{ ": " }
-                    <output id="conn-state" data-state={state.map_or("NONE", |s| s.name())}>
-                        { state.map_or("—", |s| s.name()) }
-                    </output>
-                </span>
-            </div>
-            if let Some(failure) = &status.failure {
-                <p class="problem">{ strings.conn_refused }{ " " }<code>{ failure }</code></p>
-            }
-            <Timeline changes={status.timeline.clone()} />
-            if status.saw_error_event {
-                <p class="note">{ strings.conn_error_event }</p>
-            }
-            if let Some(info) = &status.close {
-                <CloseReport info={info.clone()} />
-            }
-        </Panel>
-    }
-}
-
-/// Props of [`Timeline`].
-#[derive(Debug, PartialEq, Properties)]
-struct TimelineProps {
-    changes: Vec<StateChange>,
+    panel(
+        "panel",
+        Some(strings.conn_title),
+        html! {
+            <>
+                <label class="field">
+                    <span>{ strings.conn_url_label }</span>
+                    <input id="conn-url" type="url" spellcheck="false" value={(**url).clone()}
+                        {oninput} />
+                </label>
+                <div class="buttons">
+                    <button id="conn-connect" class="primary" disabled={status.is_active()}
+                        onclick={connect}>
+                        { strings.conn_connect }
+                    </button>
+                    <button id="conn-disconnect" disabled={!status.is_active()}
+                        onclick={disconnect}>
+                        { strings.conn_disconnect }
+                    </button>
+                    <span class="state-now">
+                        { strings.conn_state_label }{ ": " }
+                        <output id="conn-state" data-state={state.map_or("NONE", |s| s.name())}>
+                            { state.map_or("—", |s| s.name()) }
+                        </output>
+                    </span>
+                </div>
+                if let Some(failure) = &status.failure {
+                    <p class="problem">{ strings.conn_refused }{ " " }<code>{ failure }</code></p>
+                }
+                { timeline(strings, &status.timeline) }
+                if status.saw_error_event {
+                    <p class="note">{ strings.conn_error_event }</p>
+                }
+                if let Some(info) = &status.close {
+                    { close_report(strings, info) }
+                }
+            </>
+        },
+    )
 }
 
 /// The states the socket went through, with when.
-#[function_component]
-fn Timeline(props: &TimelineProps) -> Html {
-    let strings = use_strings();
-    let items = props.changes.iter().map(|change| {
+fn timeline(strings: &'static Strings, changes: &[StateChange]) -> Html {
+    let items = changes.iter().map(|change| {
         let name = change.state.name();
         html! {
             <li data-state={name}>
@@ -100,24 +92,15 @@ fn Timeline(props: &TimelineProps) -> Html {
         <div class="timeline">
             <h4>{ strings.conn_timeline_title }</h4>
             <ol id="conn-timeline">{ for items }</ol>
-            if props.changes.is_empty() {
+            if changes.is_empty() {
                 <p class="hint">{ strings.conn_timeline_empty }</p>
             }
         </div>
     }
 }
 
-/// Props of [`CloseReport`].
-#[derive(Debug, PartialEq, Properties)]
-struct CloseReportProps {
-    info: CloseInfo,
-}
-
 /// The `CloseEvent`'s fields, and what its code means in words.
-#[function_component]
-fn CloseReport(props: &CloseReportProps) -> Html {
-    let strings = use_strings();
-    let info = &props.info;
+fn close_report(strings: &'static Strings, info: &CloseInfo) -> Html {
     let reason = if info.reason.is_empty() {
         html! { <span class="muted">{ strings.conn_close_reason_none }</span> }
     } else {

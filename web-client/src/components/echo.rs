@@ -1,36 +1,32 @@
 //! The echo panel: send text or bytes, see them come back, and how fast.
 
+use socketlab_shared::json::quote;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::format_ms;
-use super::section::Panel;
+use super::section::panel;
 use crate::browser::now_ms;
 use crate::echo::{hex, EchoAction, EchoLog, RoundTrip, Sent};
-use crate::i18n::{use_strings, Strings};
+use crate::i18n::Strings;
 use crate::ws::{Payload, UseWebSocketHandle};
 
-/// Props of [`EchoPanel`].
-#[derive(Debug, PartialEq, Properties)]
-pub struct EchoPanelProps {
-    /// The connection panel's socket, expected to be on `/ws/echo`.
-    pub ws: UseWebSocketHandle,
-    /// The round trips so far.
-    pub log: UseReducerHandle<EchoLog>,
-}
-
-/// An input, two send buttons and the log of round trips.
-#[function_component]
-pub fn EchoPanel(props: &EchoPanelProps) -> Html {
-    let strings = use_strings();
-    let text = use_state(String::new);
-    let error = use_state(|| None::<String>);
-    let open = props.ws.status().is_open();
+/// An input, two send buttons and the log of round trips. `ws` is the
+/// connection panel's socket, expected to be on `/ws/echo`; `log` holds
+/// the round trips so far, `text` the input and `error` the last refusal.
+pub fn echo_panel(
+    strings: &'static Strings,
+    ws: &UseWebSocketHandle,
+    log: &UseReducerHandle<EchoLog>,
+    text: &UseStateHandle<String>,
+    error: &UseStateHandle<Option<String>>,
+) -> Html {
+    let open = ws.status().is_open();
 
     // Sends the input as one frame, logging it only if the browser took it.
     let send = {
-        let ws = props.ws.clone();
-        let log = props.log.clone();
+        let ws = ws.clone();
+        let log = log.clone();
         let text = text.clone();
         let error = error.clone();
         move |binary: bool| {
@@ -78,62 +74,53 @@ pub fn EchoPanel(props: &EchoPanelProps) -> Html {
         })
     };
 
-    html! {
-        <Panel title={strings.echo_title}>
-            <p class="hint">{ strings.echo_explain }</p>
-            <div class="send-row">
-                <input
-                    id="echo-input"
-                    type="text"
-                    placeholder={strings.echo_placeholder}
-                    value={(*text).clone()}
-                    {oninput}
-                    {onkeydown}
-                />
-                <button id="echo-send-text" class="primary" disabled={!open} onclick={send_text}>
-                    { strings.echo_send_text }
-                </button>
-                <button id="echo-send-binary" disabled={!open} onclick={send_binary}>
-                    { strings.echo_send_binary }
-                </button>
-            </div>
-            if !open {
-                <p class="hint">{ strings.echo_needs_open }</p>
-            }
-            if let Some(error) = &*error {
-                <p class="problem">{ error }</p>
-            }
-            <EchoLogView log={props.log.clone()} current={props.ws.status().connection} {open} />
-        </Panel>
-    }
+    panel(
+        "panel",
+        Some(strings.echo_title),
+        html! {
+            <>
+                <p class="hint">{ strings.echo_explain }</p>
+                <div class="send-row">
+                    <input
+                        id="echo-input"
+                        type="text"
+                        placeholder={strings.echo_placeholder}
+                        value={(**text).clone()}
+                        {oninput}
+                        {onkeydown}
+                    />
+                    <button id="echo-send-text" class="primary" disabled={!open}
+                        onclick={send_text}>
+                        { strings.echo_send_text }
+                    </button>
+                    <button id="echo-send-binary" disabled={!open} onclick={send_binary}>
+                        { strings.echo_send_binary }
+                    </button>
+                </div>
+                if !open {
+                    <p class="hint">{ strings.echo_needs_open }</p>
+                }
+                if let Some(error) = &**error {
+                    <p class="problem">{ error }</p>
+                }
+                { echo_log(strings, log, ws.status().connection, open) }
+            </>
+        },
+    )
 }
 
-/// Props of [`EchoLogView`].
-#[derive(Debug, PartialEq, Properties)]
-struct EchoLogViewProps {
-    log: UseReducerHandle<EchoLog>,
-    /// The socket's current connection number and whether it is open, to
-    /// tell an echo still on its way from one that will never come.
-    current: u32,
-    open: bool,
-}
-
-/// The round trips, oldest first.
-#[function_component]
-fn EchoLogView(props: &EchoLogViewProps) -> Html {
-    let strings = use_strings();
-    let items = props.log.trips.iter().map(|trip| {
-        let still_possible = props.open
-            && trip
-                .sent
-                .as_ref()
-                .is_some_and(|s| s.connection == props.current);
+/// The round trips, oldest first. The socket's `current` connection
+/// number and whether it is `open` tell an echo still on its way from one
+/// that will never come.
+fn echo_log(strings: &'static Strings, log: &EchoLog, current: u32, open: bool) -> Html {
+    let items = log.trips.iter().map(|trip| {
+        let still_possible = open && trip.sent.as_ref().is_some_and(|s| s.connection == current);
         trip_item(strings, trip, still_possible)
     });
     html! {
         <>
             <ol id="echo-log" class="echo-log">{ for items }</ol>
-            if props.log.trips.is_empty() {
+            if log.trips.is_empty() {
                 <p class="hint">{ strings.echo_empty }</p>
             }
         </>
@@ -182,7 +169,7 @@ fn payload_view(strings: &'static Strings, payload: &Payload) -> Html {
         Payload::Text(text) => html! {
             <>
                 <span class="kind">{ strings.kind_text }</span>
-                <code class="payload">{ format!("{text:?}") }</code>
+                <code class="payload">{ quote(text) }</code>
             </>
         },
         Payload::Binary(bytes) => html! {

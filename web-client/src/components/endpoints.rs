@@ -5,24 +5,20 @@ use yew::prelude::*;
 use socketlab_shared::InstanceInfo;
 
 use super::fill;
-use crate::api::{use_server_info, InfoState};
-use crate::i18n::{use_strings, Strings};
+use crate::api::InfoState;
+use crate::i18n::Strings;
 
 /// Shows each endpoint's socket address, so "a socket is IP + port" is
 /// illustrated with the numbers of the server the learner is using.
-#[function_component]
-pub fn ServerEndpoints() -> Html {
-    let strings = use_strings();
-    let info = use_server_info();
-
+pub fn server_endpoints(strings: &'static Strings, info: &InfoState) -> Html {
     let status_row = |class: &'static str, text: String| {
         html! { <tr class={class}><td colspan="4">{ text }</td></tr> }
     };
-    let instance = match &info {
+    let instance = match info {
         InfoState::Ready(info) => info.instance.as_ref().map(|i| instance_line(strings, i)),
         _ => None,
     };
-    let (rows, server) = match &info {
+    let (rows, server) = match info {
         InfoState::Loading => (
             status_row("loading", strings.endpoints_loading.to_owned()),
             None,

@@ -2,27 +2,12 @@
 
 use yew::prelude::*;
 
-use crate::i18n::{use_lang, use_strings, Lang};
+use crate::i18n::{Lang, LangChoice};
 
-/// The top of the page.
-#[function_component]
-pub fn Header() -> Html {
-    let strings = use_strings();
-    html! {
-        <header class="site-header">
-            <div class="brand">
-                <h1>{ "Socketlab" }</h1>
-                <p class="tagline">{ strings.tagline }</p>
-            </div>
-            <LanguageSwitch />
-        </header>
-    }
-}
-
-/// One button per language; the current one is pressed.
-#[function_component]
-fn LanguageSwitch() -> Html {
-    let context = use_lang();
+/// The top of the page, with one button per language; the current one is
+/// pressed.
+pub fn header(context: &LangChoice) -> Html {
+    let strings = context.lang.strings();
     let buttons = Lang::ALL.into_iter().map(|lang| {
         let set = context.set.clone();
         let current = lang == context.lang;
@@ -31,8 +16,8 @@ fn LanguageSwitch() -> Html {
                 type="button"
                 data-lang={lang.code()}
                 lang={lang.code()}
-                class={classes!(current.then_some("current"))}
-                aria-pressed={current.to_string()}
+                class={current.then_some("current")}
+                aria-pressed={if current { "true" } else { "false" }}
                 onclick={move |_| set.emit(lang)}
             >
                 { lang.native_name() }
@@ -40,8 +25,14 @@ fn LanguageSwitch() -> Html {
         }
     });
     html! {
-        <div class="lang-switch" role="group" aria-label={context.lang.strings().lang_switch_label}>
-            { for buttons }
-        </div>
+        <header class="site-header">
+            <div class="brand">
+                <h1>{ "Socketlab" }</h1>
+                <p class="tagline">{ strings.tagline }</p>
+            </div>
+            <div class="lang-switch" role="group" aria-label={strings.lang_switch_label}>
+                { for buttons }
+            </div>
+        </header>
     }
 }

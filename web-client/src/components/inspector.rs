@@ -7,9 +7,9 @@ use socketlab_shared::handshake::WEBSOCKET_GUID;
 use socketlab_shared::{accept_key_for, endpoints, HandshakeReport, ServerMessage};
 use yew::prelude::*;
 
-use super::section::Panel;
+use super::section::panel;
 use crate::browser::ws_url;
-use crate::i18n::use_strings;
+use crate::i18n::{LangProps, Strings};
 use crate::ws::{use_websocket, Payload, Received};
 
 /// Request headers that make an HTTP request a WebSocket upgrade.
@@ -25,9 +25,9 @@ const UPGRADE_RESPONSE_HEADERS: &[&str] = &["upgrade", "connection", "sec-websoc
 /// The first frame on `/ws/inspect`, read as a handshake report.
 fn report_from(frame: Received) -> Result<Rc<HandshakeReport>, String> {
     match frame.payload {
-        Payload::Text(text) => match ServerMessage::parse(&text) {
+        Payload::Text(text) => match ServerMessage::from_json(&text) {
             Ok(ServerMessage::Handshake(report)) => Ok(Rc::new(report)),
-            Ok(other) => Err(format!("unexpected frame: {}", other.to_json())),
+            Ok(_) => Err(format!("unexpected frame: {text}")),
             Err(error) => Err(error.to_string()),
         },
         Payload::Binary(bytes) => Err(format!("unexpected binary frame of {} bytes", bytes.len())),
@@ -36,8 +36,8 @@ fn report_from(frame: Received) -> Result<Rc<HandshakeReport>, String> {
 
 /// The run button, and the report once it came.
 #[function_component]
-pub fn InspectorPanel() -> Html {
-    let strings = use_strings();
+pub fn InspectorPanel(props: &LangProps) -> Html {
+    let strings = props.lang.strings();
     let report = use_state(|| None::<Result<Rc<HandshakeReport>, String>>);
     let ws = {
         let report = report.clone();
@@ -65,7 +65,7 @@ pub fn InspectorPanel() -> Html {
 
     let status = ws.status();
     let body = match (&*report, status.state(), &status.close) {
-        (Some(Ok(report)), _, _) => html! { <HandshakeView report={report.clone()} /> },
+        (Some(Ok(report)), _, _) => handshake_view(strings, report),
         (Some(Err(error)), _, _) => {
             html! { <p class="problem">{ strings.inspect_failed }{ " " }{ error }</p> }
         }
@@ -79,27 +79,25 @@ pub fn InspectorPanel() -> Html {
         (None, Some(_), None) => html! { <p class="hint">{ strings.inspect_waiting }</p> },
     };
 
-    html! {
-        <Panel class="inspector">
-            <div class="buttons">
-                <button id="inspect-run" class="primary" onclick={run}>{ strings.inspect_run }</button>
-            </div>
-            { body }
-        </Panel>
-    }
-}
-
-/// Props of [`HandshakeView`].
-#[derive(Debug, PartialEq, Properties)]
-struct HandshakeViewProps {
-    report: Rc<HandshakeReport>,
+    panel(
+        "panel inspector",
+        None,
+        html! {
+            <>
+                <div class="buttons">
+                    <button id="inspect-run" class="primary" onclick={run}>
+                        { strings.inspect_run }
+                    </button>
+                </div>
+                { body }
+            </>
+        },
+    )
 }
 
 /// Request, response, and the accept-key check.
-#[function_component]
-fn HandshakeView(props: &HandshakeViewProps) -> Html {
-    let strings = use_strings();
-    let HandshakeReport { request, response } = &*props.report;
+fn handshake_view(strings: &'static Strings, report: &HandshakeReport) -> Html {
+    let HandshakeReport { request, response } = report;
     let request_line = format!("{} {} {}", request.method, request.path, request.version);
     let status_line = format!(
         "{} {} {}",
@@ -117,12 +115,10 @@ fn HandshakeView(props: &HandshakeViewProps) -> Html {
     html! {
         <div class="handshake">
             <div class="http-pair">
-                <HttpHead id="inspect-request" title={strings.inspect_request_title}
-                    first_line={request_line} headers={request.headers.clone()}
-                    highlight={UPGRADE_REQUEST_HEADERS} />
-                <HttpHead id="inspect-response" title={strings.inspect_response_title}
-                    first_line={status_line} headers={response.headers.clone()}
-                    highlight={UPGRADE_RESPONSE_HEADERS} />
+                { http_head("inspect-request", strings.inspect_request_title, request_line,
+                    &request.headers, UPGRADE_REQUEST_HEADERS) }
+                { http_head("inspect-response", strings.inspect_response_title, status_line,
+                    &response.headers, UPGRADE_RESPONSE_HEADERS) }
             </div>
             <div class="accept-check">
                 <p class="formula">
@@ -158,22 +154,18 @@ fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
-/// Props of [`HttpHead`].
-#[derive(Debug, PartialEq, Properties)]
-struct HttpHeadProps {
+/// An HTTP head as it looks on the wire (in `<pre id={id}>`), with the
+/// `highlight`ed headers (those of the upgrade) marked.
+fn http_head(
     id: &'static str,
     title: &'static str,
     first_line: String,
-    headers: Vec<(String, String)>,
-    highlight: &'static [&'static str],
-}
-
-/// An HTTP head as it looks on the wire, with the upgrade headers marked.
-#[function_component]
-fn HttpHead(props: &HttpHeadProps) -> Html {
-    let lines = props.headers.iter().map(|(name, value)| {
+    headers: &[(String, String)],
+    highlight: &[&str],
+) -> Html {
+    let lines = headers.iter().map(|(name, value)| {
         let text = format!("{name}: {value}\n");
-        if props.highlight.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        if highlight.iter().any(|h| h.eq_ignore_ascii_case(name)) {
             html! { <mark>{ text }</mark> }
         } else {
             html! { text }
@@ -181,8 +173,8 @@ fn HttpHead(props: &HttpHeadProps) -> Html {
     });
     html! {
         <figure class="http-head">
-            <figcaption>{ props.title }</figcaption>
-            <pre id={props.id}><strong>{ format!("{}\n", props.first_line) }</strong>{ for lines }</pre>
+            <figcaption>{ title }</figcaption>
+            <pre {id}><strong>{ first_line + "\n" }</strong>{ for lines }</pre>
         </figure>
     }
 }

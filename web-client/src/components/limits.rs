@@ -2,12 +2,10 @@
 
 use yew::prelude::*;
 
-use crate::i18n::use_strings;
+use crate::i18n::Strings;
 
 /// A short list: the doors a browser opens, and the two it keeps shut.
-#[function_component]
-pub fn BrowserApis() -> Html {
-    let strings = use_strings();
+pub fn browser_apis(strings: &'static Strings) -> Html {
     let apis: [(&str, bool, &str); 6] = [
         ("WebSocket", true, strings.limits_websocket),
         ("HTTP (fetch)", true, strings.limits_http),

@@ -1,66 +1,49 @@
 //! The page's building blocks: a section (explanation beside its panels)
 //! and a panel (a titled card).
+//!
+//! Plain functions rather than components: they hold no state, and every
+//! component type adds its own copy of Yew's lifecycle code to the page.
 
 use yew::prelude::*;
 
-/// Props of [`Section`].
-#[derive(Debug, PartialEq, Properties)]
-pub struct SectionProps {
-    /// The section's anchor, so it can be linked to.
-    pub id: &'static str,
-    /// Its heading.
-    pub title: &'static str,
-    /// The plain-language explanation shown beside the panels.
-    pub explain: &'static str,
-    /// Explanation above full-width panels instead of beside them, for
-    /// sections whose panels need the room (charts, hex dumps).
-    #[prop_or_default]
-    pub wide: bool,
-    /// The panels.
-    #[prop_or_default]
-    pub children: Html,
-}
-
 /// One topic of the page: the explanation first (left on wide screens,
-/// above on phones), then what the learner can try.
-#[function_component]
-pub fn Section(props: &SectionProps) -> Html {
-    let heading = format!("{}-title", props.id);
+/// above on phones), then what the learner can try. `id` is the section's
+/// anchor; a `wide` section puts its explanation above full-width panels,
+/// for panels that need the room (charts, hex dumps).
+pub fn section(
+    id: &'static str,
+    title: &'static str,
+    explain: &'static str,
+    wide: bool,
+    panels: Html,
+) -> Html {
+    let heading = format!("{id}-title");
+    let class = if wide {
+        "lab-section wide"
+    } else {
+        "lab-section"
+    };
     html! {
-        <section class={classes!("lab-section", props.wide.then_some("wide"))} id={props.id}
-            aria-labelledby={heading.clone()}>
+        <section {class} {id} aria-labelledby={heading.clone()}>
             <div class="explain">
-                <h2 id={heading}>{ props.title }</h2>
-                <p>{ props.explain }</p>
+                <h2 id={heading}>{ title }</h2>
+                <p>{ explain }</p>
             </div>
-            <div class="panels">{ props.children.clone() }</div>
+            <div class="panels">{ panels }</div>
         </section>
     }
 }
 
-/// Props of [`Panel`].
-#[derive(Debug, PartialEq, Properties)]
-pub struct PanelProps {
-    /// The panel's heading; none when the section's heading says it all.
-    #[prop_or_default]
-    pub title: Option<AttrValue>,
-    /// Extra CSS class, for panels with their own layout.
-    #[prop_or_default]
-    pub class: Classes,
-    /// The content.
-    #[prop_or_default]
-    pub children: Html,
-}
-
-/// A card holding one interactive thing.
-#[function_component]
-pub fn Panel(props: &PanelProps) -> Html {
+/// A card holding one interactive thing, with a heading unless the
+/// section's heading says it all. `class` is the card's CSS classes
+/// (`panel`, plus any for a panel with its own layout).
+pub fn panel(class: &'static str, title: Option<&'static str>, content: Html) -> Html {
     html! {
-        <div class={classes!("panel", props.class.clone())}>
-            if let Some(title) = &props.title {
-                <h3>{ title.clone() }</h3>
+        <div {class}>
+            if let Some(title) = title {
+                <h3>{ title }</h3>
             }
-            { props.children.clone() }
+            { content }
         </div>
     }
 }

@@ -2,12 +2,10 @@
 
 use yew::prelude::*;
 
-use crate::i18n::use_strings;
+use crate::i18n::Strings;
 
 /// Two cards contrasting the transports a program (but not a page) can use.
-#[function_component]
-pub fn TransportCards() -> Html {
-    let strings = use_strings();
+pub fn transport_cards(strings: &'static Strings) -> Html {
     html! {
         <div class="cards">
             <article class="card tcp">

@@ -7,11 +7,11 @@
 //! placeholders, so each language can put the value where its grammar wants
 //! it; see [`template`].
 
-mod context;
+mod choice;
 mod en;
 mod ko;
 
-pub use context::{use_lang, use_strings, LanguageProvider};
+pub use choice::{use_language_choice, LangChoice, LangProps};
 
 use socketlab_shared::close;
 

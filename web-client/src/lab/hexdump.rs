@@ -6,7 +6,7 @@
 //! layout means a learner can compare it with `nc … | hexdump -C` in a
 //! terminal.
 
-use std::fmt::Write as _;
+use crate::echo::push_hex;
 
 /// Bytes per line.
 const WIDTH: usize = 16;
@@ -17,14 +17,18 @@ const WIDTH: usize = 16;
 pub fn hexdump(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(WIDTH) * 78);
     for (line, chunk) in bytes.chunks(WIDTH).enumerate() {
-        let _ = write!(out, "{:08x}  ", line * WIDTH);
+        for byte in ((line * WIDTH) as u32).to_be_bytes() {
+            push_hex(&mut out, byte);
+        }
+        out.push_str("  ");
         for i in 0..WIDTH {
             if i == WIDTH / 2 {
                 out.push(' ');
             }
             match chunk.get(i) {
-                Some(byte) => {
-                    let _ = write!(out, "{byte:02x} ");
+                Some(&byte) => {
+                    push_hex(&mut out, byte);
+                    out.push(' ');
                 }
                 None => out.push_str("   "),
             }

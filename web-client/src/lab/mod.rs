@@ -13,7 +13,7 @@ pub mod raw;
 
 use std::rc::Rc;
 
-use socketlab_shared::{endpoints, Impairment};
+use socketlab_shared::{endpoints, PercentImpairment};
 use yew::Reducible;
 
 use self::race::LaneStats;
@@ -21,7 +21,7 @@ use self::race::LaneStats;
 /// The path of the relay to `target`, with the simulated network's query
 /// when there is anything to simulate (the server refuses parameters on
 /// targets other than `udp-echo`, so a perfect network adds none).
-pub fn relay_path(target: &str, impairment: &Impairment) -> String {
+pub fn relay_path(target: &str, impairment: &PercentImpairment) -> String {
     let query = impairment.to_query();
     let mut path = format!("{}{target}", endpoints::WS_RELAY_PREFIX);
     if !query.is_empty() {
@@ -207,12 +207,12 @@ mod tests {
     #[test]
     fn relay_paths_carry_a_query_only_when_simulating() {
         assert_eq!(
-            relay_path("tcp-echo", &Impairment::default()),
+            relay_path("tcp-echo", &PercentImpairment::default()),
             "/ws/relay/tcp-echo"
         );
-        let lossy = Impairment {
-            loss: 0.2,
-            ..Impairment::default()
+        let lossy = PercentImpairment {
+            loss: 20,
+            ..PercentImpairment::default()
         };
         assert_eq!(
             relay_path("udp-echo", &lossy),

@@ -6,35 +6,50 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::JoinRequest;
-use crate::i18n::use_strings;
+use crate::i18n::Strings;
 
-/// Props of [`JoinForm`].
-#[derive(Debug, PartialEq, Properties)]
-pub struct JoinFormProps {
-    /// Whether the chat socket is connecting or open.
-    pub active: bool,
-    /// Called with a valid room and name.
-    pub on_join: Callback<JoinRequest>,
-    /// Called when the visitor leaves the room.
-    pub on_leave: Callback<()>,
+/// The form's fields, kept by the chat panel.
+#[derive(Clone)]
+pub struct JoinFields {
+    room: UseStateHandle<String>,
+    name: UseStateHandle<String>,
+    problem: UseStateHandle<Option<String>>,
 }
 
-/// Validates with the same rules as the server (`socketlab_shared::names`),
-/// so a typo is explained here instead of costing a failed upgrade.
-#[function_component]
-pub fn JoinForm(props: &JoinFormProps) -> Html {
-    let strings = use_strings();
-    let room = use_state(|| DEFAULT_ROOM.to_owned());
-    let name = use_state(String::new);
-    let problem = use_state(|| None::<&'static str>);
+/// The form's fields, starting with the default room and no name.
+#[hook]
+pub fn use_join_fields() -> JoinFields {
+    JoinFields {
+        room: use_state(|| DEFAULT_ROOM.to_owned()),
+        name: use_state(String::new),
+        problem: use_state(|| None),
+    }
+}
 
+/// Room and name fields and the Join/Leave buttons. Validates with the
+/// same rules as the server (`socketlab_shared::names`), so a typo is
+/// explained here instead of costing a failed upgrade; `on_join` gets a
+/// valid room and name. `active`: whether the chat socket is connecting or
+/// open.
+pub fn join_form(
+    strings: &'static Strings,
+    fields: &JoinFields,
+    active: bool,
+    on_join: &Callback<JoinRequest>,
+    on_leave: &Callback<()>,
+) -> Html {
+    let JoinFields {
+        room,
+        name,
+        problem,
+    } = fields;
     let onsubmit = {
         let (room, name, problem) = (room.clone(), name.clone(), problem.clone());
-        let on_join = props.on_join.clone();
+        let on_join = on_join.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let Ok(room) = RoomName::parse(&room) else {
-                problem.set(Some(strings.chat_room_rule));
+                problem.set(Some(strings.chat_room_rule.to_owned()));
                 return;
             };
             let name = match name.trim() {
@@ -42,7 +57,7 @@ pub fn JoinForm(props: &JoinFormProps) -> Html {
                 raw => match DisplayName::parse(raw) {
                     Ok(name) => Some(name),
                     Err(_) => {
-                        problem.set(Some(strings.chat_name_rule));
+                        problem.set(Some(strings.chat_name_rule.to_owned()));
                         return;
                     }
                 },
@@ -51,7 +66,7 @@ pub fn JoinForm(props: &JoinFormProps) -> Html {
             on_join.emit(JoinRequest { room, name });
         })
     };
-    let on_leave = props.on_leave.reform(|_: MouseEvent| ());
+    let on_leave = on_leave.reform(|_: MouseEvent| ());
     let input = |state: &UseStateHandle<String>| {
         let state = state.clone();
         Callback::from(move |event: InputEvent| {
@@ -64,23 +79,23 @@ pub fn JoinForm(props: &JoinFormProps) -> Html {
             <label class="field">
                 <span>{ strings.chat_room_label }</span>
                 <input id="chat-room" type="text" spellcheck="false" autocomplete="off"
-                    disabled={props.active} value={(*room).clone()} oninput={input(&room)} />
+                    disabled={active} value={(**room).clone()} oninput={input(room)} />
             </label>
             <label class="field">
                 <span>{ strings.chat_name_label }</span>
                 <input id="chat-name" type="text" spellcheck="false" autocomplete="nickname"
                     placeholder={strings.chat_name_placeholder}
-                    disabled={props.active} value={(*name).clone()} oninput={input(&name)} />
+                    disabled={active} value={(**name).clone()} oninput={input(name)} />
             </label>
             <div class="buttons">
-                <button id="chat-join" type="submit" class="primary" disabled={props.active}>
+                <button id="chat-join" type="submit" class="primary" disabled={active}>
                     { strings.chat_join }
                 </button>
-                <button id="chat-leave" type="button" disabled={!props.active} onclick={on_leave}>
+                <button id="chat-leave" type="button" disabled={!active} onclick={on_leave}>
                     { strings.chat_leave }
                 </button>
             </div>
-            if let Some(problem) = *problem {
+            if let Some(problem) = &**problem {
                 <p class="problem">{ problem }</p>
             }
         </form>

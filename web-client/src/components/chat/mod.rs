@@ -8,12 +8,12 @@ use gloo_timers::callback::Interval;
 use socketlab_shared::{endpoints, ClientMessage, DisplayName, RoomName};
 use yew::prelude::*;
 
-use self::join_form::JoinForm;
-use self::room::RoomView;
-use super::section::Panel;
+use self::join_form::{join_form, use_join_fields};
+use self::room::{room_view, use_scrolled_to_newest};
+use super::section::panel;
 use crate::browser::{encode_query_value, now_ms, ws_url};
 use crate::chat::{ChatAction, ChatState, PING_INTERVAL_MS};
-use crate::i18n::use_strings;
+use crate::i18n::LangProps;
 use crate::ws::{use_websocket, ReadyState, UseWebSocketHandle};
 
 /// Where to join, once the form has validated it.
@@ -41,10 +41,11 @@ impl JoinRequest {
     }
 }
 
-/// Owns the chat socket and the room state; its children render them.
+/// Owns the chat socket, the room state and the form fields; the
+/// functions of `join_form` and `room` render them.
 #[function_component]
-pub fn ChatPanel() -> Html {
-    let strings = use_strings();
+pub fn ChatPanel(props: &LangProps) -> Html {
+    let strings = props.lang.strings();
     let chat = use_reducer(ChatState::default);
     let ws = {
         let chat = chat.dispatcher();
@@ -54,6 +55,9 @@ pub fn ChatPanel() -> Html {
     };
     use_room_ping(&ws, chat.dispatcher());
     let send_error = use_state(|| None::<String>);
+    let join_fields = use_join_fields();
+    let composer_text = use_state(String::new);
+    let list = use_scrolled_to_newest(&chat);
 
     let on_join = {
         let ws = ws.clone();
@@ -78,26 +82,30 @@ pub fn ChatPanel() -> Html {
 
     let status = ws.status();
     let open = status.is_open();
-    html! {
-        <Panel class="chat">
-            <JoinForm active={status.is_active()} {on_join} {on_leave} />
-            if status.state() == Some(ReadyState::Connecting) {
-                <p class="hint">{ strings.chat_connecting }</p>
-            }
-            if let Some(info) = &status.close {
-                <p class="note chat-closed">
-                    { strings.chat_closed }{ " " }
-                    <code>{ info.code }</code>{ " — " }{ strings.close_meaning(info.code) }
-                </p>
-            }
-            if chat.you.is_some() || !chat.entries.is_empty() {
-                <RoomView chat={chat.clone()} {open} {on_send} />
-            }
-            if let Some(error) = &*send_error {
-                <p class="problem">{ strings.chat_send_failed }{ " " }{ error }</p>
-            }
-        </Panel>
-    }
+    panel(
+        "panel chat",
+        None,
+        html! {
+            <>
+                { join_form(strings, &join_fields, status.is_active(), &on_join, &on_leave) }
+                if status.state() == Some(ReadyState::Connecting) {
+                    <p class="hint">{ strings.chat_connecting }</p>
+                }
+                if let Some(info) = &status.close {
+                    <p class="note chat-closed">
+                        { strings.chat_closed }{ " " }
+                        <code>{ info.code }</code>{ " — " }{ strings.close_meaning(info.code) }
+                    </p>
+                }
+                if chat.you.is_some() || !chat.entries.is_empty() {
+                    { room_view(strings, &chat, &list, open, &composer_text, &on_send) }
+                }
+                if let Some(error) = &*send_error {
+                    <p class="problem">{ strings.chat_send_failed }{ " " }{ error }</p>
+                }
+            </>
+        },
+    )
 }
 
 /// Sends `{"type":"ping","id":N}` right after the socket opens and then

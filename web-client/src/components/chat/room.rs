@@ -7,27 +7,24 @@ use yew::prelude::*;
 use crate::browser::local_time;
 use crate::chat::{ChatEntry, ChatState, Placement};
 use crate::components::{fill, format_ms};
-use crate::i18n::{use_strings, Strings};
+use crate::i18n::Strings;
 
-/// Props of [`RoomView`].
-#[derive(Debug, PartialEq, Properties)]
-pub struct RoomViewProps {
-    /// The room as the server described it.
-    pub chat: UseReducerHandle<ChatState>,
-    /// Whether the socket is open (otherwise the view is history).
-    pub open: bool,
-    /// Called with the text to say.
-    pub on_send: Callback<String>,
-}
-
-/// Identity and RTT on top, members beside the messages, composer below.
-#[function_component]
-pub fn RoomView(props: &RoomViewProps) -> Html {
-    let strings = use_strings();
-    let chat = &props.chat;
+/// The room as the server described it: identity and RTT on top, members
+/// beside the messages (in `list`, see [`use_scrolled_to_newest`]),
+/// composer below. Unless the socket is `open`, the view is history;
+/// `on_send` is called with the text to say, which the chat panel keeps in
+/// `composer_text` while it is typed.
+pub fn room_view(
+    strings: &'static Strings,
+    chat: &ChatState,
+    list: &NodeRef,
+    open: bool,
+    composer_text: &UseStateHandle<String>,
+    on_send: &Callback<String>,
+) -> Html {
     html! {
         <div class="room">
-            if let (true, Some(you), Some(room)) = (props.open, &chat.you, &chat.room) {
+            if let (true, Some(you), Some(room)) = (open, &chat.you, &chat.room) {
                 <div class="room-bar">
                     <p class="you">
                         { fill(strings.chat_you, &[
@@ -54,28 +51,19 @@ pub fn RoomView(props: &RoomViewProps) -> Html {
                 </div>
             }
             <div class="room-grid">
-                if props.open {
-                    <Members chat={chat.clone()} />
+                if open {
+                    { members(strings, chat) }
                 }
-                <Messages chat={chat.clone()} />
+                { messages(strings, chat, list) }
             </div>
-            <Composer enabled={props.open} on_send={props.on_send.clone()} />
+            { composer(strings, open, composer_text, on_send) }
         </div>
     }
 }
 
-/// Props of [`Members`] and [`Messages`].
-#[derive(Debug, PartialEq, Properties)]
-struct ChatProps {
-    chat: UseReducerHandle<ChatState>,
-}
-
 /// Everyone in the room; you are marked, and each member carries a badge
 /// naming the server instance their socket is on.
-#[function_component]
-fn Members(props: &ChatProps) -> Html {
-    let strings = use_strings();
-    let chat = &props.chat;
+fn members(strings: &'static Strings, chat: &ChatState) -> Html {
     let items = chat.members.iter().map(|member| {
         let me = chat.you.as_ref() == Some(&member.name);
         let (placement, title) = match chat.placement(member) {
@@ -103,27 +91,31 @@ fn Members(props: &ChatProps) -> Html {
     }
 }
 
-/// The message list, kept scrolled to the newest line.
-#[function_component]
-fn Messages(props: &ChatProps) -> Html {
-    let strings = use_strings();
+/// Keeps the message list (`list`, given to [`room_view`]) scrolled to
+/// the newest line.
+#[hook]
+pub fn use_scrolled_to_newest(chat: &ChatState) -> NodeRef {
     let list = use_node_ref();
     {
         let list = list.clone();
-        use_effect_with(props.chat.entries.len(), move |_| {
+        use_effect_with(chat.entries.len(), move |_| {
             if let Some(list) = list.cast::<web_sys::Element>() {
                 list.set_scroll_top(list.scroll_height());
             }
         });
     }
-    let chat = &props.chat;
+    list
+}
+
+/// The message list, oldest first.
+fn messages(strings: &'static Strings, chat: &ChatState, list: &NodeRef) -> Html {
     let items = chat
         .entries
         .iter()
         .map(|entry| entry_item(strings, chat.you.as_ref().map(|y| y.as_str()), entry));
     html! {
         <div class="messages">
-            <ol id="chat-messages" ref={list}>{ for items }</ol>
+            <ol id="chat-messages" ref={list.clone()}>{ for items }</ol>
             if chat.entries.is_empty() {
                 <p class="hint">{ strings.chat_empty }</p>
             }
@@ -168,23 +160,17 @@ fn entry_item(strings: &'static Strings, you: Option<&str>, entry: &ChatEntry) -
     }
 }
 
-/// Props of [`Composer`].
-#[derive(Debug, PartialEq, Properties)]
-struct ComposerProps {
+/// The input line (its `text` kept by the chat panel); Enter sends (but
+/// not while an IME is still composing a Hangul syllable).
+fn composer(
+    strings: &'static Strings,
     enabled: bool,
-    on_send: Callback<String>,
-}
-
-/// The input line; Enter sends (but not while an IME is still composing a
-/// Hangul syllable).
-#[function_component]
-fn Composer(props: &ComposerProps) -> Html {
-    let strings = use_strings();
-    let text = use_state(String::new);
-
+    text: &UseStateHandle<String>,
+    on_send: &Callback<String>,
+) -> Html {
     let send = {
         let text = text.clone();
-        let on_send = props.on_send.clone();
+        let on_send = on_send.clone();
         move || {
             if !text.is_empty() {
                 on_send.emit((*text).clone());
@@ -213,9 +199,9 @@ fn Composer(props: &ComposerProps) -> Html {
         <div class="send-row composer">
             <input id="chat-input" type="text" autocomplete="off"
                 placeholder={strings.chat_input_placeholder}
-                disabled={!props.enabled} value={(*text).clone()} {oninput} {onkeydown} />
+                disabled={!enabled} value={(**text).clone()} {oninput} {onkeydown} />
             <button id="chat-send" class="primary" onclick={onclick}
-                disabled={!props.enabled || text.is_empty()}>
+                disabled={!enabled || text.is_empty()}>
                 { strings.chat_send }
             </button>
         </div>

@@ -11,11 +11,10 @@
 //! attribute instead of adding an element: the chart stays cheap to
 //! re-render hundreds of times a second.
 
-use std::fmt::Write as _;
-
 use yew::prelude::*;
 
-use crate::i18n::use_strings;
+use crate::components::{format_ms, push_tenths};
+use crate::i18n::Strings;
 use crate::lab::race::{ArrivalKind, Lane};
 
 /// The drawing's coordinate system (scaled to the width by CSS).
@@ -27,19 +26,9 @@ const TOP: f64 = 8.0;
 const BOTTOM: f64 = 30.0;
 const PLOT_W: f64 = WIDTH - LEFT - RIGHT;
 const PLOT_H: f64 = HEIGHT - TOP - BOTTOM;
-
-/// Props of [`RaceChart`].
-#[derive(Debug, PartialEq, Properties)]
-pub struct RaceChartProps {
-    /// The lane to draw.
-    pub lane: Lane,
-    /// Packets planned, which fixes the vertical scale before any arrive.
-    pub planned: u32,
-    /// Whether the run is over, so missing packets are lost, not late.
-    pub done: bool,
-    /// The chart's accessible name.
-    pub label: AttrValue,
-}
+/// `0 0 WIDTH HEIGHT`, written out: formatting the floats would add float
+/// formatting code to the page.
+const VIEW_BOX: &str = "0 0 360 220";
 
 /// Where things go: arrival `index` across, `seq` up.
 struct Scale {
@@ -59,45 +48,49 @@ impl Scale {
 
 /// A number with one decimal, as SVG coordinates need no more.
 fn num(value: f64) -> String {
-    format!("{value:.1}")
+    format_ms(value)
 }
 
 /// One lane's arrivals as dots, the ideal diagonal behind them, and (once
-/// the run is over) a mark for every packet that never came.
-#[function_component]
-pub fn RaceChart(props: &RaceChartProps) -> Html {
-    let strings = use_strings();
-    let planned = props.planned.max(1);
+/// the run is `done`) a mark for every packet that never came, so missing
+/// packets are lost, not late. The packets `planned` fix the vertical scale
+/// before any arrive; `label` is the chart's accessible name.
+pub fn race_chart(
+    strings: &'static Strings,
+    lane: &Lane,
+    planned: u32,
+    done: bool,
+    label: &'static str,
+) -> Html {
+    let planned = planned.max(1);
     let scale = Scale {
-        columns: props.lane.arrivals.len().max(planned as usize) as f64,
+        columns: lane.arrivals.len().max(planned as usize) as f64,
         rows: f64::from(planned),
     };
     let dot_size = num((PLOT_W / scale.columns).clamp(2.4, 7.0));
 
     // One path per kind of arrival.
     let mut paths = [String::new(), String::new(), String::new()];
-    for (index, arrival) in props.lane.arrivals.iter().enumerate() {
+    for (index, arrival) in lane.arrivals.iter().enumerate() {
         let path = &mut paths[match arrival.kind {
             ArrivalKind::InOrder => 0,
             ArrivalKind::Late => 1,
             ArrivalKind::Duplicate => 2,
         }];
-        let _ = write!(
-            path,
-            "M{:.1} {:.1}h0",
-            scale.x(index as f64),
-            scale.y(f64::from(arrival.seq))
-        );
+        path.push('M');
+        push_tenths(path, scale.x(index as f64));
+        path.push(' ');
+        push_tenths(path, scale.y(f64::from(arrival.seq)));
+        path.push_str("h0");
     }
     let mut missing = String::new();
-    if props.done {
-        for seq in props.lane.missing() {
-            let _ = write!(
-                missing,
-                "M{:.1} {:.1}h6",
-                LEFT - 7.0,
-                scale.y(f64::from(seq))
-            );
+    if done {
+        for seq in lane.missing() {
+            missing.push('M');
+            push_tenths(&mut missing, LEFT - 7.0);
+            missing.push(' ');
+            push_tenths(&mut missing, scale.y(f64::from(seq)));
+            missing.push_str("h6");
         }
     }
     let [in_order, late, duplicate] = paths;
@@ -106,8 +99,8 @@ pub fn RaceChart(props: &RaceChartProps) -> Html {
     let mid = num(TOP + PLOT_H / 2.0);
 
     html! {
-        <svg class="race-chart" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
-            aria-label={props.label.clone()}>
+        <svg class="race-chart" viewBox={VIEW_BOX} role="img"
+            aria-label={label}>
             <rect class="plot" x={num(LEFT)} y={num(TOP)} width={num(PLOT_W)} height={num(PLOT_H)} />
             <line class="ideal" x1={num(scale.x(0.0))} y1={num(scale.y(0.0))}
                 x2={num(scale.x(last))} y2={num(scale.y(last))} />
@@ -141,9 +134,7 @@ pub fn RaceChart(props: &RaceChartProps) -> Html {
 }
 
 /// What the dots' colours mean.
-#[function_component]
-pub fn ChartLegend() -> Html {
-    let strings = use_strings();
+pub fn chart_legend(strings: &'static Strings) -> Html {
     let items = [
         ("in-order", strings.race_legend_in_order),
         ("late", strings.race_legend_late),
@@ -155,4 +146,14 @@ pub fn ChartLegend() -> Html {
         html! { <li><span class={classes!("swatch", class)}></span>{ text }</li> }
     });
     html! { <ul class="chart-legend">{ for items }</ul> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_view_box_is_the_drawing() {
+        assert_eq!(VIEW_BOX, format!("0 0 {WIDTH} {HEIGHT}"));
+    }
 }

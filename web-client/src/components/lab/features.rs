@@ -2,26 +2,15 @@
 
 use yew::prelude::*;
 
-use super::LabProps;
-use crate::browser::socket_features;
-use crate::components::section::Panel;
-use crate::i18n::use_strings;
-use crate::lab::{Features, Measured};
+use crate::components::section::panel;
+use crate::i18n::Strings;
+use crate::lab::Features;
 
 /// Three rows, `TCPSocket`, `UDPSocket` and `WebSocket`, each marked
-/// present or absent as detected in this page, so "pages get no raw
+/// present or absent as detected in this page (by the page's root, which
+/// also reports them to the comparison table), so "pages get no raw
 /// sockets" is a fact the learner sees, not one they are told.
-#[function_component]
-pub fn FeatureCheck(props: &LabProps) -> Html {
-    let strings = use_strings();
-    // Detected once, when the panel mounts: the answer cannot change.
-    let features = *use_state(socket_features);
-    {
-        let report = props.report.clone();
-        use_effect_with(features, move |&features| {
-            report.dispatch(Measured::Features(features));
-        });
-    }
+pub fn feature_check(strings: &'static Strings, features: Features) -> Html {
     let Features {
         tcp_socket,
         udp_socket,
@@ -59,10 +48,14 @@ pub fn FeatureCheck(props: &LabProps) -> Html {
             </li>
         }
     });
-    html! {
-        <Panel title={strings.feat_title} class="lab-features">
-            <p class="hint">{ strings.feat_explain }</p>
-            <ul class="feature-list">{ for rows }</ul>
-        </Panel>
-    }
+    panel(
+        "panel lab-features",
+        Some(strings.feat_title),
+        html! {
+            <>
+                <p class="hint">{ strings.feat_explain }</p>
+                <ul class="feature-list">{ for rows }</ul>
+            </>
+        },
+    )
 }

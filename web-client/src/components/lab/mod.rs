@@ -14,33 +14,48 @@ mod relay;
 
 use yew::prelude::*;
 
-use self::features::FeatureCheck;
-use self::nc::NcPanel;
+use self::features::feature_check;
+use self::nc::nc_panel;
 use self::race::RacePanel;
 use self::raw::RawAttemptPanel;
 use self::relay::RelayPanel;
-use crate::lab::Measurements;
+use crate::api::InfoState;
+use crate::i18n::Lang;
+use crate::lab::{Features, Measurements};
 
-/// Props of the lab and of each of its experiments.
+/// Props of each of the lab's experiments.
 #[derive(Debug, PartialEq, Properties)]
 pub struct LabProps {
     /// Where findings go (the page's [`Measurements`]).
     pub report: UseReducerDispatcher<Measurements>,
+    /// The server's description, for its ports and relay targets.
+    pub info: InfoState,
+    /// The language to show the panel in.
+    pub lang: Lang,
 }
 
-/// The lab's panels, in the order of the story: what the browser has, what
-/// happens without a relay, with one, TCP against UDP, and the same
-/// sockets from a terminal.
-#[function_component]
-pub fn LabPanels(props: &LabProps) -> Html {
-    let report = props.report.clone();
+/// The lab's panels, in the order of the story: what the browser has
+/// (`features`, detected by the page's root), what happens without a relay,
+/// with one, TCP against UDP, and the same sockets from a terminal.
+pub fn lab_panels(
+    lang: Lang,
+    features: Features,
+    info: &InfoState,
+    report: &UseReducerDispatcher<Measurements>,
+) -> Html {
+    let strings = lang.strings();
+    let props = || LabProps {
+        report: report.clone(),
+        info: info.clone(),
+        lang,
+    };
     html! {
         <div class="lab-grid">
-            <FeatureCheck report={report.clone()} />
-            <RawAttemptPanel report={report.clone()} />
-            <RelayPanel report={report.clone()} />
-            <RacePanel {report} />
-            <NcPanel />
+            { feature_check(strings, features) }
+            <RawAttemptPanel ..props() />
+            <RelayPanel ..props() />
+            <RacePanel ..props() />
+            { nc_panel(strings, info) }
         </div>
     }
 }

@@ -3,10 +3,10 @@
 use socketlab_shared::relay::{TCP_ECHO, UDP_ECHO};
 use yew::prelude::*;
 
-use crate::api::{use_server_info, InfoState};
+use crate::api::InfoState;
 use crate::browser::hostname;
-use crate::components::section::Panel;
-use crate::i18n::use_strings;
+use crate::components::section::panel;
+use crate::i18n::Strings;
 use crate::lab::raw::{command_host, endpoint_port};
 
 /// The line-based door to the chat rooms (`/api/info` calls it this).
@@ -14,10 +14,7 @@ const TCP_CHAT: &str = "tcp-chat";
 
 /// One command per built-in socket, with this page's host and the ports
 /// from `/api/info`, so it can be pasted into a terminal as is.
-#[function_component]
-pub fn NcPanel() -> Html {
-    let strings = use_strings();
-    let info = use_server_info();
+pub fn nc_panel(strings: &'static Strings, info: &InfoState) -> Html {
     let host = hostname();
     let rows = [
         ("lab-nc-chat", TCP_CHAT, "nc", strings.nc_chat_note),
@@ -26,11 +23,11 @@ pub fn NcPanel() -> Html {
     ]
     .into_iter()
     .map(|(id, name, nc, note)| {
-        let port = match &info {
+        let port = match info {
             InfoState::Ready(info) => endpoint_port(info, name),
             InfoState::Loading | InfoState::Failed(_) => None,
         };
-        let command = match (port, &info) {
+        let command = match (port, info) {
             (Some(port), _) => html! {
                 <code {id} class="command">{ format!("{nc} {} {port}", command_host(&host)) }</code>
             },
@@ -49,10 +46,14 @@ pub fn NcPanel() -> Html {
             </li>
         }
     });
-    html! {
-        <Panel title={strings.nc_title} class="lab-nc">
-            <p class="hint">{ strings.nc_explain }</p>
-            <ul class="nc-list">{ for rows }</ul>
-        </Panel>
-    }
+    panel(
+        "panel lab-nc",
+        Some(strings.nc_title),
+        html! {
+            <>
+                <p class="hint">{ strings.nc_explain }</p>
+                <ul class="nc-list">{ for rows }</ul>
+            </>
+        },
+    )
 }

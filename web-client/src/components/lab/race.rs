@@ -3,17 +3,17 @@
 
 use gloo_timers::callback::{Interval, Timeout};
 use socketlab_shared::relay::{BINARY_SUBPROTOCOL, TCP_ECHO, UDP_ECHO};
-use socketlab_shared::Impairment;
+use socketlab_shared::PercentImpairment;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::chart::{ChartLegend, RaceChart};
+use super::chart::{chart_legend, race_chart};
 use super::LabProps;
-use crate::api::{use_server_info, InfoState};
+use crate::api::InfoState;
 use crate::browser::{now_ms, ws_url};
 use crate::components::format_ms;
-use crate::components::section::Panel;
-use crate::i18n::{use_strings, Strings};
+use crate::components::section::panel;
+use crate::i18n::Strings;
 use crate::lab::race::{
     packet, Lane, Phase, Race, RaceAction, Transport, DEFAULT_PACKETS, DRAIN_MS, MAX_PACKETS,
     SEND_INTERVAL_MS,
@@ -32,7 +32,7 @@ const SLIDER_MAX_DELAY_MS: u32 = 200;
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Settings {
     packets: u32,
-    network: Impairment,
+    network: PercentImpairment,
 }
 
 impl Default for Settings {
@@ -41,10 +41,10 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             packets: DEFAULT_PACKETS,
-            network: Impairment {
-                loss: 0.1,
-                duplicate: 0.05,
-                reorder: 0.2,
+            network: PercentImpairment {
+                loss: 10,
+                duplicate: 5,
+                reorder: 20,
                 delay_ms: 20,
             },
         }
@@ -56,13 +56,13 @@ impl Default for Settings {
 /// stragglers, then close both and report the numbers.
 #[function_component]
 pub fn RacePanel(props: &LabProps) -> Html {
-    let strings = use_strings();
+    let strings = props.lang.strings();
     let settings = use_state(Settings::default);
     let invalid = use_state(|| None::<String>);
     let race = use_reducer(Race::default);
     let tcp = use_websocket(lane_frames(race.dispatcher(), Transport::Tcp));
     let udp = use_websocket(lane_frames(race.dispatcher(), Transport::Udp));
-    let available = match use_server_info() {
+    let available = match &props.info {
         InfoState::Ready(info) => info
             .relay_targets
             .iter()
@@ -84,10 +84,10 @@ pub fn RacePanel(props: &LabProps) -> Html {
             }
             invalid.set(None);
             race.dispatch(RaceAction::Start { planned: packets });
-            let open = |ws: &UseWebSocketHandle, target: &str, network: &Impairment| {
+            let open = |ws: &UseWebSocketHandle, target: &str, network: &PercentImpairment| {
                 ws.connect_with(&ws_url(&relay_path(target, network)), &[BINARY_SUBPROTOCOL]);
             };
-            open(&tcp, TCP_ECHO, &Impairment::default());
+            open(&tcp, TCP_ECHO, &PercentImpairment::default());
             open(&udp, UDP_ECHO, &network);
         })
     };
@@ -105,40 +105,50 @@ pub fn RacePanel(props: &LabProps) -> Html {
         Phase::Done => "",
     };
     let lane = |id: &'static str, title: &'static str, lane: &Lane, ws: &UseWebSocketHandle| {
-        html! {
-            <LaneView {id} {title} lane={lane.clone()} planned={race.planned}
-                done={race.phase == Phase::Done} problem={lane_problem(strings, ws.status())} />
-        }
+        let problem = lane_problem(strings, ws.status());
+        lane_view(
+            strings,
+            id,
+            title,
+            lane,
+            race.planned,
+            race.phase == Phase::Done,
+            problem,
+        )
     };
 
-    html! {
-        <Panel title={strings.race_title} class="lab-race">
-            <p class="hint">{ strings.race_explain }</p>
-            <RaceControls settings={*settings} {on_change} disabled={race.is_running()} />
-            <div class="buttons">
-                <button id="lab-race-run" class="primary" onclick={run}
-                    disabled={race.is_running() || !available}>
-                    { strings.race_run }
-                </button>
-                <span id="lab-race-phase" class="muted" data-phase={phase_name(race.phase)}>
-                    { phase_text }
-                </span>
-            </div>
-            if !available {
-                <p class="note">{ strings.race_unavailable }</p>
-            }
-            if let Some(error) = &*invalid {
-                <p class="problem">{ strings.race_invalid }{ " " }{ error }</p>
-            }
-            if race.run > 0 {
-                <div class="lanes">
-                    { lane("lab-race-tcp", strings.race_tcp_title, &race.tcp, &tcp) }
-                    { lane("lab-race-udp", strings.race_udp_title, &race.udp, &udp) }
+    panel(
+        "panel lab-race",
+        Some(strings.race_title),
+        html! {
+            <>
+                <p class="hint">{ strings.race_explain }</p>
+                { race_controls(strings, *settings, &on_change, race.is_running()) }
+                <div class="buttons">
+                    <button id="lab-race-run" class="primary" onclick={run}
+                        disabled={race.is_running() || !available}>
+                        { strings.race_run }
+                    </button>
+                    <span id="lab-race-phase" class="muted" data-phase={phase_name(race.phase)}>
+                        { phase_text }
+                    </span>
                 </div>
-                <ChartLegend />
-            }
-        </Panel>
-    }
+                if !available {
+                    <p class="note">{ strings.race_unavailable }</p>
+                }
+                if let Some(error) = &*invalid {
+                    <p class="problem">{ strings.race_invalid }{ " " }{ error }</p>
+                }
+                if race.run > 0 {
+                    <div class="lanes">
+                        { lane("lab-race-tcp", strings.race_tcp_title, &race.tcp, &tcp) }
+                        { lane("lab-race-udp", strings.race_udp_title, &race.udp, &udp) }
+                    </div>
+                    { chart_legend(strings) }
+                }
+            </>
+        },
+    )
 }
 
 /// Feeds one relay socket's binary messages into its lane.
@@ -272,22 +282,17 @@ fn phase_name(phase: Phase) -> &'static str {
     }
 }
 
-/// Props of [`RaceControls`].
-#[derive(Debug, PartialEq, Properties)]
-struct RaceControlsProps {
-    settings: Settings,
-    on_change: Callback<Settings>,
+/// The packet count and the simulated network's four sliders, showing
+/// `current` and reporting every change to `on_change`.
+fn race_controls(
+    strings: &'static Strings,
+    current: Settings,
+    on_change: &Callback<Settings>,
     disabled: bool,
-}
-
-/// The packet count and the simulated network's four sliders.
-#[function_component]
-fn RaceControls(props: &RaceControlsProps) -> Html {
-    let strings = use_strings();
-    let current = props.settings;
+) -> Html {
     // Each control edits one field of a copy of the settings.
     let edit = |apply: fn(&mut Settings, &str)| {
-        let on_change = props.on_change.clone();
+        let on_change = on_change.clone();
         Callback::from(move |event: InputEvent| {
             let value = event.target_unchecked_into::<HtmlInputElement>().value();
             let mut next = current;
@@ -295,13 +300,12 @@ fn RaceControls(props: &RaceControlsProps) -> Html {
             on_change.emit(next);
         })
     };
-    let probability = |id: &'static str, label: &'static str, value: f64, apply| {
-        let percent = percent_of(value);
+    let probability = |id: &'static str, label: &'static str, percent: u32, apply| {
         html! {
             <label class="slider" for={id}>
                 <span>{ label }</span>
                 <input {id} type="range" min="0" max={SLIDER_MAX_PERCENT.to_string()}
-                    step="5" value={percent.to_string()} disabled={props.disabled}
+                    step="5" value={percent.to_string()} disabled={disabled}
                     oninput={edit(apply)} />
                 <output>{ format!("{percent} %") }</output>
             </label>
@@ -314,23 +318,23 @@ fn RaceControls(props: &RaceControlsProps) -> Html {
             <label class="slider" for="lab-race-packets">
                 <span>{ strings.race_packets_label }</span>
                 <input id="lab-race-packets" type="range" min="10" max={MAX_PACKETS.to_string()}
-                    step="10" value={current.packets.to_string()} disabled={props.disabled}
+                    step="10" value={current.packets.to_string()} disabled={disabled}
                     oninput={edit(|s, v| s.packets = v.parse().unwrap_or(DEFAULT_PACKETS))} />
                 <output>{ current.packets }</output>
             </label>
-            <fieldset class="network" disabled={props.disabled}>
+            <fieldset class="network" disabled={disabled}>
                 <legend>{ strings.race_network_title }</legend>
                 { probability("lab-race-loss", strings.race_loss_label, network.loss,
-                    |s, v| s.network.loss = probability_of(v)) }
+                    |s, v| s.network.loss = v.parse().unwrap_or(0)) }
                 { probability("lab-race-duplicate", strings.race_duplicate_label, network.duplicate,
-                    |s, v| s.network.duplicate = probability_of(v)) }
+                    |s, v| s.network.duplicate = v.parse().unwrap_or(0)) }
                 { probability("lab-race-reorder", strings.race_reorder_label, network.reorder,
-                    |s, v| s.network.reorder = probability_of(v)) }
+                    |s, v| s.network.reorder = v.parse().unwrap_or(0)) }
                 <label class="slider" for="lab-race-delay">
                     <span>{ strings.race_delay_label }</span>
                     <input id="lab-race-delay" type="range" min="0"
                         max={SLIDER_MAX_DELAY_MS.to_string()} step="10"
-                        value={network.delay_ms.to_string()} disabled={props.disabled}
+                        value={network.delay_ms.to_string()} disabled={disabled}
                         oninput={edit(|s, v| s.network.delay_ms = v.parse().unwrap_or(0))} />
                     <output>{ format!("{} ms", network.delay_ms) }</output>
                 </label>
@@ -339,33 +343,18 @@ fn RaceControls(props: &RaceControlsProps) -> Html {
     }
 }
 
-/// A probability as the slider's whole percent.
-fn percent_of(probability: f64) -> u32 {
-    (probability * 100.0).round() as u32
-}
-
-/// The slider's whole percent (as the input's text) as a probability.
-fn probability_of(percent: &str) -> f64 {
-    f64::from(percent.parse::<u32>().unwrap_or(0)) / 100.0
-}
-
-/// Props of [`LaneView`].
-#[derive(Debug, PartialEq, Properties)]
-struct LaneViewProps {
+/// One transport: its chart and its numbers, also as `data-*` attributes
+/// so tests read them without parsing text.
+fn lane_view(
+    strings: &'static Strings,
     id: &'static str,
     title: &'static str,
-    lane: Lane,
+    lane: &Lane,
     planned: u32,
     done: bool,
     problem: Option<String>,
-}
-
-/// One transport: its chart and its numbers, also as `data-*` attributes
-/// so tests read them without parsing text.
-#[function_component]
-fn LaneView(props: &LaneViewProps) -> Html {
-    let strings = use_strings();
-    let stats = props.lane.stats();
+) -> Html {
+    let stats = lane.stats();
     let rtt = stats.rtt.map_or_else(
         || "—".to_owned(),
         |rtt| {
@@ -386,25 +375,24 @@ fn LaneView(props: &LaneViewProps) -> Html {
         }
     };
     // Until the run is over, "lost" only means "not here yet".
-    let lost = if props.done {
+    let lost = if done {
         stats.lost.to_string()
     } else {
         "…".to_owned()
     };
     html! {
-        <figure id={props.id} class="lane" data-sent={stats.sent.to_string()}
+        <figure id={id} class="lane" data-sent={stats.sent.to_string()}
             data-received={stats.received.to_string()} data-lost={stats.lost.to_string()}
             data-duplicated={stats.duplicated.to_string()}
-            data-reordered={stats.reordered.to_string()} data-done={props.done.to_string()}>
-            <figcaption>{ props.title }</figcaption>
-            <RaceChart lane={props.lane.clone()} planned={props.planned} done={props.done}
-                label={props.title} />
-            if let Some(problem) = &props.problem {
+            data-reordered={stats.reordered.to_string()} data-done={done.to_string()}>
+            <figcaption>{ title }</figcaption>
+            { race_chart(strings, lane, planned, done, title) }
+            if let Some(problem) = &problem {
                 <p class="problem">{ strings.race_lane_failed }{ " " }<code>{ problem }</code></p>
             }
             <dl class="lane-stats">
                 { stat(strings.race_received, format!("{} / {}", stats.received, stats.sent), "") }
-                { stat(strings.race_lost, lost, if props.done && stats.lost > 0 { "bad" } else { "" }) }
+                { stat(strings.race_lost, lost, if done && stats.lost > 0 { "bad" } else { "" }) }
                 { stat(strings.race_duplicated, stats.duplicated.to_string(),
                     if stats.duplicated > 0 { "warn" } else { "" }) }
                 { stat(strings.race_reordered, stats.reordered.to_string(),

@@ -6,11 +6,11 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::LabProps;
-use crate::api::{fetch_captures, try_fetch, use_server_info, InfoState};
+use crate::api::{fetch_captures, try_fetch, InfoState};
 use crate::browser::hostname;
 use crate::components::fill;
-use crate::components::section::Panel;
-use crate::i18n::{use_strings, Strings};
+use crate::components::section::panel;
+use crate::i18n::Strings;
 use crate::lab::raw::{
     endpoint_port, is_telltale, raw_http_url, raw_ws_url, FetchOutcome, Picked, RawAction,
     RawAttempt,
@@ -25,9 +25,9 @@ use crate::ws::{use_websocket, SocketStatus};
 /// is over), so the captures list ends with this page's two attempts.
 #[function_component]
 pub fn RawAttemptPanel(props: &LabProps) -> Html {
-    let strings = use_strings();
-    let info = use_server_info();
-    let port = match &info {
+    let strings = props.lang.strings();
+    let info = &props.info;
+    let port = match info {
         InfoState::Ready(info) => endpoint_port(info, TCP_ECHO),
         _ => None,
     };
@@ -71,7 +71,7 @@ pub fn RawAttemptPanel(props: &LabProps) -> Html {
         })
     };
 
-    let availability = match (&info, port) {
+    let availability = match (info, port) {
         (_, Some(_)) => Html::default(),
         (InfoState::Loading, None) => html! { <p class="hint">{ strings.endpoints_loading }</p> },
         (InfoState::Failed(error), None) => {
@@ -83,46 +83,40 @@ pub fn RawAttemptPanel(props: &LabProps) -> Html {
     };
     let port_text = port.map_or_else(|| "—".to_owned(), |port| port.to_string());
 
-    html! {
-        <Panel title={strings.raw_title} class="lab-raw">
-            <p class="hint">
-                { fill(strings.raw_explain, &[("port", html! { <code>{ port_text }</code> })]) }
-            </p>
-            <div class="buttons">
-                <button id="lab-raw-run" class="primary" disabled={port.is_none() || busy}
-                    onclick={run}>
-                    { strings.raw_run }
-                </button>
-            </div>
-            { availability }
-            if let (Some(port), true) = (port, attempt.run > 0) {
-                <ol class="raw-steps">
-                    <WsStep url={raw_ws_url(&host, port)} status={ws.status().clone()} />
-                    <FetchStep url={raw_http_url(&host, port)} outcome={attempt.fetch.clone()} />
-                    <CaptureStep captures={attempt.captures.clone()} />
-                </ol>
-            }
-        </Panel>
-    }
-}
-
-/// Props of [`WsStep`].
-#[derive(Debug, PartialEq, Properties)]
-struct WsStepProps {
-    url: String,
-    status: SocketStatus,
+    panel(
+        "panel lab-raw",
+        Some(strings.raw_title),
+        html! {
+            <>
+                <p class="hint">
+                    { fill(strings.raw_explain, &[("port", html! { <code>{ port_text }</code> })]) }
+                </p>
+                <div class="buttons">
+                    <button id="lab-raw-run" class="primary" disabled={port.is_none() || busy}
+                        onclick={run}>
+                        { strings.raw_run }
+                    </button>
+                </div>
+                { availability }
+                if let (Some(port), true) = (port, attempt.run > 0) {
+                    <ol class="raw-steps">
+                        { ws_step(strings, &raw_ws_url(&host, port), ws.status()) }
+                        { fetch_step(strings, &raw_http_url(&host, port), attempt.fetch.as_ref()) }
+                        { capture_step(strings, attempt.captures.as_ref()) }
+                    </ol>
+                }
+            </>
+        },
+    )
 }
 
 /// Step 1: `new WebSocket(url)`, its `error` event and its close code.
-#[function_component]
-fn WsStep(props: &WsStepProps) -> Html {
-    let strings = use_strings();
-    let status = &props.status;
+fn ws_step(strings: &'static Strings, url: &str, status: &SocketStatus) -> Html {
     let close = status.close.as_ref();
     html! {
         <li id="lab-raw-ws" class="raw-step" data-code={close.map(|info| info.code.to_string())}>
             <h4>{ strings.raw_ws_title }</h4>
-            <code class="call">{ format!("new WebSocket(\"{}\")", props.url) }</code>
+            <code class="call">{ format!("new WebSocket(\"{url}\")") }</code>
             if let Some(failure) = &status.failure {
                 <p class="problem">{ strings.conn_refused }{ " " }<code>{ failure }</code></p>
             }
@@ -143,23 +137,14 @@ fn WsStep(props: &WsStepProps) -> Html {
     }
 }
 
-/// Props of [`FetchStep`].
-#[derive(Debug, PartialEq, Properties)]
-struct FetchStepProps {
-    url: String,
-    outcome: Option<FetchOutcome>,
-}
-
 /// Step 2: `fetch(url)` and the rejection it ends in.
-#[function_component]
-fn FetchStep(props: &FetchStepProps) -> Html {
-    let strings = use_strings();
-    let failed = match props.outcome {
+fn fetch_step(strings: &'static Strings, url: &str, outcome: Option<&FetchOutcome>) -> Html {
+    let failed = match outcome {
         Some(FetchOutcome::Failed { .. }) => Some("true"),
         Some(FetchOutcome::Answered { .. }) => Some("false"),
         None => None,
     };
-    let body = match &props.outcome {
+    let body = match outcome {
         None => html! { <p class="hint">{ strings.raw_waiting }</p> },
         Some(FetchOutcome::Failed { name, message }) => html! {
             <>
@@ -177,23 +162,15 @@ fn FetchStep(props: &FetchStepProps) -> Html {
     html! {
         <li id="lab-raw-fetch" class="raw-step" data-failed={failed}>
             <h4>{ strings.raw_fetch_title }</h4>
-            <code class="call">{ format!("fetch(\"{}\")", props.url) }</code>
+            <code class="call">{ format!("fetch(\"{url}\")") }</code>
             { body }
         </li>
     }
 }
 
-/// Props of [`CaptureStep`].
-#[derive(Debug, PartialEq, Properties)]
-struct CaptureStepProps {
-    captures: Option<Result<Picked, String>>,
-}
-
 /// Step 3: the bytes `tcp-echo` received, as the server kept them.
-#[function_component]
-fn CaptureStep(props: &CaptureStepProps) -> Html {
-    let strings = use_strings();
-    let body = match &props.captures {
+fn capture_step(strings: &'static Strings, captures: Option<&Result<Picked, String>>) -> Html {
+    let body = match captures {
         None => html! { <p class="hint">{ strings.raw_waiting }</p> },
         Some(Err(error)) => {
             html! { <p class="problem">{ strings.raw_captured_failed }{ " " }{ error }</p> }

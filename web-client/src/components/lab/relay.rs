@@ -2,16 +2,16 @@
 //! can, with the bytes shown as bytes.
 
 use socketlab_shared::relay::{BINARY_SUBPROTOCOL, TCP_ECHO};
-use socketlab_shared::Impairment;
+use socketlab_shared::PercentImpairment;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::LabProps;
-use crate::api::{use_server_info, InfoState};
+use crate::api::InfoState;
 use crate::browser::{now_ms, ws_url};
-use crate::components::section::Panel;
+use crate::components::section::panel;
 use crate::components::{fill, format_ms};
-use crate::i18n::use_strings;
+use crate::i18n::Strings;
 use crate::lab::hexdump::hexdump;
 use crate::lab::probe::{Probe, ProbeAction};
 use crate::lab::{relay_path, Chunking, Measured};
@@ -25,7 +25,7 @@ const DEFAULT_TEXT: &str = "hello, socket";
 /// every byte is back, then closes the socket and reports its numbers.
 #[function_component]
 pub fn RelayPanel(props: &LabProps) -> Html {
-    let strings = use_strings();
+    let strings = props.lang.strings();
     let text = use_state(|| DEFAULT_TEXT.to_owned());
     let probe = use_reducer(Probe::default);
     let ws = {
@@ -35,7 +35,7 @@ pub fn RelayPanel(props: &LabProps) -> Html {
         }))
     };
     let status = ws.status();
-    let listed = match use_server_info() {
+    let listed = match &props.info {
         InfoState::Ready(info) => info.relay_targets.iter().any(|t| t.name == TCP_ECHO),
         // Let the learner try; a missing target shows as a failed upgrade.
         InfoState::Loading | InfoState::Failed(_) => true,
@@ -79,7 +79,7 @@ pub fn RelayPanel(props: &LabProps) -> Html {
     let run = {
         let (ws, probe, text) = (ws.clone(), probe.dispatcher(), text.clone());
         Callback::from(move |_: MouseEvent| {
-            let url = ws_url(&relay_path(TCP_ECHO, &Impairment::default()));
+            let url = ws_url(&relay_path(TCP_ECHO, &PercentImpairment::default()));
             let connection = ws.connect_with(&url, &[BINARY_SUBPROTOCOL]);
             probe.dispatch(ProbeAction::Start {
                 connection,
@@ -95,42 +95,37 @@ pub fn RelayPanel(props: &LabProps) -> Html {
     };
     let busy = status.is_active() && !probe.is_complete();
 
-    html! {
-        <Panel title={strings.relay_title} class="lab-relay">
-            <p class="hint">{ strings.relay_explain }</p>
-            <div class="send-row">
-                <input id="lab-relay-input" type="text" aria-label={strings.relay_input_label}
-                    placeholder={strings.relay_input_label} value={(*text).clone()} {oninput} />
-                <button id="lab-relay-run" class="primary" onclick={run}
-                    disabled={text.is_empty() || busy || !listed}>
-                    { strings.relay_run }
-                </button>
-            </div>
-            if !listed {
-                <p class="note">{ strings.raw_disabled }</p>
-            } else if text.is_empty() {
-                <p class="hint">{ strings.relay_empty }</p>
-            }
-            if probe.connection > 0 {
-                <ProbeView probe={(*probe).clone()} status={status.clone()} />
-            }
-        </Panel>
-    }
+    panel(
+        "panel lab-relay",
+        Some(strings.relay_title),
+        html! {
+            <>
+                <p class="hint">{ strings.relay_explain }</p>
+                <div class="send-row">
+                    <input id="lab-relay-input" type="text" aria-label={strings.relay_input_label}
+                        placeholder={strings.relay_input_label} value={(*text).clone()} {oninput} />
+                    <button id="lab-relay-run" class="primary" onclick={run}
+                        disabled={text.is_empty() || busy || !listed}>
+                        { strings.relay_run }
+                    </button>
+                </div>
+                if !listed {
+                    <p class="note">{ strings.raw_disabled }</p>
+                } else if text.is_empty() {
+                    <p class="hint">{ strings.relay_empty }</p>
+                }
+                if probe.connection > 0 {
+                    { probe_view(strings, &probe, status) }
+                }
+            </>
+        },
+    )
 }
 
-/// Props of [`ProbeView`].
-#[derive(Debug, PartialEq, Properties)]
-struct ProbeViewProps {
-    probe: Probe,
-    status: SocketStatus,
-}
-
-/// Timings, the two dumps and the verdict of one probe.
-#[function_component]
-fn ProbeView(props: &ProbeViewProps) -> Html {
-    let strings = use_strings();
-    let Probe { sent, received, .. } = &props.probe;
-    let probe = &props.probe;
+/// Timings, the two dumps and the verdict of one probe, run on the
+/// socket whose `status` is given.
+fn probe_view(strings: &'static Strings, probe: &Probe, status: &SocketStatus) -> Html {
+    let Probe { sent, received, .. } = probe;
     let ms = |value: Option<f64>| {
         value.map_or_else(|| "…".to_owned(), |v| format!("{} ms", format_ms(v)))
     };
@@ -147,7 +142,7 @@ fn ProbeView(props: &ProbeViewProps) -> Html {
                 { if ok { strings.relay_same } else { strings.relay_different } }
             </p>
         },
-        None => match (&props.status.failure, &props.status.close) {
+        None => match (&status.failure, &status.close) {
             (Some(failure), _) => html! {
                 <p class="problem">{ strings.conn_refused }{ " " }<code>{ failure }</code></p>
             },
@@ -171,7 +166,7 @@ fn ProbeView(props: &ProbeViewProps) -> Html {
                 <dt>{ strings.relay_connect_label }</dt>
                 <dd id="lab-relay-connect">{ ms(probe.connect_ms) }</dd>
                 <dt>{ strings.relay_protocol_label }</dt>
-                <dd><code>{ props.status.protocol.clone().unwrap_or_else(|| "…".to_owned()) }</code></dd>
+                <dd><code>{ status.protocol.clone().unwrap_or_else(|| "…".to_owned()) }</code></dd>
                 <dt>{ strings.relay_rtt_label }</dt>
                 <dd id="lab-relay-rtt">{ ms(probe.rtt_ms()) }</dd>
                 <dt>{ strings.relay_chunks_label }</dt>
