@@ -1404,6 +1404,11 @@ mod tests {
 {"bench":"idle","peer":"socketlab","conns":1000,"rss_before":10485760,"rss_after":31457280,"bytes_per_conn":20971,"run":1}
 "#;
 
+    /// The document for `groups` with the test arguments, machine and date.
+    fn render_test(groups: &Groups) -> String {
+        render(groups, &args(), &machine(), "plot.svg", "2030-01-02".into())
+    }
+
     fn args() -> ReportArgs {
         ReportArgs {
             results: vec!["target/bench/results.jsonl".into()],
@@ -1475,13 +1480,7 @@ mod tests {
     #[test]
     fn the_document_has_tables_reading_and_notes() {
         let groups = group(&parse_records(RESULTS).unwrap());
-        let doc = render(
-            &groups,
-            &args(),
-            &machine(),
-            "plot.svg",
-            "2030-01-02".into(),
-        );
+        let doc = render_test(&groups);
         // Repeats collapse into median (min–max).
         assert!(
             doc.contains("| 64 | 32 B | 1 | socketlab | 41,000 (40,000–42,000) | 1,450 | 2,900 (2,800–3,000) | 5,000 | 98.0 | 80.0 |"),
@@ -1573,13 +1572,7 @@ mod tests {
             .replace("\"p99_us\":18000.0", "\"p99_us\":30000.0")
             .replace("\"p99_us\":16000.0", "\"p99_us\":30000.0");
         let groups = group(&parse_records(&text).unwrap());
-        let doc = render(
-            &groups,
-            &args(),
-            &machine(),
-            "plot.svg",
-            "2030-01-02".into(),
-        );
+        let doc = render_test(&groups);
         assert!(
             doc.contains("3.0× the single instance, so the goal of at most 2× is missed"),
             "{doc}"
@@ -1598,13 +1591,7 @@ mod tests {
             "{RESULTS}{}\n",
             r#"{"bench":"page-size","peer":"socketlab","wasm_raw_bytes":377329,"wasm_gzip_bytes":149446}"#
         );
-        let doc = render(
-            &group(&parse_records(&text).unwrap()),
-            &args(),
-            &machine(),
-            "plot.svg",
-            "2030-01-02".into(),
-        );
+        let doc = render_test(&group(&parse_records(&text).unwrap()));
         assert!(doc.contains("## The page: size"), "{doc}");
         assert!(doc.contains("| WebAssembly | 377,329 | 149,446 |"), "{doc}");
         assert!(
@@ -1612,13 +1599,7 @@ mod tests {
             "{doc}"
         );
         let over = text.replace("149446", "150001");
-        let doc = render(
-            &group(&parse_records(&over).unwrap()),
-            &args(),
-            &machine(),
-            "plot.svg",
-            "2030-01-02".into(),
-        );
+        let doc = render_test(&group(&parse_records(&over).unwrap()));
         assert!(
             doc.contains("150,001 after `gzip -9`: over the goal"),
             "{doc}"
@@ -1628,25 +1609,13 @@ mod tests {
     #[test]
     fn the_page_gets_its_section_only_when_it_was_measured() {
         let without = group(&parse_records(RESULTS).unwrap());
-        let doc = render(
-            &without,
-            &args(),
-            &machine(),
-            "plot.svg",
-            "2030-01-02".into(),
-        );
+        let doc = render_test(&without);
         assert!(!doc.contains("## The page"), "{doc}");
         assert!(!doc.contains("**The page:**"), "{doc}");
 
         let text = format!("{RESULTS}{PAGE}\n");
         let groups = group(&parse_records(&text).unwrap());
-        let doc = render(
-            &groups,
-            &args(),
-            &machine(),
-            "plot.svg",
-            "2030-01-02".into(),
-        );
+        let doc = render_test(&groups);
         assert!(doc.contains("## The page: time to usable"), "{doc}");
         assert!(
             doc.contains("| chrome 156.0.8078.108 | 5 | cold | 297 (213–377) | 14.2 | 102 | 102 | 176 | 110 | 471 KiB | 533 KiB |"),
@@ -1671,13 +1640,7 @@ mod tests {
 
         let slow = text.replace("\"usable_max_ms\":377.2", "\"usable_max_ms\":1377.2");
         let groups = group(&parse_records(&slow).unwrap());
-        let doc = render(
-            &groups,
-            &args(),
-            &machine(),
-            "plot.svg",
-            "2030-01-02".into(),
-        );
+        let doc = render_test(&groups);
         assert!(
             doc.contains("the median met the goal of at most 1 s, the slowest session did not"),
             "{doc}"

@@ -10,6 +10,7 @@ use super::{
     cpu_us_per_message, fmt_count, fmt_num, fmt_size, is_growth, is_throughput, metric, peer_rank,
     Groups,
 };
+use crate::record::{Metrics, Params};
 
 /// Plot size and the margins around the drawing area.
 const WIDTH: f64 = 720.0;
@@ -80,27 +81,9 @@ fn escape(text: &str) -> String {
 /// Sink-mode throughput against message size, one line per peer, with
 /// min–max bars when a point was measured more than once.
 pub fn relay_throughput(groups: &Groups) -> String {
-    let mut series = Series::new();
-    for (params, runs) in groups {
-        if !is_throughput(params) || params.mode.as_deref() != Some("sink") {
-            continue;
-        }
-        let (Some(size), Some(spread)) = (params.size, metric(runs, |m| m.mb_per_s)) else {
-            continue;
-        };
-        let (rank, peer) = peer_rank(&params.peer);
-        series
-            .entry((rank, peer.to_owned()))
-            .or_default()
-            .push(Point {
-                x: size,
-                median: spread.median,
-                min: spread.min,
-                max: spread.max,
-            });
-    }
+    let sink = |params: &Params| is_throughput(params) && params.mode.as_deref() == Some("sink");
     line_plot(
-        series,
+        series(groups, sink, |params| params.size, |m| m.mb_per_s),
         &Labels {
             title: "Relay throughput into a TCP sink (MB/s, median of runs)",
             x_axis: "message size (log scale)",
@@ -115,27 +98,13 @@ pub fn relay_throughput(groups: &Groups) -> String {
 /// The server's CPU time per echoed message against the number of
 /// connections sharing it: how the cost of a message grows with the crowd.
 pub fn growth(groups: &Groups) -> String {
-    let mut series = Series::new();
-    for (params, runs) in groups {
-        if !is_growth(params) {
-            continue;
-        }
-        let (Some(conns), Some(spread)) = (params.conns, metric(runs, cpu_us_per_message)) else {
-            continue;
-        };
-        let (rank, peer) = peer_rank(&params.peer);
-        series
-            .entry((rank, peer.to_owned()))
-            .or_default()
-            .push(Point {
-                x: u64::from(conns),
-                median: spread.median,
-                min: spread.min,
-                max: spread.max,
-            });
-    }
     line_plot(
-        series,
+        series(
+            groups,
+            is_growth,
+            |params| params.conns.map(u64::from),
+            cpu_us_per_message,
+        ),
         &Labels {
             title: "Server CPU per echoed message (µs, median of runs)",
             x_axis: "open connections, each ping-ponging 32 B (log scale)",
@@ -145,6 +114,36 @@ pub fn growth(groups: &Groups) -> String {
             x_value: fmt_count,
         },
     )
+}
+
+/// One line per peer through the groups `keep` accepts: `x` of each
+/// group's parameters against the median and range of `y` over its runs.
+fn series(
+    groups: &Groups,
+    keep: impl Fn(&Params) -> bool,
+    x: impl Fn(&Params) -> Option<u64>,
+    y: impl Fn(&Metrics) -> Option<f64>,
+) -> Series {
+    let mut series = Series::new();
+    for (params, runs) in groups {
+        if !keep(params) {
+            continue;
+        }
+        let (Some(x), Some(spread)) = (x(params), metric(runs, &y)) else {
+            continue;
+        };
+        let (rank, peer) = peer_rank(&params.peer);
+        series
+            .entry((rank, peer.to_owned()))
+            .or_default()
+            .push(Point {
+                x,
+                median: spread.median,
+                min: spread.min,
+                max: spread.max,
+            });
+    }
+    series
 }
 
 /// One line per peer over a log-scale x axis, with min–max bars when a
