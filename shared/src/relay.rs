@@ -168,9 +168,9 @@ impl PercentImpairment {
     /// [`Impairment::validate`] of [`PercentImpairment::impairment`], with
     /// the same messages.
     pub fn validate(&self) -> Result<(), String> {
-        // The limits, in percent: 0.9 and 0.5.
-        const MAX_PROBABILITY: u32 = 90;
-        const MAX_DUPLICATE: u32 = 50;
+        // Impairment's limits, in percent (90 and 50).
+        const MAX_PROBABILITY: u32 = (Impairment::MAX_PROBABILITY * 100.0) as u32;
+        const MAX_DUPLICATE: u32 = (Impairment::MAX_DUPLICATE * 100.0) as u32;
         let check = |name: &str, percent: u32, max: u32| {
             if percent <= max {
                 Ok(())
