@@ -85,8 +85,8 @@ const STEPS: &[Step] = &[
         needs: Needs::WebTools,
     },
     Step {
-        // Debug builds: each integration test is its own binary, and
-        // optimizing and linking a dozen of them costs more than it saves.
+        // Debug builds: the server's integration tests are one binary
+        // (server/tests/it/), and optimizing it costs more than it saves.
         name: "tests",
         program: "cargo",
         args: &["test", "--workspace"],
@@ -118,9 +118,10 @@ const STEPS: &[Step] = &[
             "-p",
             "socketlab-server",
             "--test",
-            "browser",
+            "it",
             "--",
             "--ignored",
+            "browser::",
             "--test-threads=1",
         ],
         env: &[

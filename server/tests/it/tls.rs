@@ -1,10 +1,10 @@
 //! `wss://` and `https://` with a self-signed certificate made in the test.
 
-mod common;
 
 use std::sync::Arc;
 
-use common::TestServer;
+use crate::common;
+use crate::common::TestServer;
 use futures_util::{SinkExt, StreamExt};
 use rustls_pki_types::{CertificateDer, ServerName};
 use socketlab_shared::ServerInfo;

@@ -1,8 +1,7 @@
 //! The plain HTTP side: health, info, the page.
 
-mod common;
 
-use common::{http_get, TestServer};
+use crate::common::{http_get, TestServer};
 use socketlab_shared::ServerInfo;
 
 #[tokio::test]

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-#[path = "common/nats.rs"]
-mod nats;
+use crate::nats;
+
 
 use socketlab_server::chat::local::{LocalBus, LocalBusConfig};
 use socketlab_server::chat::nats::{InstanceId, NatsBus, NatsOptions};

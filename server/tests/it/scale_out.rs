@@ -1,16 +1,13 @@
 //! Chat rooms spanning several `socketlab` processes on one NATS server:
 //! real processes, real nats-server, real WebSocket clients.
 
-mod common;
-#[path = "common/nats.rs"]
-mod nats;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{http_get, Client};
+use crate::common::{http_get, Client};
 use futures_util::StreamExt;
-use nats::NatsServer;
+use crate::nats::NatsServer;
 use socketlab_shared::{ErrorCode, ServerInfo, ServerMessage};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};

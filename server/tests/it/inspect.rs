@@ -1,8 +1,8 @@
 //! `/ws/inspect` reports the handshake exactly as it happened.
 
-mod common;
 
-use common::TestServer;
+use crate::common;
+use crate::common::TestServer;
 use socketlab_shared::{accept_key_for, ServerMessage};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;

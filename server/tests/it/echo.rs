@@ -1,8 +1,8 @@
 //! `/ws/echo` against a real server and client.
 
-mod common;
 
-use common::TestServer;
+use crate::common;
+use crate::common::TestServer;
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 //! The line-based TCP chat door and the WebSocket chat share rooms.
 
-mod common;
 
-use common::{http_get, TestServer};
+use crate::common;
+use crate::common::{http_get, TestServer};
 use socketlab_shared::{ServerInfo, ServerMessage};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;

@@ -1,10 +1,9 @@
 //! Chat rooms over real WebSockets.
 
-mod common;
 
 use std::time::Duration;
 
-use common::{Client, TestServer};
+use crate::common::{Client, TestServer};
 use socketlab_shared::chat::HISTORY_LEN;
 use socketlab_shared::{ErrorCode, ServerMessage};
 use tokio_tungstenite::tungstenite::Message;

@@ -1,11 +1,11 @@
 //! The WebSocket → TCP/UDP relay and the built-in demo sockets, over real
 //! sockets.
 
-mod common;
 
 use std::time::Duration;
 
-use common::{http_get, Client, TestServer};
+use crate::common;
+use crate::common::{http_get, Client, TestServer};
 use futures_util::{SinkExt, StreamExt};
 use socketlab_shared::{close, ServerInfo, TargetKind, TcpCapture};
 use tokio::io::AsyncWriteExt;

@@ -1,11 +1,11 @@
 //! What an operator relies on: metrics, readiness, logs, configuration errors.
 
-mod common;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{http_get, TestServer};
+use crate::common;
+use crate::common::{http_get, TestServer};
 use socketlab_shared::ServerMessage;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;

@@ -1,11 +1,11 @@
 //! Hostile input: each case checks the exact refusal, that the server is
 //! still serving, and that a bystander in the same room still receives.
 
-mod common;
 
 use std::time::Duration;
 
-use common::{http_get, Client, TestServer};
+use crate::common;
+use crate::common::{http_get, Client, TestServer};
 use futures_util::{SinkExt, StreamExt};
 use socketlab_shared::{close, ErrorCode, ServerMessage};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1,11 +1,11 @@
 //! Shutdown closes every WebSocket with 1001 (going away).
 
-mod common;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{Client, TestServer};
+use crate::common;
+use crate::common::{Client, TestServer};
 use socketlab_shared::{close, ServerMessage};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
