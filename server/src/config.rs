@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::relay::TargetSpec;
+use crate::service::relay::TargetSpec;
 
 /// The server's configuration.
 #[derive(Debug, Clone, Parser)]
@@ -302,8 +302,8 @@ impl Config {
     }
 
     /// The relay's timeouts.
-    pub fn relay_limits(&self) -> crate::relay::udp::RelayLimits {
-        crate::relay::udp::RelayLimits {
+    pub fn relay_limits(&self) -> crate::service::relay::udp::RelayLimits {
+        crate::service::relay::udp::RelayLimits {
             connect_timeout: Duration::from_secs(self.relay_connect_timeout_secs),
             udp_idle_timeout: Duration::from_secs(self.relay_udp_idle_secs),
             tcp_idle_timeout: Duration::from_secs(self.relay_tcp_idle_secs),

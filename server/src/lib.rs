@@ -16,21 +16,18 @@
 //! - [`shutdown`]: one signal, fanned out to every connection task.
 
 pub mod assets;
-pub mod chat;
 pub mod config;
 pub mod config_file;
 pub mod demo;
-pub mod echo;
 pub mod info;
-pub mod inspect;
 pub mod limits;
 pub mod logging;
 pub mod metered;
 pub mod origin;
 pub mod rejection;
-pub mod relay;
 pub mod routes;
 pub mod server;
+pub mod service;
 pub mod shutdown;
 pub mod state;
 pub mod sync;

@@ -7,8 +7,9 @@ use std::convert::Infallible;
 
 use warp::{Filter, Reply};
 
+use crate::service::{chat, echo, inspect, relay};
 use crate::state::AppState;
-use crate::{assets, chat, echo, info, inspect, rejection, relay};
+use crate::{assets, info, rejection};
 
 /// The whole application as one filter.
 pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {

@@ -7,13 +7,13 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use socketlab_shared::TargetKind;
 
-use crate::chat::RoomBus;
 use crate::config::Config;
 use crate::demo::{tcp_echo, udp_echo};
 use crate::limits::ConnectionLimiter;
 use crate::origin::OriginPolicy;
-use crate::relay::udp::{RelayLimits, MAX_DATAGRAM};
-use crate::relay::RelayTargets;
+use crate::service::chat::RoomBus;
+use crate::service::relay::udp::{RelayLimits, MAX_DATAGRAM};
+use crate::service::relay::RelayTargets;
 use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
 
@@ -52,7 +52,7 @@ pub struct AppState {
     /// Whether clients connect with TLS (`https://`, `wss://`).
     pub tls: bool,
     /// This instance's name and address, shown to clients.
-    pub instance: crate::chat::nats::InstanceId,
+    pub instance: crate::service::chat::nats::InstanceId,
 }
 
 /// Addresses of the built-in demo sockets; `None` when disabled.

@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
 
-use crate::chat::{Membership, RoomBus};
+use crate::service::chat::{Membership, RoomBus};
 use crate::shutdown::Shutdown;
 
 /// Longest line accepted from a TCP client, in bytes.

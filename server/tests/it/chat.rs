@@ -1,6 +1,5 @@
 //! Chat rooms over real WebSockets.
 
-
 use std::time::Duration;
 
 use crate::common::{Client, TestServer};

@@ -1,6 +1,5 @@
 //! `/ws/echo` against a real server and client.
 
-
 use crate::common;
 use crate::common::TestServer;
 use tokio_tungstenite::tungstenite::Message;

@@ -1,7 +1,6 @@
 //! Hostile input: each case checks the exact refusal, that the server is
 //! still serving, and that a bystander in the same room still receives.
 
-
 use std::time::Duration;
 
 use crate::common;

@@ -1,6 +1,5 @@
 //! The plain HTTP side: health, info, the page.
 
-
 use crate::common::{http_get, TestServer};
 use socketlab_shared::ServerInfo;
 

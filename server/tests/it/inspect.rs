@@ -1,6 +1,5 @@
 //! `/ws/inspect` reports the handshake exactly as it happened.
 
-
 use crate::common;
 use crate::common::TestServer;
 use socketlab_shared::{accept_key_for, ServerMessage};

@@ -1,6 +1,5 @@
 //! What an operator relies on: metrics, readiness, logs, configuration errors.
 
-
 use std::process::Stdio;
 use std::time::Duration;
 

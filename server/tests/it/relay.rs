@@ -1,7 +1,6 @@
 //! The WebSocket → TCP/UDP relay and the built-in demo sockets, over real
 //! sockets.
 
-
 use std::time::Duration;
 
 use crate::common;

@@ -1,13 +1,12 @@
 //! Chat rooms spanning several `socketlab` processes on one NATS server:
 //! real processes, real nats-server, real WebSocket clients.
 
-
 use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common::{http_get, Client};
-use futures_util::StreamExt;
 use crate::nats::NatsServer;
+use futures_util::StreamExt;
 use socketlab_shared::{ErrorCode, ServerInfo, ServerMessage};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};

@@ -1,6 +1,5 @@
 //! Shutdown closes every WebSocket with 1001 (going away).
 
-
 use std::process::Stdio;
 use std::time::Duration;
 

@@ -1,6 +1,5 @@
 //! The line-based TCP chat door and the WebSocket chat share rooms.
 
-
 use crate::common;
 use crate::common::{http_get, TestServer};
 use socketlab_shared::{ServerInfo, ServerMessage};

@@ -1,6 +1,5 @@
 //! `wss://` and `https://` with a self-signed certificate made in the test.
 
-
 use std::sync::Arc;
 
 use crate::common;
