@@ -229,7 +229,7 @@ pub struct Config {
     /// (repeatable; `*` allows any). Default: trunk serve's dev origins.
     #[arg(long = "allowed-origin", value_name = "ORIGIN", env = "SOCKETLAB_ALLOWED_ORIGINS",
           value_delimiter = ',',
-          default_values_t = crate::origin::TRUNK_SERVE_ORIGINS.iter().map(|s| s.to_string()))]
+          default_values_t = crate::net::origin::TRUNK_SERVE_ORIGINS.iter().map(|s| s.to_string()))]
     pub allowed_origins: Vec<String>,
 
     /// Refuse WebSocket upgrades that carry no Origin header (non-browser clients).

@@ -19,8 +19,10 @@ use tokio::net::{TcpListener, UdpSocket};
 
 use crate::config::Config;
 use crate::demo::{tcp_chat, tcp_echo, udp_echo};
-use crate::limits::ConnectionLimiter;
-use crate::origin::OriginPolicy;
+use crate::net::admission::ConnectionLimiter;
+use crate::net::origin::OriginPolicy;
+use crate::net::peer::PeerAddr;
+use crate::net::tls::Tls;
 use crate::routes::routes;
 use crate::service::chat::local::{LocalBus, LocalBusConfig};
 use crate::service::chat::nats::{InstanceId, NatsBus, NatsOptions};
@@ -29,7 +31,6 @@ use crate::service::relay::RelayTargets;
 use crate::shutdown::Shutdown;
 use crate::state::{AppState, DemoSockets};
 use crate::telemetry::Metrics;
-use crate::tls::Tls;
 use socketlab_shared::relay::{TCP_ECHO, UDP_ECHO};
 use socketlab_shared::TargetKind;
 
@@ -54,11 +55,6 @@ struct DemoListeners {
     udp_echo: Option<UdpSocket>,
     tcp_chat: Option<TcpListener>,
 }
-
-/// The address of a connection's client, put in each request's extensions
-/// (warp's own `addr::remote()` only works with `warp::serve`).
-#[derive(Debug, Clone, Copy)]
-pub struct PeerAddr(pub SocketAddr);
 
 impl Server {
     /// Binds `config.listen`. Fails with a message naming `--listen` when the

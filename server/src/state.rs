@@ -9,8 +9,8 @@ use socketlab_shared::TargetKind;
 
 use crate::config::Config;
 use crate::demo::{tcp_echo, udp_echo};
-use crate::limits::ConnectionLimiter;
-use crate::origin::OriginPolicy;
+use crate::net::admission::ConnectionLimiter;
+use crate::net::origin::OriginPolicy;
 use crate::service::chat::RoomBus;
 use crate::service::relay::udp::{RelayLimits, MAX_DATAGRAM};
 use crate::service::relay::RelayTargets;

@@ -18,10 +18,10 @@ use warp::filters::path::FullPath;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use crate::limits::ConnectionPermit;
-use crate::metered::Metered;
+use crate::net::admission::ConnectionPermit;
+use crate::net::metered::Metered;
+use crate::net::peer::PeerAddr;
 use crate::rejection::Problem;
-use crate::server::PeerAddr;
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
 use crate::telemetry::Metrics;
@@ -88,16 +88,8 @@ pub fn websocket(
                         .origins
                         .check(text(header::ORIGIN), text(header::HOST))
                         .map_err(|e| refuse("forbidden_origin", Problem::Forbidden(e)))?;
-                    let mut peer = peer.map(|PeerAddr(addr)| addr);
-                    if state.config.trust_proxy {
-                        // The proxy appends the address it saw: the last entry.
-                        let forwarded = text(header::HeaderName::from_static("x-forwarded-for"))
-                            .and_then(|v| v.rsplit(',').next())
-                            .and_then(|ip| ip.trim().parse::<std::net::IpAddr>().ok());
-                        if let Some(ip) = forwarded {
-                            peer = Some(std::net::SocketAddr::new(ip, 0));
-                        }
-                    }
+                    let peer =
+                        crate::net::peer::client_addr(peer, &headers, state.config.trust_proxy);
                     let ip = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.ip());
                     let permit = state.connections.try_acquire(ip).map_err(|e| {
                         refuse("over_capacity", Problem::Unavailable(e.to_string()))

@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::WebSocketStream;
 
-use crate::metered::Metered;
+use crate::net::metered::Metered;
 
 /// A server-side WebSocket over an upgraded HTTP/1.1 connection, with its
 /// bytes counted.

@@ -36,7 +36,7 @@ pub async fn serve(
     send_timeout: Duration,
 ) {
     let stop = shutdown.clone();
-    super::accept_loop(
+    crate::net::accept::accept_loop(
         "tcp-chat",
         listener,
         MAX_CONNECTIONS,

@@ -42,7 +42,7 @@ impl Captures {
 /// Accepts and echoes until shutdown.
 pub async fn serve(listener: TcpListener, captures: Captures, shutdown: Shutdown) {
     let stop = shutdown.clone();
-    super::accept_loop(
+    crate::net::accept::accept_loop(
         "tcp-echo",
         listener,
         MAX_CONNECTIONS,

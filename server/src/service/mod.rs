@@ -4,4 +4,5 @@
 pub mod chat;
 pub mod echo;
 pub mod inspect;
+pub mod limits;
 pub mod relay;

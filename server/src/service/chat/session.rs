@@ -14,7 +14,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::bus::{Membership, RoomEvent};
-use crate::limits::{Strikes, TokenBucket};
+use crate::service::limits::{Strikes, TokenBucket};
 use crate::shutdown::Shutdown;
 use crate::telemetry::{MessageCounters, Metrics};
 use crate::websocket::{self, KeepAlive, KeepAliveAction, KeepAliveConfig, SendError, WebSocket};

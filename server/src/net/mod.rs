@@ -1,0 +1,15 @@
+//! Plumbing under every transport: accepting connections, TLS, who the
+//! client is, whether it may come in, and how many bytes it moved.
+//!
+//! - [`accept`]: accept loops that back off instead of spinning on EMFILE.
+//! - [`tls`]: the rustls acceptor, reloaded on SIGHUP.
+//! - [`peer`]: the client's address ([`peer::PeerAddr`], X-Forwarded-For).
+//! - [`admission`] and [`origin`]: connection caps, the `Origin` allow-list.
+//! - [`metered`]: byte counts per connection, below every codec.
+
+pub mod accept;
+pub mod admission;
+pub mod metered;
+pub mod origin;
+pub mod peer;
+pub mod tls;
