@@ -302,8 +302,8 @@ impl Config {
     }
 
     /// The relay's timeouts.
-    pub fn relay_limits(&self) -> crate::service::relay::udp::RelayLimits {
-        crate::service::relay::udp::RelayLimits {
+    pub fn relay_limits(&self) -> crate::service::relay::RelayLimits {
+        crate::service::relay::RelayLimits {
             connect_timeout: Duration::from_secs(self.relay_connect_timeout_secs),
             udp_idle_timeout: Duration::from_secs(self.relay_udp_idle_secs),
             tcp_idle_timeout: Duration::from_secs(self.relay_tcp_idle_secs),

@@ -12,6 +12,19 @@ pub mod udp;
 
 pub use targets::{RelayTarget, RelayTargets, TargetSpec};
 
+use std::time::Duration;
+
+/// Timeouts shared by TCP and UDP relays.
+#[derive(Debug, Clone, Copy)]
+pub struct RelayLimits {
+    /// How long connecting to a TCP target may take.
+    pub connect_timeout: Duration,
+    /// How long a UDP relay may see no traffic before it is closed.
+    pub udp_idle_timeout: Duration,
+    /// How long a TCP relay may see no traffic before it is closed.
+    pub tcp_idle_timeout: Duration,
+}
+
 /// What a relay session needs besides its WebSocket.
 pub struct Relay {
     /// The target's name (for logs, metrics and close reasons).
@@ -21,7 +34,7 @@ pub struct Relay {
     /// Tells the relay to stop.
     pub shutdown: crate::shutdown::Shutdown,
     /// Timeouts.
-    pub limits: udp::RelayLimits,
+    pub limits: RelayLimits,
     /// Where to count bytes.
     pub metrics: crate::telemetry::Metrics,
 }

@@ -6,7 +6,6 @@
 //! target, so only the target's replies reach it.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -19,17 +18,6 @@ use crate::websocket::{self, WebSocket};
 
 /// The largest UDP payload over IPv4.
 pub const MAX_DATAGRAM: usize = 65_507;
-
-/// Timeouts shared by TCP and UDP relays.
-#[derive(Debug, Clone, Copy)]
-pub struct RelayLimits {
-    /// How long connecting to a TCP target may take.
-    pub connect_timeout: Duration,
-    /// How long a UDP relay may see no traffic before it is closed.
-    pub udp_idle_timeout: Duration,
-    /// How long a TCP relay may see no traffic before it is closed.
-    pub tcp_idle_timeout: Duration,
-}
 
 /// Relays `ws` to the UDP target at `addr` until the client leaves, the
 /// relay idles out, or the server shuts down.
