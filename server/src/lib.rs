@@ -15,14 +15,11 @@
 //! - [`demo`]: built-in raw TCP/UDP sockets (echo, chat door).
 //! - [`shutdown`]: one signal, fanned out to every connection task.
 
-pub mod assets;
 pub mod config;
 pub mod config_file;
 pub mod demo;
-pub mod info;
 pub mod logging;
 pub mod net;
-pub mod rejection;
 pub mod routes;
 pub mod server;
 pub mod service;

@@ -198,7 +198,7 @@ impl Server {
 
     /// One human-readable line per listening endpoint, for the start-up banner.
     pub fn endpoint_lines(&self) -> Vec<String> {
-        let mut lines: Vec<String> = crate::info::server_info(&self.state)
+        let mut lines: Vec<String> = crate::routes::info::server_info(&self.state)
             .endpoints
             .iter()
             .map(|e| {
@@ -225,7 +225,7 @@ impl Server {
                 addr.port()
             ));
         }
-        if !crate::assets::page_is_built() {
+        if !crate::routes::assets::page_is_built() {
             lines.push("(the page is not built: `cargo xtask run` builds it)".to_owned());
         }
         lines

@@ -21,7 +21,7 @@ use warp::{Filter, Rejection, Reply};
 use crate::net::admission::ConnectionPermit;
 use crate::net::metered::Metered;
 use crate::net::peer::PeerAddr;
-use crate::rejection::Problem;
+use crate::routes::problem::Problem;
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
 use crate::telemetry::Metrics;

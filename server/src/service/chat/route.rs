@@ -6,7 +6,7 @@ use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use super::session::ChatLimits;
-use crate::rejection::Problem;
+use crate::routes::problem::Problem;
 use crate::state::AppState;
 use crate::upgrade::{self, Upgrade};
 

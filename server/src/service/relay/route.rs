@@ -5,7 +5,7 @@ use socketlab_shared::{Impairment, TargetKind};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use crate::rejection::Problem;
+use crate::routes::problem::Problem;
 use crate::state::AppState;
 use crate::upgrade::{self, Upgrade};
 

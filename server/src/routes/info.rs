@@ -4,7 +4,16 @@ use std::net::SocketAddr;
 
 use socketlab_shared::{endpoints, EndpointInfo, ServerInfo};
 
+use warp::{Filter, Rejection, Reply};
+
 use crate::state::AppState;
+
+/// `GET /api/info`.
+pub fn filter(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    warp::path!("api" / "info")
+        .and(warp::get())
+        .map(move || warp::reply::json(&server_info(&state)))
+}
 
 /// Describes this server: version and every endpoint with its address.
 pub fn server_info(state: &AppState) -> ServerInfo {

@@ -1,0 +1,39 @@
+//! The HTTP side: every route, composed into one warp filter, and the
+//! answers that are plain HTTP.
+//!
+//! Each endpoint module exposes its own filter; [`routes`] only decides
+//! the order and adds the final `recover`, in the style of warp's examples.
+//!
+//! - [`ops`]: `/healthz`, `/readyz`, `/metrics`.
+//! - [`info`]: `/api/info` (and the start-up banner's list of sockets).
+//! - [`captures`]: the `/api/tcp-echo/captures` endpoint.
+//! - [`assets`]: the embedded page.
+//! - [`problem`]: every refusal, with a body that says what to do.
+
+pub mod assets;
+pub mod captures;
+pub mod info;
+pub mod ops;
+pub mod problem;
+
+use std::convert::Infallible;
+
+use warp::{Filter, Reply};
+
+use crate::service::{chat, echo, inspect, relay};
+use crate::state::AppState;
+
+/// The whole application as one filter.
+pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
+    ops::healthz()
+        .or(ops::readyz(state.clone()))
+        .or(ops::metrics(state.clone()))
+        .or(info::filter(state.clone()))
+        .or(captures::filter(state.clone()))
+        .or(relay::route::filter(state.clone()))
+        .or(chat::route::filter(state.clone()))
+        .or(echo::filter(state.clone()))
+        .or(inspect::filter(state))
+        .or(assets::filter())
+        .recover(problem::recover)
+}

@@ -1,0 +1,42 @@
+//! The operator's endpoints: `GET /healthz` (alive), `GET /readyz` (ready
+//! for traffic; 503 while shutting down or while the chat bus is down) and
+//! `GET /metrics` (Prometheus text format).
+
+use warp::{Filter, Rejection, Reply};
+
+use crate::state::AppState;
+
+/// `GET /healthz`: the process answers HTTP.
+pub fn healthz() -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    warp::path!("healthz").and(warp::get()).map(|| "ok")
+}
+
+/// `GET /readyz`: whether a load balancer should send traffic here.
+pub fn readyz(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    warp::path!("readyz").and(warp::get()).map(move || {
+        if state.shutdown.is_begun() {
+            warp::reply::with_status("shutting down", http::StatusCode::SERVICE_UNAVAILABLE)
+        } else if !state.bus.is_ready() {
+            warp::reply::with_status(
+                "chat bus unavailable",
+                http::StatusCode::SERVICE_UNAVAILABLE,
+            )
+        } else {
+            warp::reply::with_status("ready", http::StatusCode::OK)
+        }
+    })
+}
+
+/// `GET /metrics`: every counter, with the room gauges read from the bus.
+pub fn metrics(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    warp::path!("metrics").and(warp::get()).map(move || {
+        let stats = state.bus.stats();
+        state.metrics.chat_rooms.set(stats.rooms as i64);
+        state.metrics.chat_members.set(stats.members as i64);
+        warp::reply::with_header(
+            state.metrics.render(),
+            http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )
+    })
+}
