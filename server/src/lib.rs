@@ -27,8 +27,7 @@ pub mod shutdown;
 pub mod state;
 pub mod sync;
 pub mod telemetry;
-pub mod upgrade;
-pub mod websocket;
+pub mod transport;
 
 pub use config::Config;
 pub use server::Server;

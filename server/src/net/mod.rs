@@ -2,6 +2,7 @@
 //! client is, whether it may come in, and how many bytes it moved.
 //!
 //! - [`accept`]: accept loops that back off instead of spinning on EMFILE.
+//! - [`deadline`]: the time limit on every send and flush.
 //! - [`tls`]: the rustls acceptor, reloaded on SIGHUP.
 //! - [`peer`]: the client's address ([`peer::PeerAddr`], X-Forwarded-For).
 //! - [`admission`] and [`origin`]: connection caps, the `Origin` allow-list.
@@ -9,6 +10,7 @@
 
 pub mod accept;
 pub mod admission;
+pub mod deadline;
 pub mod metered;
 pub mod origin;
 pub mod peer;

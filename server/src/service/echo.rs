@@ -14,8 +14,8 @@ use warp::{Filter, Rejection};
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
 use crate::telemetry::Metrics;
-use crate::upgrade::{self, Upgrade};
-use crate::websocket::{self, KeepAlive, KeepAliveAction, KeepAliveConfig, WebSocket};
+use crate::transport::websocket::upgrade::{self, Upgrade};
+use crate::transport::websocket::{self, KeepAlive, KeepAliveAction, KeepAliveConfig, WebSocket};
 
 /// The echo endpoint's filter.
 pub fn filter(state: AppState) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
@@ -90,7 +90,7 @@ pub async fn run(
                     counters.inbound.inc();
                     // `feed` writes out once tungstenite's buffer is full,
                     // so it can block on a client that does not read, too.
-                    match websocket::within(send_timeout, ws.feed(message)).await {
+                    match crate::net::deadline::within(send_timeout, ws.feed(message)).await {
                         Ok(Ok(())) => fed += 1,
                         Ok(Err(_)) => return client_code,
                         Err(_) => {
@@ -112,7 +112,7 @@ pub async fn run(
             }
         }
         if fed > 0 && !stuck {
-            match websocket::within(send_timeout, ws.flush()).await {
+            match crate::net::deadline::within(send_timeout, ws.flush()).await {
                 Ok(Ok(())) => {
                     counters.outbound.inc_by(fed as u64);
                 }

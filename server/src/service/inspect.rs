@@ -11,8 +11,8 @@ use warp::reply::Response;
 use warp::{Filter, Rejection};
 
 use crate::state::AppState;
-use crate::upgrade::{self, Upgrade};
-use crate::websocket::{self, KeepAlive, KeepAliveAction};
+use crate::transport::websocket::upgrade::{self, Upgrade};
+use crate::transport::websocket::{self, KeepAlive, KeepAliveAction};
 
 /// The inspector endpoint's filter.
 pub fn filter(state: AppState) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {

@@ -8,7 +8,7 @@ use warp::{Filter, Rejection, Reply};
 use super::session::ChatLimits;
 use crate::routes::problem::Problem;
 use crate::state::AppState;
-use crate::upgrade::{self, Upgrade};
+use crate::transport::websocket::upgrade::{self, Upgrade};
 
 /// The query string of a chat upgrade; both parts optional.
 #[derive(Debug, Deserialize)]

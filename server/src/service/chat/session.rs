@@ -17,7 +17,9 @@ use super::bus::{Membership, RoomEvent};
 use crate::service::limits::{Strikes, TokenBucket};
 use crate::shutdown::Shutdown;
 use crate::telemetry::{MessageCounters, Metrics};
-use crate::websocket::{self, KeepAlive, KeepAliveAction, KeepAliveConfig, SendError, WebSocket};
+use crate::transport::websocket::{
+    self, KeepAlive, KeepAliveAction, KeepAliveConfig, SendError, WebSocket,
+};
 
 /// Most queued events written before one flush.
 const BURST: usize = 64;
@@ -258,7 +260,7 @@ async fn forward(
         ws.flush().await?;
         Ok::<_, tungstenite::Error>(Ok(written))
     };
-    match websocket::within(send_timeout, burst).await {
+    match crate::net::deadline::within(send_timeout, burst).await {
         Ok(Ok(result)) => result,
         Ok(Err(err)) => Err(End::Lost(SendError::Connection(err))),
         Err(_) => Err(End::Lost(SendError::Timeout(send_timeout))),

@@ -7,7 +7,7 @@ use warp::{Filter, Rejection, Reply};
 
 use crate::routes::problem::Problem;
 use crate::state::AppState;
-use crate::upgrade::{self, Upgrade};
+use crate::transport::websocket::upgrade::{self, Upgrade};
 
 /// Prefix of a subprotocol that carries the relay token, for clients that
 /// cannot add query parameters: `token.SECRET`.

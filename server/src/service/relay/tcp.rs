@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::Relay;
-use crate::websocket::{self, WebSocket};
+use crate::transport::websocket::{self, WebSocket};
 
 /// Bytes read from the target per WebSocket message, at most.
 const READ_CHUNK: usize = 64 * 1024;

@@ -14,7 +14,7 @@ use tokio::net::UdpSocket;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::demo::udp_echo::Impairments;
-use crate::websocket::{self, WebSocket};
+use crate::transport::websocket::{self, WebSocket};
 
 /// The largest UDP payload over IPv4.
 pub const MAX_DATAGRAM: usize = 65_507;

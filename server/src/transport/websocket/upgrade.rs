@@ -25,7 +25,7 @@ use crate::routes::problem::Problem;
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
 use crate::telemetry::Metrics;
-use crate::websocket::WebSocket;
+use crate::transport::websocket::WebSocket;
 
 /// A request that asked to become a WebSocket and passed every check of
 /// RFC 6455 section 4.2.1; [`Upgrade::accept`] finishes it.

@@ -1,0 +1,7 @@
+//! Transports: how a client's messages are framed on the wire. A transport
+//! only frames; the services behind it do the rest.
+//!
+//! - [`websocket`]: HTTP/1.1 upgraded to WebSocket, for browsers and
+//!   WebSocket libraries.
+
+pub mod websocket;
