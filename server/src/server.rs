@@ -7,7 +7,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -15,24 +14,15 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::demo::{tcp_chat, tcp_echo, udp_echo};
-use crate::net::admission::ConnectionLimiter;
-use crate::net::origin::OriginPolicy;
+use crate::demo::DemoListeners;
 use crate::net::peer::PeerAddr;
 use crate::net::tls::Tls;
 use crate::routes::routes;
-use crate::service::chat::local::{LocalBus, LocalBusConfig};
-use crate::service::chat::nats::{InstanceId, NatsBus, NatsOptions};
-use crate::service::chat::RoomBus;
-use crate::service::relay::RelayTargets;
 use crate::shutdown::Shutdown;
-use crate::state::{AppState, DemoSockets};
-use crate::telemetry::Metrics;
-use socketlab_shared::relay::{TCP_ECHO, UDP_ECHO};
-use socketlab_shared::TargetKind;
+use crate::state::AppState;
 
 /// How long a client may take to complete the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,14 +36,6 @@ pub struct Server {
     demo: DemoListeners,
     tls: Option<Tls>,
     state: AppState,
-}
-
-/// The demo sockets, bound but not yet serving.
-#[derive(Default)]
-struct DemoListeners {
-    tcp_echo: Option<TcpListener>,
-    udp_echo: Option<UdpSocket>,
-    tcp_chat: Option<TcpListener>,
 }
 
 impl Server {
@@ -80,103 +62,8 @@ impl Server {
             (Some(cert), Some(key)) => Some(Tls::load(cert, key)?),
             _ => None,
         };
-        let instance = InstanceId {
-            id: config
-                .instance_id
-                .clone()
-                .unwrap_or_else(random_instance_id),
-            listen: local_addr.to_string(),
-        };
-        let bus: Arc<dyn RoomBus> = if config.bus.is_empty() {
-            Arc::new(LocalBus::new(LocalBusConfig {
-                queue: config.chat_queue as usize,
-                max_rooms: config.max_rooms as usize,
-                instance: instance.id.clone(),
-            }))
-        } else {
-            let options = NatsOptions {
-                urls: config.bus.clone(),
-                creds: config.bus_creds.clone(),
-                user_password: config.bus_user.clone().zip(config.bus_password.clone()),
-                token: config.bus_token.clone(),
-                tls_ca: config.bus_tls_ca.clone(),
-                tls_required: config.bus_tls,
-            };
-            let bus = NatsBus::connect(
-                &options,
-                instance.clone(),
-                config.chat_queue as usize,
-                config.max_rooms as usize,
-            )
-            .await?;
-            Arc::new(bus)
-        };
-        let mut relay = RelayTargets::resolve(&config.relay_targets).await?;
-
-        // The demo sockets listen on the same IP as the page, so a browser
-        // that reached the page can try (and fail) to reach them too.
-        let ip = local_addr.ip();
-        let mut demo = DemoListeners::default();
-        let mut addrs = DemoSockets::default();
-        if !config.no_tcp_echo {
-            let listener =
-                bind_tcp(ip, config.tcp_echo_port, "--tcp-echo-port", "--no-tcp-echo").await?;
-            let addr = listener.local_addr()?;
-            relay.insert(TCP_ECHO, TargetKind::Tcp, addr)?;
-            addrs.tcp_echo = Some(addr);
-            demo.tcp_echo = Some(listener);
-        }
-        if !config.no_udp_echo {
-            let socket = UdpSocket::bind((ip, config.udp_echo_port))
-                .await
-                .map_err(|err| {
-                    bind_error(
-                        ip,
-                        config.udp_echo_port,
-                        "--udp-echo-port",
-                        "--no-udp-echo",
-                        err,
-                    )
-                })?;
-            let addr = socket.local_addr()?;
-            relay.insert(UDP_ECHO, TargetKind::Udp, addr)?;
-            addrs.udp_echo = Some(addr);
-            demo.udp_echo = Some(socket);
-        }
-        if !config.no_tcp_chat {
-            let listener =
-                bind_tcp(ip, config.tcp_chat_port, "--tcp-chat-port", "--no-tcp-chat").await?;
-            addrs.tcp_chat = Some(listener.local_addr()?);
-            demo.tcp_chat = Some(listener);
-        }
-
-        let state = AppState {
-            tcp_captures: demo
-                .tcp_echo
-                .as_ref()
-                .map(|_| tcp_echo::Captures::default()),
-            udp_impairments: demo
-                .udp_echo
-                .as_ref()
-                .map(|_| udp_echo::Impairments::default()),
-            local_addr,
-            bus,
-            instance,
-            shutdown: Shutdown::default(),
-            relay: Arc::new(relay),
-            demo: addrs,
-            origins: Arc::new(OriginPolicy::new(
-                &config.allowed_origins,
-                !config.require_origin,
-            )),
-            connections: ConnectionLimiter::new(
-                config.max_connections as usize,
-                config.max_connections_per_ip as usize,
-            ),
-            config: Arc::new(config),
-            metrics: Metrics::new(),
-            tls: tls.is_some(),
-        };
+        let (demo, demo_addrs) = DemoListeners::bind(&config, local_addr.ip()).await?;
+        let state = AppState::new(config, local_addr, tls.is_some(), demo_addrs).await?;
         Ok(Self {
             listener,
             demo,
@@ -249,22 +136,7 @@ impl Server {
         if let Some(tls) = &tls {
             tokio::spawn(tls.clone().reload_on_sighup());
         }
-        let shutdown = &state.shutdown;
-        if let (Some(listener), Some(captures)) = (demo.tcp_echo, state.tcp_captures.clone()) {
-            shutdown.spawn(tcp_echo::serve(listener, captures, shutdown.clone()));
-        }
-        if let (Some(socket), Some(impairments)) = (demo.udp_echo, state.udp_impairments.clone()) {
-            shutdown.spawn(udp_echo::serve(socket, impairments, shutdown.clone()));
-        }
-        if let Some(listener) = demo.tcp_chat {
-            let chat = tcp_chat::serve(
-                listener,
-                state.bus.clone(),
-                shutdown.clone(),
-                state.config.send_timeout(),
-            );
-            shutdown.spawn(chat);
-        }
+        demo.serve(&state);
         let service = warp::service(routes(state.clone()));
         let mut http = auto::Builder::new(TokioExecutor::new()).http1_only();
         http.http1()
@@ -383,34 +255,8 @@ fn serve_connection<S>(
     });
 }
 
-/// Binds a demo TCP socket, naming its flags on failure.
-async fn bind_tcp(
-    ip: std::net::IpAddr,
-    port: u16,
-    flag: &str,
-    off: &str,
-) -> anyhow::Result<TcpListener> {
-    TcpListener::bind((ip, port))
-        .await
-        .map_err(|err| bind_error(ip, port, flag, off, err))
-}
-
-fn bind_error(
-    ip: std::net::IpAddr,
-    port: u16,
-    flag: &str,
-    off: &str,
-    err: std::io::Error,
-) -> anyhow::Error {
-    anyhow::anyhow!(
-        "cannot listen on {} ({flag}): {err}; {}; or pass {flag} 0 for any free port, or {off} to turn it off",
-        SocketAddr::new(ip, port),
-        hint(&err)
-    )
-}
-
 /// What to do about a failed bind, in words.
-fn hint(err: &std::io::Error) -> &'static str {
+pub(crate) fn hint(err: &std::io::Error) -> &'static str {
     match err.kind() {
         std::io::ErrorKind::AddrInUse => "another program is using that port",
         std::io::ErrorKind::AddrNotAvailable => {
@@ -421,9 +267,4 @@ fn hint(err: &std::io::Error) -> &'static str {
         }
         _ => "check the address and port",
     }
-}
-
-/// A short random instance name, e.g. `sl-3f9a1c`.
-fn random_instance_id() -> String {
-    format!("sl-{:06x}", rand::random::<u32>() & 0x00ff_ffff)
 }

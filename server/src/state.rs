@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use socketlab_shared::relay::{TCP_ECHO, UDP_ECHO};
 use socketlab_shared::TargetKind;
 
 use crate::config::Config;
 use crate::demo::{tcp_echo, udp_echo};
 use crate::net::admission::ConnectionLimiter;
 use crate::net::origin::OriginPolicy;
+use crate::service::chat::nats::InstanceId;
 use crate::service::chat::RoomBus;
 use crate::service::relay::udp::MAX_DATAGRAM;
 use crate::service::relay::RelayLimits;
@@ -53,7 +55,7 @@ pub struct AppState {
     /// Whether clients connect with TLS (`https://`, `wss://`).
     pub tls: bool,
     /// This instance's name and address, shown to clients.
-    pub instance: crate::service::chat::nats::InstanceId,
+    pub instance: InstanceId,
 }
 
 /// Addresses of the built-in demo sockets; `None` when disabled.
@@ -68,6 +70,54 @@ pub struct DemoSockets {
 }
 
 impl AppState {
+    /// Builds what every handler shares from `config`: the room bus (which
+    /// connects to NATS when `--bus` is given), the relay's allow-list with
+    /// the running demo sockets added, the Origin policy and the
+    /// connection caps. `local_addr` is the HTTP listener's real address.
+    pub async fn new(
+        config: Config,
+        local_addr: SocketAddr,
+        tls: bool,
+        demo: DemoSockets,
+    ) -> anyhow::Result<Self> {
+        let instance = InstanceId {
+            id: config
+                .instance_id
+                .clone()
+                .unwrap_or_else(random_instance_id),
+            listen: local_addr.to_string(),
+        };
+        let bus = crate::service::chat::connect_bus(&config, &instance).await?;
+        let mut relay = RelayTargets::resolve(&config.relay_targets).await?;
+        if let Some(addr) = demo.tcp_echo {
+            relay.insert(TCP_ECHO, TargetKind::Tcp, addr)?;
+        }
+        if let Some(addr) = demo.udp_echo {
+            relay.insert(UDP_ECHO, TargetKind::Udp, addr)?;
+        }
+        Ok(Self {
+            tcp_captures: demo.tcp_echo.map(|_| tcp_echo::Captures::default()),
+            udp_impairments: demo.udp_echo.map(|_| udp_echo::Impairments::default()),
+            local_addr,
+            bus,
+            instance,
+            shutdown: Shutdown::default(),
+            relay: Arc::new(relay),
+            demo,
+            origins: Arc::new(OriginPolicy::new(
+                &config.allowed_origins,
+                !config.require_origin,
+            )),
+            connections: ConnectionLimiter::new(
+                config.max_connections as usize,
+                config.max_connections_per_ip as usize,
+            ),
+            config: Arc::new(config),
+            metrics: Metrics::new(),
+            tls,
+        })
+    }
+
     /// This instance as clients see it (in `/api/info` and `welcome`).
     pub fn instance_info(&self) -> socketlab_shared::InstanceInfo {
         socketlab_shared::InstanceInfo {
@@ -115,4 +165,9 @@ fn limited(max: usize, read_buffer: usize) -> WebSocketConfig {
         .read_buffer_size(read_buffer)
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
+}
+
+/// A short random instance name, e.g. `sl-3f9a1c`.
+fn random_instance_id() -> String {
+    format!("sl-{:06x}", rand::random::<u32>() & 0x00ff_ffff)
 }
