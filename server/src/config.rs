@@ -311,8 +311,8 @@ impl Config {
     }
 
     /// The keep-alive schedule.
-    pub fn keepalive(&self) -> crate::transport::websocket::KeepAliveConfig {
-        crate::transport::websocket::KeepAliveConfig {
+    pub fn keepalive(&self) -> crate::service::keepalive::KeepAliveConfig {
+        crate::service::keepalive::KeepAliveConfig {
             interval: Duration::from_secs(self.ping_interval_secs),
             timeout: Duration::from_secs(self.pong_timeout_secs),
         }

@@ -132,6 +132,17 @@ impl AppState {
         }
     }
 
+    /// The limits of one chat member's session, from the flags.
+    pub fn chat_limits(&self) -> crate::service::chat::session::ChatLimits {
+        crate::service::chat::session::ChatLimits {
+            send_timeout: self.config.send_timeout(),
+            rate: self.config.chat_rate,
+            burst: self.config.chat_burst,
+            keepalive: Some(self.config.keepalive()),
+            instance: self.instance_info(),
+        }
+    }
+
     /// WebSocket limits for chat and the inspector: small, since they carry
     /// short JSON frames, so a hostile client cannot make the server buffer
     /// megabytes.

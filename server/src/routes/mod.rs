@@ -20,8 +20,9 @@ use std::convert::Infallible;
 
 use warp::{Filter, Reply};
 
-use crate::service::{chat, echo, inspect, relay};
+use crate::service::relay;
 use crate::state::AppState;
+use crate::transport::websocket::endpoints;
 
 /// The whole application as one filter.
 pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
@@ -31,9 +32,9 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .or(info::filter(state.clone()))
         .or(captures::filter(state.clone()))
         .or(relay::route::filter(state.clone()))
-        .or(chat::route::filter(state.clone()))
-        .or(echo::filter(state.clone()))
-        .or(inspect::filter(state))
+        .or(endpoints::chat(state.clone()))
+        .or(endpoints::echo(state.clone()))
+        .or(endpoints::inspect(state))
         .or(assets::filter())
         .recover(problem::recover)
 }

@@ -4,5 +4,7 @@
 pub mod chat;
 pub mod echo;
 pub mod inspect;
+pub mod keepalive;
 pub mod limits;
 pub mod relay;
+pub mod session;

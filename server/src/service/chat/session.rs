@@ -1,45 +1,73 @@
-//! One chat client's connection, from `welcome` to close.
+//! One chat member's session, from `welcome` to close, over any transport.
 //!
-//! A single task owns the socket and `select!`s over three sources: the
-//! client's frames, the room's events and the shutdown signal. Room events
-//! are written with `feed` and flushed once per burst, so a busy room costs
-//! one syscall per burst rather than one per message.
+//! A single task owns the connection and `select!`s over four sources: the
+//! client's messages, the room's events, the keep-alive timer and the
+//! shutdown signal. Room events are fed and flushed once per burst, so a
+//! busy room costs one write per burst rather than one per message. Every
+//! limit lives here, so the WebSocket chat and the nc door obey the same
+//! ones: the token bucket, the strikes that turn a burst into abuse, the
+//! validation of what is said, and the send deadline.
 
 use std::time::Duration;
 
-use futures_util::SinkExt;
 use socketlab_shared::close;
 use socketlab_shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 use tokio::sync::broadcast::error::RecvError;
-use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::bus::{Membership, RoomEvent};
+use crate::service::keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
 use crate::service::limits::{Strikes, TokenBucket};
+use crate::service::session::{self, Inbound, Incoming, Outbound, SendError};
 use crate::shutdown::Shutdown;
 use crate::telemetry::{MessageCounters, Metrics};
-use crate::transport::websocket::{
-    self, KeepAlive, KeepAliveAction, KeepAliveConfig, SendError, WebSocket,
-};
 
 /// Most queued events written before one flush.
 const BURST: usize = 64;
 
-/// Rate-limited frames tolerated within [`ABUSE_WINDOW`] before close 1008.
+/// Rate-limited messages tolerated within [`ABUSE_WINDOW`] before close 1008.
 const ABUSE_STRIKES: usize = 50;
 /// The window over which rate-limit strikes are counted.
 const ABUSE_WINDOW: Duration = Duration::from_secs(10);
+
+/// What a chat client sent, as its transport decoded it.
+#[derive(Debug)]
+pub enum ChatInput {
+    /// A well-formed message (a JSON frame, or a line typed at the door).
+    Message(ClientMessage),
+    /// A message that was read but is wrong (bad JSON, an unknown type,
+    /// invalid text): counted against the rate limit, answered with the
+    /// error.
+    Invalid(ProtocolError),
+    /// Something this transport cannot carry for chat (a WebSocket binary
+    /// frame): answered with the error.
+    Refused(ProtocolError),
+    /// The client asked how to use the chat (`/help` at the door).
+    Help,
+}
+
+/// What the chat service sends a client.
+#[derive(Debug)]
+pub enum ChatOutput {
+    /// Something that happened in the room, encoded once for every member.
+    Event(RoomEvent),
+    /// A reply to this client alone: `welcome`, `pong`, `error`.
+    Reply(ServerMessage),
+    /// How to use the chat from this transport (the answer to
+    /// [`ChatInput::Help`]).
+    Help,
+}
 
 /// Per-connection limits of a chat session.
 #[derive(Debug, Clone)]
 pub struct ChatLimits {
     /// How long one write may take.
     pub send_timeout: Duration,
-    /// Sustained frames per second.
+    /// Sustained messages per second.
     pub rate: f64,
-    /// Frames allowed at once.
+    /// Messages allowed at once.
     pub burst: u32,
-    /// Ping schedule.
-    pub keepalive: KeepAliveConfig,
+    /// Ping schedule, for transports that can ping.
+    pub keepalive: Option<KeepAliveConfig>,
     /// This server instance, named in the welcome.
     pub instance: socketlab_shared::InstanceInfo,
 }
@@ -51,38 +79,42 @@ enum End {
     Shutdown,
     TooSlow(u64),
     Lost(SendError),
-    ClientError(tungstenite::Error),
+    ClientError { code: u16, reason: String },
     Abuse,
     Silent,
 }
 
-/// A session's per-connection state besides the socket.
+/// A session's per-connection state besides the connection.
 struct Session<'a> {
     membership: &'a mut Membership,
     shutdown: &'a Shutdown,
     limits: ChatLimits,
     bucket: TokenBucket,
     strikes: Strikes,
-    keepalive: KeepAlive,
+    keepalive: Option<KeepAlive>,
     counters: MessageCounters,
-    client_code: Option<u16>,
 }
 
-/// Runs one chat connection until it ends; returns its close code.
-pub async fn run(
-    mut ws: WebSocket,
+/// Runs one chat member on `conn` until the session ends; returns its
+/// close code. `endpoint` names the transport in the metrics.
+pub async fn run<C>(
+    conn: &mut C,
     mut membership: Membership,
     shutdown: Shutdown,
     limits: ChatLimits,
-    metrics: Metrics,
-) -> Option<u16> {
+    metrics: &Metrics,
+    endpoint: &'static str,
+) -> Option<u16>
+where
+    C: Inbound<ChatInput> + Outbound<ChatOutput>,
+{
     let send_timeout = limits.send_timeout;
     let you = membership.you.clone();
     let room = membership.room.clone();
-    tracing::debug!(%room, %you, "chat member joined");
+    tracing::debug!(%room, %you, endpoint, "chat member joined");
 
-    let welcome = Message::text(membership.welcome(&limits.instance).to_json());
-    let end = match websocket::send(&mut ws, welcome, send_timeout).await {
+    let welcome = ChatOutput::Reply(membership.welcome(&limits.instance));
+    let end = match session::send(conn, welcome, send_timeout).await {
         Err(err) => End::Lost(err),
         Ok(()) => {
             let mut session = Session {
@@ -90,93 +122,92 @@ pub async fn run(
                 shutdown: &shutdown,
                 bucket: TokenBucket::new(limits.rate, limits.burst),
                 strikes: Strikes::new(ABUSE_STRIKES, ABUSE_WINDOW),
-                keepalive: KeepAlive::new(limits.keepalive),
+                keepalive: limits.keepalive.map(KeepAlive::new),
                 limits,
-                counters: metrics.message_counters("chat"),
-                client_code: None,
+                counters: metrics.message_counters(endpoint),
             };
-            session.serve(&mut ws).await
+            session.serve(conn).await
         }
     };
     // Leave the room before the (possibly slow) close handshake, so the
     // others see `left` at once.
     drop(membership);
-    let code = match &end {
-        End::Shutdown => {
-            websocket::close(&mut ws, close::GOING_AWAY, "server shutting down").await;
-            Some(close::GOING_AWAY)
-        }
-        End::TooSlow(missed) => {
-            let reason = format!("too slow: missed {missed} room events");
-            websocket::close(&mut ws, close::TRY_AGAIN_LATER, &reason).await;
-            Some(close::TRY_AGAIN_LATER)
-        }
-        End::ClientError(err) => websocket::close_after_error(&mut ws, err).await,
-        End::Abuse => {
-            websocket::close(
-                &mut ws,
-                close::POLICY_VIOLATION,
-                "sending too fast, repeatedly",
-            )
-            .await;
-            Some(close::POLICY_VIOLATION)
-        }
-        End::Silent => {
-            websocket::close(&mut ws, close::GOING_AWAY, "no answer to ping").await;
-            Some(close::GOING_AWAY)
-        }
+    let (code, reason) = match &end {
+        End::Shutdown => (close::GOING_AWAY, "server shutting down".to_owned()),
+        End::TooSlow(missed) => (
+            close::TRY_AGAIN_LATER,
+            format!("too slow: missed {missed} room events"),
+        ),
+        End::ClientError { code, reason } => (*code, reason.clone()),
+        End::Abuse => (
+            close::POLICY_VIOLATION,
+            "sending too fast, repeatedly".to_owned(),
+        ),
+        End::Silent => (close::GOING_AWAY, "no answer to ping".to_owned()),
         End::Lost(err) => {
             tracing::debug!(%room, %you, "chat connection lost: {err}");
-            None
+            return None;
         }
-        End::ClientClosed(code) => *code,
+        End::ClientClosed(code) => {
+            tracing::debug!(%room, %you, ?end, "chat member left");
+            return *code;
+        }
     };
+    conn.close(code, &reason).await;
     tracing::debug!(%room, %you, ?end, "chat member left");
-    code
+    Some(code)
 }
 
 impl Session<'_> {
-    async fn serve(&mut self, ws: &mut WebSocket) -> End {
+    async fn serve<C>(&mut self, conn: &mut C) -> End
+    where
+        C: Inbound<ChatInput> + Outbound<ChatOutput>,
+    {
         // One shutdown future for the whole session, rather than a new one
         // (registered and unregistered with the token) on every event.
         let shutdown = Shutdown::begun(self.shutdown);
         tokio::pin!(shutdown);
-        let reading = websocket::ReadGate::new();
+        let send_timeout = self.limits.send_timeout;
         loop {
             tokio::select! {
                 biased;
                 () = &mut shutdown => return End::Shutdown,
                 event = self.membership.events.recv() => {
-                    match forward(ws, self.membership, event, self.limits.send_timeout).await {
+                    match forward(conn, self.membership, event, send_timeout).await {
                         Ok(sent) => {
                             self.counters.outbound.inc_by(sent);
                         }
                         Err(end) => return end,
                     }
                 }
-                action = self.keepalive.due() => {
-                    let ping = match action {
-                        KeepAliveAction::Ping => Message::Ping(Default::default()),
-                        KeepAliveAction::Dead => return End::Silent,
-                    };
-                    if let Err(err) = websocket::send(ws, ping, self.limits.send_timeout).await {
+                action = due(&mut self.keepalive) => {
+                    if action == KeepAliveAction::Dead {
+                        return End::Silent;
+                    }
+                    if let Err(err) = session::ping(conn, send_timeout).await {
                         return End::Lost(err);
                     }
                 }
-                frame = reading.next(ws) => {
-                    self.keepalive.heard();
-                    let reply = match frame {
-                        None => return End::ClientClosed(self.client_code),
-                        Some(Err(err)) => return End::ClientError(err),
-                        Some(Ok(frame)) => match self.handle_frame(frame).await {
-                            Ok(reply) => reply,
-                            Err(end) => return end,
-                        },
+                incoming = conn.recv() => {
+                    if let Some(keepalive) = &mut self.keepalive {
+                        keepalive.heard();
+                    }
+                    let input = match incoming {
+                        Incoming::Message(input) => input,
+                        Incoming::Heard => continue,
+                        Incoming::Closed(code) => return End::ClientClosed(code),
+                        Incoming::Lost => return End::ClientClosed(None),
+                        Incoming::Invalid { code, reason } => {
+                            return End::ClientError { code, reason }
+                        }
+                    };
+                    let reply = match self.handle(input).await {
+                        Ok(reply) => reply,
+                        Err(end) => return end,
                     };
                     if let Some(reply) = reply {
                         self.counters.outbound.inc();
-                        let reply = Message::text(reply.to_json());
-                        if let Err(err) = websocket::send(ws, reply, self.limits.send_timeout).await {
+                        if let Err(err) = session::send(conn, reply, send_timeout).await {
                             return End::Lost(err);
                         }
                     }
@@ -185,32 +216,20 @@ impl Session<'_> {
         }
     }
 
-    /// Acts on one client frame; returns the reply to send, if any.
-    async fn handle_frame(&mut self, frame: Message) -> Result<Option<ServerMessage>, End> {
-        let text =
-            match frame {
-                Message::Text(text) => text,
-                Message::Binary(_) => return Ok(Some(
-                    ProtocolError::new(
-                        ErrorCode::BinaryNotSupported,
-                        "chat speaks JSON text frames; send {\"type\":\"say\",\"text\":\"...\"}",
-                    )
-                    .into(),
-                )),
-                // tungstenite answers the close, then ends the stream.
-                Message::Close(frame) => {
-                    self.client_code = frame.map(|f| u16::from(f.code));
-                    return Ok(None);
-                }
-                // tungstenite answers pings itself.
-                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => return Ok(None),
-            };
+    /// Acts on one client message; returns the reply to send, if any.
+    async fn handle(&mut self, input: ChatInput) -> Result<Option<ChatOutput>, End> {
+        let message = match input {
+            ChatInput::Refused(err) => return Ok(Some(ChatOutput::Reply(err.into()))),
+            ChatInput::Message(message) => Ok(message),
+            ChatInput::Invalid(err) => Err(err),
+            ChatInput::Help => return Ok(Some(ChatOutput::Help)),
+        };
         self.counters.inbound.inc();
         if !self.bucket.try_take() {
             if self.strikes.strike() {
                 return Err(End::Abuse);
             }
-            return Ok(Some(
+            return Ok(Some(ChatOutput::Reply(
                 ProtocolError::new(
                     ErrorCode::RateLimited,
                     format!(
@@ -219,25 +238,34 @@ impl Session<'_> {
                     ),
                 )
                 .into(),
-            ));
+            )));
         }
-        match ClientMessage::parse(&text) {
-            Err(err) => Ok(Some(err.into())),
-            Ok(ClientMessage::Ping { id }) => Ok(Some(ServerMessage::Pong { id })),
+        let reply = match message {
+            Err(err) => Some(err.into()),
+            Ok(ClientMessage::Ping { id }) => Some(ServerMessage::Pong { id }),
             Ok(ClientMessage::Say { text }) => match self.membership.seat.say(text).await {
                 // The sender's copy arrives through the room, like everyone's.
-                Ok(()) => Ok(None),
-                Err(err) => Ok(Some(
-                    ProtocolError::new(ErrorCode::Unavailable, err.to_string()).into(),
-                )),
+                Ok(()) => None,
+                Err(err) => {
+                    Some(ProtocolError::new(ErrorCode::Unavailable, err.to_string()).into())
+                }
             },
-        }
+        };
+        Ok(reply.map(ChatOutput::Reply))
+    }
+}
+
+/// The keep-alive's next action, or never for transports without one.
+async fn due(keepalive: &mut Option<KeepAlive>) -> KeepAliveAction {
+    match keepalive {
+        Some(keepalive) => keepalive.due().await,
+        None => std::future::pending().await,
     }
 }
 
 /// Writes one room event, plus whatever else is already queued, then flushes.
-async fn forward(
-    ws: &mut WebSocket,
+async fn forward<C: Outbound<ChatOutput>>(
+    conn: &mut C,
     membership: &mut Membership,
     first: Result<RoomEvent, RecvError>,
     send_timeout: Duration,
@@ -247,7 +275,7 @@ async fn forward(
     let burst = async {
         while let Some(event) = next.take() {
             match event {
-                Ok(event) => ws.feed(Message::Text(event.frame)).await?,
+                Ok(event) => conn.feed(ChatOutput::Event(event)).await?,
                 Err(RecvError::Lagged(missed)) => return Ok(Err(End::TooSlow(missed))),
                 // The room is gone: only happens when the bus shuts down.
                 Err(RecvError::Closed) => return Ok(Err(End::Shutdown)),
@@ -257,12 +285,12 @@ async fn forward(
                 next = membership.events.try_recv().ok().map(Ok);
             }
         }
-        ws.flush().await?;
-        Ok::<_, tungstenite::Error>(Ok(written))
+        conn.flush().await?;
+        Ok::<_, session::Lost>(Ok(written))
     };
-    match crate::net::deadline::within(send_timeout, burst).await {
+    match session::flush(send_timeout, burst).await {
         Ok(Ok(result)) => result,
-        Ok(Err(err)) => Err(End::Lost(SendError::Connection(err))),
-        Err(_) => Err(End::Lost(SendError::Timeout(send_timeout))),
+        Ok(Err(session::Lost)) => Err(End::Lost(SendError::Lost)),
+        Err(err) => Err(End::Lost(err)),
     }
 }

@@ -3,14 +3,17 @@
 //!
 //! - [`upgrade`]: the opening handshake, done here to record it for the
 //!   inspector and to set limits per endpoint.
+//! - [`endpoints`]: `/ws/chat`, `/ws/echo`, `/ws/inspect`: checks, limits
+//!   and the service each runs.
+//! - [`session`]: a WebSocket as the services see it (the session
+//!   interface, framed).
 //! - [`socket`]: the stream type, sending, closing politely, batching reads.
-//! - [`keepalive`]: pinging quiet clients, giving up on silent ones.
 
-pub mod keepalive;
+pub mod endpoints;
+pub mod session;
 pub mod socket;
 pub mod upgrade;
 
-pub use keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
 pub use socket::{
     already_received, close, close_after_error, send, ReadGate, SendError, WebSocket,
 };

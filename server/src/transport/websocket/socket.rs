@@ -143,6 +143,39 @@ impl ReadGate {
     }
 }
 
+impl ReadGate {
+    /// The stream's next item if it can be had without waiting, `None` if
+    /// it would have to wait: [`already_received`] through the gate, so
+    /// the socket stays registered with the gate's waker and a later
+    /// [`ReadGate::next`] still hears of new input.
+    pub async fn now<S>(&self, stream: &mut S) -> Option<Option<S::Item>>
+    where
+        S: futures_util::Stream + Unpin,
+    {
+        std::future::poll_fn(|cx| {
+            self.signal.task.register(cx.waker());
+            if !self
+                .signal
+                .woken
+                .swap(false, std::sync::atomic::Ordering::AcqRel)
+            {
+                return std::task::Poll::Ready(None);
+            }
+            let mut gated = std::task::Context::from_waker(&self.waker);
+            match stream.poll_next_unpin(&mut gated) {
+                std::task::Poll::Ready(item) => {
+                    self.signal
+                        .woken
+                        .store(true, std::sync::atomic::Ordering::Release);
+                    std::task::Poll::Ready(Some(item))
+                }
+                std::task::Poll::Pending => std::task::Poll::Ready(None),
+            }
+        })
+        .await
+    }
+}
+
 /// Sends a close frame with `code` and `reason`, then reads until the
 /// client answers (or a short timeout passes), completing the handshake so
 /// the browser reports `wasClean: true` and the exact code.
