@@ -76,7 +76,10 @@ impl ClientMessage {
         Ok(message)
     }
 
-    fn validate(&self) -> Result<(), ProtocolError> {
+    /// Checks what a message carries (the text of a `say`: not empty, no
+    /// control characters but newlines and tabs, at most [`MAX_SAY_BYTES`]),
+    /// for messages that arrive other than as JSON (a line at the nc door).
+    pub fn validate(&self) -> Result<(), ProtocolError> {
         match self {
             ClientMessage::Say { text } if text.trim().is_empty() => Err(ProtocolError::new(
                 ErrorCode::EmptyText,

@@ -4,9 +4,10 @@
 //! - [`tcp_echo`]: echoes bytes, and remembers what each client sent first,
 //!   which shows that a browser pointed at a raw port sends HTTP.
 //! - [`udp_echo`]: echoes datagrams through a simulated lossy network.
-//! - [`tcp_chat`]: a line-based door into the same chat rooms as the page.
+//!
+//! The line-based chat door beside them is a transport of the chat service:
+//! [`crate::transport::door`].
 
-pub mod tcp_chat;
 pub mod tcp_echo;
 pub mod udp_echo;
 
@@ -73,13 +74,7 @@ impl DemoListeners {
             shutdown.spawn(udp_echo::serve(socket, impairments, shutdown.clone()));
         }
         if let Some(listener) = self.tcp_chat {
-            let chat = tcp_chat::serve(
-                listener,
-                state.bus.clone(),
-                shutdown.clone(),
-                state.config.send_timeout(),
-            );
-            shutdown.spawn(chat);
+            shutdown.spawn(crate::transport::door::serve(listener, state.clone()));
         }
     }
 }

@@ -3,5 +3,7 @@
 //!
 //! - [`websocket`]: HTTP/1.1 upgraded to WebSocket, for browsers and
 //!   WebSocket libraries.
+//! - [`door`]: the nc door, a line-based TCP socket into the chat rooms.
 
+pub mod door;
 pub mod websocket;

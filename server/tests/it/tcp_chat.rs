@@ -46,6 +46,23 @@ impl LineClient {
         }
     }
 
+    /// The next line, or `None` once the server closed the connection.
+    async fn line_or_eof(&mut self) -> Option<String> {
+        tokio::time::timeout(common::WAIT, self.lines.next_line())
+            .await
+            .expect("a line or the end in time")
+            .unwrap_or(None)
+    }
+
+    /// Answers the door's two questions and reads up to the intro.
+    async fn enter(&mut self, name: &str, room: &str) -> String {
+        self.line_containing("name").await;
+        self.type_line(name).await;
+        self.line_containing("Room").await;
+        self.type_line(room).await;
+        self.line_containing("you are").await
+    }
+
     async fn type_line(&mut self, line: &str) {
         self.writer
             .write_all(format!("{line}\r\n").as_bytes())
@@ -113,5 +130,92 @@ async fn nc_and_browser_clients_chat_in_one_room() {
     assert!(
         matches!(browser.recv().await, ServerMessage::Left { name } if name.as_str() == "terminal")
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_flooding_nc_client_gets_the_chat_limits_and_a_bystander_is_served() {
+    // The door is a transport of the chat service: the same token bucket
+    // (10/s, bursts of 20) and the same strikes that end abuse as for a
+    // WebSocket client. Before, one nc client put 25,000 messages into a
+    // room in 5 s and got the bystander closed with 1013.
+    let server = TestServer::start().await;
+    let mut bystander = server.connect("/ws/chat?room=flood&name=web").await;
+    assert!(matches!(
+        bystander.recv().await,
+        ServerMessage::Welcome { .. }
+    ));
+    let mut nc = LineClient::connect(&server).await;
+    nc.enter("flooder", "flood").await;
+    assert!(matches!(
+        bystander.recv().await,
+        ServerMessage::Joined { name, .. } if name.as_str() == "flooder"
+    ));
+
+    let flood: String = (0..2_000).map(|i| format!("spam {i}\n")).collect();
+    // The server may close before it has read everything.
+    let _ = nc.writer.write_all(flood.as_bytes()).await;
+
+    let (mut slow_down, mut goodbye) = (0, None);
+    while let Some(line) = nc.line_or_eof().await {
+        if line.starts_with("! slow down") {
+            slow_down += 1;
+        } else if line.contains("sending too fast, repeatedly") {
+            goodbye = Some(line);
+        }
+    }
+    assert!(
+        slow_down > 0,
+        "the excess was answered with rate-limit errors"
+    );
+    assert_eq!(
+        goodbye.as_deref(),
+        Some("! sending too fast, repeatedly; goodbye"),
+        "persistent excess ends the session, as 1008 does for a WebSocket"
+    );
+
+    // The bystander got the burst, not the flood, then the departure.
+    let mut spam = 0;
+    loop {
+        match bystander.recv().await {
+            ServerMessage::Message(m) if m.from.as_str() == "flooder" => spam += 1,
+            ServerMessage::Left { name } if name.as_str() == "flooder" => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(
+        (20..=30).contains(&spam),
+        "{spam} flooded messages reached the room; the burst is 20"
+    );
+    bystander
+        .send_text(r#"{"type":"say","text":"still here"}"#)
+        .await;
+    let ServerMessage::Message(own) = bystander.recv().await else {
+        panic!("the bystander is still served")
+    };
+    assert_eq!(own.text, "still here");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_door_validates_lines_as_the_chat_does() {
+    let server = TestServer::start().await;
+    let mut nc = LineClient::connect(&server).await;
+    nc.enter("checker", "valid").await;
+    nc.type_line("/help").await;
+    assert_eq!(nc.line().await, "* type a line to say it; /quit leaves");
+    nc.type_line("bell\u{7}ring").await;
+    let refused = nc.line().await;
+    assert!(
+        refused.starts_with("! ") && refused.contains("control characters"),
+        "{refused}"
+    );
+    let long = "x".repeat(socketlab_shared::chat::MAX_SAY_BYTES + 10);
+    nc.type_line(&long).await;
+    let refused = nc.line().await;
+    assert!(refused.contains("limited to"), "{refused}");
+    // Neither ended the session (an over-long line used to).
+    nc.type_line("fine").await;
+    assert!(nc.line().await.ends_with("checker: fine"));
     server.stop().await;
 }
