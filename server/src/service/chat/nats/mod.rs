@@ -19,6 +19,13 @@
 //!   few seconds on `socketlab.instances`, and an instance that falls silent
 //!   (crashed, SIGKILL) has its members announced `left` everywhere within
 //!   [`PEER_TIMEOUT`] plus one [`REAP_EVERY`].
+//!
+//! The code is split the same way. This module holds the bus itself:
+//! connecting, reading rooms, and the [`RoomBus`] / [`Seat`] impls. Its
+//! children each hold one concern:
+//!
+//! - `wire`: what travels over NATS (subjects, payloads, member keys), which
+//!   every instance must agree on.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,7 +35,6 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, consumer, kv, stream};
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use socketlab_shared::chat::HISTORY_LEN;
 use socketlab_shared::{ChatMessage, DisplayName, RoomName, ServerMessage};
 use tokio::sync::{broadcast, oneshot};
@@ -38,24 +44,20 @@ use crate::sync::{lock, now_ms};
 
 use super::bus::{BusError, BusStats, Membership, RoomBus, RoomEvent, Seat};
 
-/// The stream holding every room's messages.
-const STREAM: &str = "SOCKETLAB_CHAT";
-/// The key-value bucket of members, one key per (room, name).
-const MEMBERS_BUCKET: &str = "socketlab_members";
-/// Subject prefix of chat messages: `socketlab.chat.<room>`.
-const CHAT_SUBJECT: &str = "socketlab.chat";
-/// Subject prefix of presence events: `socketlab.presence.<room>`.
-const PRESENCE_SUBJECT: &str = "socketlab.presence";
-/// Subject of instance heartbeats.
-const INSTANCES_SUBJECT: &str = "socketlab.instances";
+mod wire;
+
+pub use wire::InstanceId;
+use wire::{
+    member_key, Heartbeat, MemberRecord, Presence, Said, CHAT_SUBJECT, INSTANCES_SUBJECT,
+    MEMBERS_BUCKET, MEMBERS_STREAM, PRESENCE_SUBJECT, STREAM,
+};
+
 /// How often an instance announces itself and its members.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(3);
 /// Silence after which an instance counts as dead.
 pub const PEER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often dead instances are looked for.
 pub const REAP_EVERY: Duration = Duration::from_secs(2);
-/// The stream under the members bucket.
-const MEMBERS_STREAM: &str = "KV_socketlab_members";
 /// How long a publish may wait for the stream's acknowledgement.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
 /// Most suffixes tried for a taken name.
@@ -76,15 +78,6 @@ pub struct NatsOptions {
     pub tls_ca: Option<std::path::PathBuf>,
     /// Whether TLS to NATS is required.
     pub tls_required: bool,
-}
-
-/// This instance, as other instances and clients see it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct InstanceId {
-    /// Unique per process.
-    pub id: String,
-    /// Where its clients connect (`IP:PORT`).
-    pub listen: String,
 }
 
 /// Rooms on NATS JetStream. Cheap to clone.
@@ -155,36 +148,6 @@ struct RoomState {
 struct Peer {
     last_seen: Instant,
     members: Vec<(RoomName, DisplayName)>,
-}
-
-/// What travels on the stream (the `seq` is the stream's own).
-#[derive(Serialize, Deserialize)]
-struct Said {
-    from: DisplayName,
-    text: String,
-    ts_ms: u64,
-}
-
-/// What travels on presence subjects.
-#[derive(Serialize, Deserialize)]
-struct Presence {
-    joined: bool,
-    name: DisplayName,
-    instance: String,
-}
-
-/// What travels on the heartbeat subject.
-#[derive(Serialize, Deserialize)]
-struct Heartbeat {
-    instance: InstanceId,
-    members: Vec<(RoomName, DisplayName)>,
-}
-
-/// The value of a member key.
-#[derive(Serialize, Deserialize)]
-struct MemberRecord {
-    name: DisplayName,
-    instance: String,
 }
 
 impl NatsBus {
@@ -905,35 +868,6 @@ async fn connect_options(options: &NatsOptions) -> anyhow::Result<async_nats::Co
     Ok(connect)
 }
 
-/// Member keys: `<room>.<hex of the name>`; names may hold any printable
-/// character, key names may not.
-fn member_key(room: &RoomName, name: &DisplayName) -> String {
-    let hex: String = name.as_str().bytes().map(|b| format!("{b:02x}")).collect();
-    format!("{room}.{hex}")
-}
-
 fn unavailable(err: impl std::fmt::Display) -> BusError {
     BusError::Unavailable(format!("the message bus (NATS) failed: {err}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn member_keys_are_valid_and_distinct_for_any_name() {
-        let room = RoomName::parse("lab").unwrap();
-        let keys: Vec<String> = ["ada", "김철수", "a b.c*>", "ada-2"]
-            .into_iter()
-            .map(|raw| member_key(&room, &DisplayName::parse(raw).unwrap()))
-            .collect();
-        for key in &keys {
-            assert!(key.starts_with("lab."));
-            assert!(key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_'));
-        }
-        let distinct: BTreeSet<&String> = keys.iter().collect();
-        assert_eq!(distinct.len(), keys.len());
-    }
 }

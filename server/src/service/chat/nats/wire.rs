@@ -1,0 +1,91 @@
+//! What travels over NATS: the names of the stream, bucket and subjects,
+//! the JSON payloads, and how member keys are spelled.
+//!
+//! Every instance must agree on all of this, across versions; changing any
+//! of it changes the protocol between instances, not just this code.
+
+use serde::{Deserialize, Serialize};
+use socketlab_shared::{DisplayName, RoomName};
+
+/// The stream holding every room's messages.
+pub(super) const STREAM: &str = "SOCKETLAB_CHAT";
+/// The key-value bucket of members, one key per (room, name).
+pub(super) const MEMBERS_BUCKET: &str = "socketlab_members";
+/// The stream under the members bucket.
+pub(super) const MEMBERS_STREAM: &str = "KV_socketlab_members";
+/// Subject prefix of chat messages: `socketlab.chat.<room>`.
+pub(super) const CHAT_SUBJECT: &str = "socketlab.chat";
+/// Subject prefix of presence events: `socketlab.presence.<room>`.
+pub(super) const PRESENCE_SUBJECT: &str = "socketlab.presence";
+/// Subject of instance heartbeats.
+pub(super) const INSTANCES_SUBJECT: &str = "socketlab.instances";
+
+/// This instance, as other instances and clients see it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InstanceId {
+    /// Unique per process.
+    pub id: String,
+    /// Where its clients connect (`IP:PORT`).
+    pub listen: String,
+}
+
+/// What travels on the stream (the `seq` is the stream's own).
+#[derive(Serialize, Deserialize)]
+pub(super) struct Said {
+    pub(super) from: DisplayName,
+    pub(super) text: String,
+    pub(super) ts_ms: u64,
+}
+
+/// What travels on presence subjects.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Presence {
+    pub(super) joined: bool,
+    pub(super) name: DisplayName,
+    pub(super) instance: String,
+}
+
+/// What travels on the heartbeat subject.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Heartbeat {
+    pub(super) instance: InstanceId,
+    pub(super) members: Vec<(RoomName, DisplayName)>,
+}
+
+/// The value of a member key.
+#[derive(Serialize, Deserialize)]
+pub(super) struct MemberRecord {
+    pub(super) name: DisplayName,
+    pub(super) instance: String,
+}
+
+/// Member keys: `<room>.<hex of the name>`; names may hold any printable
+/// character, key names may not.
+pub(super) fn member_key(room: &RoomName, name: &DisplayName) -> String {
+    let hex: String = name.as_str().bytes().map(|b| format!("{b:02x}")).collect();
+    format!("{room}.{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn member_keys_are_valid_and_distinct_for_any_name() {
+        let room = RoomName::parse("lab").unwrap();
+        let keys: Vec<String> = ["ada", "김철수", "a b.c*>", "ada-2"]
+            .into_iter()
+            .map(|raw| member_key(&room, &DisplayName::parse(raw).unwrap()))
+            .collect();
+        for key in &keys {
+            assert!(key.starts_with("lab."));
+            assert!(key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_'));
+        }
+        let distinct: BTreeSet<&String> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len());
+    }
+}
