@@ -25,13 +25,15 @@
 //! children each hold one concern:
 //!
 //! - `names`: unique names, claimed in the members bucket.
+//! - `presence`: `joined` / `left`, heartbeats, and reaping instances that
+//!   fell silent.
 //! - `wire`: what travels over NATS (subjects, payloads, member keys), which
 //!   every instance must agree on.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer, kv, stream};
 use async_trait::async_trait;
@@ -46,20 +48,14 @@ use crate::sync::{lock, now_ms};
 use super::bus::{BusError, BusStats, Membership, RoomBus, RoomEvent, Seat};
 
 mod names;
+mod presence;
 mod wire;
 
+use presence::Peer;
+pub use presence::{HEARTBEAT_EVERY, PEER_TIMEOUT, REAP_EVERY};
 pub use wire::InstanceId;
-use wire::{
-    member_key, Heartbeat, MemberRecord, Presence, Said, CHAT_SUBJECT, INSTANCES_SUBJECT,
-    MEMBERS_BUCKET, MEMBERS_STREAM, PRESENCE_SUBJECT, STREAM,
-};
+use wire::{member_key, Said, CHAT_SUBJECT, MEMBERS_BUCKET, MEMBERS_STREAM, STREAM};
 
-/// How often an instance announces itself and its members.
-pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(3);
-/// Silence after which an instance counts as dead.
-pub const PEER_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often dead instances are looked for.
-pub const REAP_EVERY: Duration = Duration::from_secs(2);
 /// How long a publish may wait for the stream's acknowledgement.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -142,12 +138,6 @@ struct RoomState {
     history: VecDeque<ChatMessage>,
     /// Members connected through this instance.
     local: BTreeSet<DisplayName>,
-}
-
-/// Another instance, known from its heartbeats.
-struct Peer {
-    last_seen: Instant,
-    members: Vec<(RoomName, DisplayName)>,
 }
 
 impl NatsBus {
@@ -266,125 +256,9 @@ impl NatsBus {
             }
         }
     }
-
-    async fn start_heartbeats(&self) -> anyhow::Result<()> {
-        let mut beats = self.inner.client.subscribe(INSTANCES_SUBJECT).await?;
-        let listener = {
-            let inner = Arc::downgrade(&self.inner);
-            tokio::spawn(async move {
-                while let Some(message) = beats.next().await {
-                    let Some(inner) = inner.upgrade() else { return };
-                    let Ok(beat) = serde_json::from_slice::<Heartbeat>(&message.payload) else {
-                        continue;
-                    };
-                    if beat.instance.id != inner.me.id {
-                        lock(&inner.peers).insert(
-                            beat.instance.id,
-                            Peer {
-                                last_seen: Instant::now(),
-                                members: beat.members,
-                            },
-                        );
-                    }
-                }
-            })
-        };
-        let sender = {
-            let inner = Arc::downgrade(&self.inner);
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
-                loop {
-                    tick.tick().await;
-                    let Some(inner) = inner.upgrade() else { return };
-                    let beat = Heartbeat {
-                        instance: inner.me.clone(),
-                        members: inner.local_members(),
-                    };
-                    if let Ok(payload) = serde_json::to_vec(&beat) {
-                        let _ = inner
-                            .client
-                            .publish(INSTANCES_SUBJECT, payload.into())
-                            .await;
-                    }
-                }
-            })
-        };
-        let reaper = {
-            let inner = Arc::downgrade(&self.inner);
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(REAP_EVERY);
-                loop {
-                    tick.tick().await;
-                    let Some(inner) = inner.upgrade() else { return };
-                    inner.reap_dead_peers().await;
-                }
-            })
-        };
-        lock(&self.inner.tasks).extend([
-            listener.abort_handle(),
-            sender.abort_handle(),
-            reaper.abort_handle(),
-        ]);
-        Ok(())
-    }
 }
 
 impl Inner {
-    /// The (room, name) pairs of members connected here.
-    fn local_members(&self) -> Vec<(RoomName, DisplayName)> {
-        let rooms = lock(&self.rooms);
-        rooms
-            .values()
-            .flat_map(|room| {
-                let state = lock(&room.state);
-                state
-                    .local
-                    .iter()
-                    .map(|name| (room.name.clone(), name.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    }
-
-    /// Announces `left` for members of instances that stopped heartbeating,
-    /// and frees their names.
-    async fn reap_dead_peers(&self) {
-        let dead: Vec<(String, Peer)> = {
-            let mut peers = lock(&self.peers);
-            let ids: Vec<String> = peers
-                .iter()
-                .filter(|(_, peer)| peer.last_seen.elapsed() > PEER_TIMEOUT)
-                .map(|(id, _)| id.clone())
-                .collect();
-            ids.into_iter()
-                .filter_map(|id| peers.remove(&id).map(|peer| (id, peer)))
-                .collect()
-        };
-        for (id, peer) in dead {
-            tracing::warn!(instance = %id, members = peer.members.len(), "instance stopped heartbeating; its members left");
-            for (room, name) in peer.members {
-                // Free the name unless someone took it meanwhile.
-                let key = member_key(&room, &name);
-                if let Ok(Some(entry)) = self.members.entry(key.clone()).await {
-                    let owner = serde_json::from_slice::<MemberRecord>(&entry.value)
-                        .ok()
-                        .map(|r| r.instance);
-                    if owner.as_deref() == Some(id.as_str()) {
-                        let _ = self.free_name(&key, entry.revision).await;
-                    }
-                }
-                // Announce after freeing the name, so whoever sees `left`
-                // can take it.
-                let local_room = lock(&self.rooms).get(&room).cloned();
-                if let Some(local_room) = local_room {
-                    let _ = local_room
-                        .events
-                        .send(RoomEvent::new(ServerMessage::Left { name: name.clone() }));
-                }
-            }
-        }
-    }
-
     /// The room, subscribed and caught up with its history. Concurrent
     /// first joins of one room wait for a single setup.
     async fn room(self: &Arc<Self>, name: &RoomName) -> Result<Arc<Room>, BusError> {
@@ -484,34 +358,7 @@ impl Inner {
         };
 
         // Presence of members on other instances.
-        let mut presence = self
-            .client
-            .subscribe(format!("{PRESENCE_SUBJECT}.{name}"))
-            .await
-            .map_err(unavailable)?;
-        let watcher = {
-            let events = events.clone();
-            let me = self.me.id.clone();
-            tokio::spawn(async move {
-                while let Some(message) = presence.next().await {
-                    let Ok(p) = serde_json::from_slice::<Presence>(&message.payload) else {
-                        continue;
-                    };
-                    if p.instance == me {
-                        continue; // local joins and leaves are announced directly
-                    }
-                    let event = if p.joined {
-                        ServerMessage::Joined {
-                            name: p.name,
-                            instance: Some(p.instance),
-                        }
-                    } else {
-                        ServerMessage::Left { name: p.name }
-                    };
-                    let _ = events.send(RoomEvent::new(event));
-                }
-            })
-        };
+        let watcher = self.watch_presence(name, events.clone()).await?;
 
         if tokio::time::timeout(PUBLISH_TIMEOUT, is_caught_up)
             .await
@@ -621,22 +468,6 @@ impl RoomBus for NatsBus {
 
     fn is_ready(&self) -> bool {
         self.inner.client.connection_state() == async_nats::connection::State::Connected
-    }
-}
-
-impl Inner {
-    async fn announce(&self, room: &RoomName, name: &DisplayName, joined: bool) {
-        let presence = Presence {
-            joined,
-            name: name.clone(),
-            instance: self.me.id.clone(),
-        };
-        if let Ok(payload) = serde_json::to_vec(&presence) {
-            let _ = self
-                .client
-                .publish(format!("{PRESENCE_SUBJECT}.{room}"), payload.into())
-                .await;
-        }
     }
 }
 
