@@ -20,27 +20,27 @@
 //!   (crashed, SIGKILL) has its members announced `left` everywhere within
 //!   [`PEER_TIMEOUT`] plus one [`REAP_EVERY`].
 //!
-//! The code is split the same way. This module holds the bus itself:
-//! connecting, reading rooms, and the [`RoomBus`] / [`Seat`] impls. Its
-//! children each hold one concern:
+//! The code is split the same way. This module holds the bus itself
+//! (connecting, and the [`RoomBus`] / [`Seat`] impls that join, say and
+//! leave); its children each hold one concern:
 //!
 //! - `names`: unique names, claimed in the members bucket.
 //! - `presence`: `joined` / `left`, heartbeats, and reaping instances that
 //!   fell silent.
+//! - `room`: one room as seen from this instance, and the reader that
+//!   keeps it up to date from the stream.
 //! - `wire`: what travels over NATS (subjects, payloads, member keys), which
 //!   every instance must agree on.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_nats::jetstream::{self, consumer, kv, stream};
+use async_nats::jetstream::{self, kv, stream};
 use async_trait::async_trait;
-use futures_util::StreamExt;
 use socketlab_shared::chat::HISTORY_LEN;
-use socketlab_shared::{ChatMessage, DisplayName, RoomName, ServerMessage};
-use tokio::sync::{broadcast, oneshot};
+use socketlab_shared::{DisplayName, RoomName, ServerMessage};
 use tokio::task::AbortHandle;
 
 use crate::sync::{lock, now_ms};
@@ -49,10 +49,12 @@ use super::bus::{BusError, BusStats, Membership, RoomBus, RoomEvent, Seat};
 
 mod names;
 mod presence;
+mod room;
 mod wire;
 
 use presence::Peer;
 pub use presence::{HEARTBEAT_EVERY, PEER_TIMEOUT, REAP_EVERY};
+use room::Room;
 pub use wire::InstanceId;
 use wire::{member_key, Said, CHAT_SUBJECT, MEMBERS_BUCKET, MEMBERS_STREAM, STREAM};
 
@@ -122,22 +124,6 @@ pub struct NatsBusCounts {
     /// Entries of the members bucket read to list rooms' members: bounded by
     /// the size of the rooms joined, not by the whole bucket.
     pub member_entries_read: u64,
-}
-
-/// One room as seen from this instance.
-struct Room {
-    name: RoomName,
-    events: broadcast::Sender<RoomEvent>,
-    /// Shared with the room's reader task (which holds it weakly).
-    state: Arc<Mutex<RoomState>>,
-    tasks: Vec<AbortHandle>,
-}
-
-#[derive(Default)]
-struct RoomState {
-    history: VecDeque<ChatMessage>,
-    /// Members connected through this instance.
-    local: BTreeSet<DisplayName>,
 }
 
 impl NatsBus {
@@ -255,137 +241,6 @@ impl NatsBus {
                 task.abort();
             }
         }
-    }
-}
-
-impl Inner {
-    /// The room, subscribed and caught up with its history. Concurrent
-    /// first joins of one room wait for a single setup.
-    async fn room(self: &Arc<Self>, name: &RoomName) -> Result<Arc<Room>, BusError> {
-        if let Some(room) = lock(&self.rooms).get(name) {
-            return Ok(room.clone());
-        }
-        let gate = lock(&self.creating)
-            .entry(name.clone())
-            .or_default()
-            .clone();
-        let result = {
-            let _setting_up = gate.lock().await;
-            let ready = lock(&self.rooms).get(name).cloned();
-            match ready {
-                Some(room) => Ok(room),
-                None => self.open_room(name).await,
-            }
-        };
-        let mut creating = lock(&self.creating);
-        // Forget the gate unless another join still holds or awaits it (the
-        // map's clone and ours are the only ones left then).
-        if creating
-            .get(name)
-            .is_some_and(|g| Arc::ptr_eq(g, &gate) && Arc::strong_count(&gate) == 2)
-        {
-            creating.remove(name);
-        }
-        result
-    }
-
-    /// Subscribes to a room this instance does not read yet.
-    async fn open_room(self: &Arc<Self>, name: &RoomName) -> Result<Arc<Room>, BusError> {
-        if lock(&self.rooms).len() >= self.max_rooms {
-            return Err(BusError::TooManyRooms);
-        }
-        let (events, _) = broadcast::channel(self.queue);
-        let state = Arc::new(Mutex::new(RoomState::default()));
-
-        // History first, then live: one ordered consumer from the start of
-        // what the stream keeps for this room.
-        self.counts.room_readers.fetch_add(1, Ordering::Relaxed);
-        let consumer = self
-            .chat_stream
-            .create_consumer(consumer::push::OrderedConfig {
-                deliver_subject: self.client.new_inbox(),
-                filter_subject: format!("{CHAT_SUBJECT}.{name}"),
-                deliver_policy: consumer::DeliverPolicy::All,
-                ..Default::default()
-            })
-            .await
-            .map_err(unavailable)?;
-        let pending = consumer.cached_info().num_pending;
-        let mut messages = consumer.messages().await.map_err(unavailable)?;
-        let (caught_up, is_caught_up) = oneshot::channel();
-        let mut caught_up = if pending == 0 {
-            let _ = caught_up.send(());
-            None
-        } else {
-            Some(caught_up)
-        };
-        let reader = {
-            let events = events.clone();
-            let room_name = name.clone();
-            let state = Arc::downgrade(&state);
-            tokio::spawn(async move {
-                while let Some(message) = messages.next().await {
-                    let Ok(message) = message else {
-                        // The ordered consumer recreates itself after
-                        // outages; errors here are transient.
-                        continue;
-                    };
-                    let Ok(info) = message.info() else { continue };
-                    let (seq, left) = (info.stream_sequence, info.pending);
-                    if let Ok(said) = serde_json::from_slice::<Said>(&message.payload) {
-                        let chat = ChatMessage {
-                            room: room_name.clone(),
-                            from: said.from,
-                            text: said.text,
-                            seq,
-                            ts_ms: said.ts_ms,
-                        };
-                        let Some(state) = state.upgrade() else { return };
-                        let mut state = lock(&state);
-                        if state.history.len() == HISTORY_LEN {
-                            state.history.pop_front();
-                        }
-                        state.history.push_back(chat.clone());
-                        let _ = events.send(RoomEvent::new(ServerMessage::Message(chat)));
-                    }
-                    if left == 0 {
-                        if let Some(signal) = caught_up.take() {
-                            let _ = signal.send(());
-                        }
-                    }
-                }
-            })
-        };
-
-        // Presence of members on other instances.
-        let watcher = self.watch_presence(name, events.clone()).await?;
-
-        if tokio::time::timeout(PUBLISH_TIMEOUT, is_caught_up)
-            .await
-            .is_err()
-        {
-            reader.abort();
-            watcher.abort();
-            return Err(BusError::Unavailable(
-                "reading the room's history timed out".to_owned(),
-            ));
-        }
-        let room = Arc::new(Room {
-            name: name.clone(),
-            events,
-            state,
-            tasks: vec![reader.abort_handle(), watcher.abort_handle()],
-        });
-        let mut rooms = lock(&self.rooms);
-        // Another join may have won the race; keep the first room.
-        if let Some(existing) = rooms.get(name) {
-            for task in &room.tasks {
-                task.abort();
-            }
-            return Ok(existing.clone());
-        }
-        rooms.insert(name.clone(), room.clone());
-        Ok(room)
     }
 }
 
