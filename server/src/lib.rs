@@ -15,9 +15,11 @@
 //! - [`demo`]: built-in raw TCP/UDP sockets (echo, chat door).
 //! - [`shutdown`]: one signal, fanned out to every connection task.
 
+pub mod clock;
 pub mod config;
 pub mod config_file;
 pub mod demo;
+pub mod instance;
 pub mod logging;
 pub mod net;
 pub mod routes;

@@ -10,9 +10,9 @@ use socketlab_shared::TargetKind;
 
 use crate::config::Config;
 use crate::demo::{tcp_echo, udp_echo};
+use crate::instance::InstanceId;
 use crate::net::admission::ConnectionLimiter;
 use crate::net::origin::OriginPolicy;
-use crate::service::chat::nats::InstanceId;
 use crate::service::chat::RoomBus;
 use crate::service::relay::udp::MAX_DATAGRAM;
 use crate::service::relay::RelayLimits;
@@ -84,7 +84,7 @@ impl AppState {
             id: config
                 .instance_id
                 .clone()
-                .unwrap_or_else(random_instance_id),
+                .unwrap_or_else(crate::instance::random_id),
             listen: local_addr.to_string(),
         };
         let bus = crate::service::chat::connect_bus(&config, &instance).await?;
@@ -176,9 +176,4 @@ fn limited(max: usize, read_buffer: usize) -> WebSocketConfig {
         .read_buffer_size(read_buffer)
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
-}
-
-/// A short random instance name, e.g. `sl-3f9a1c`.
-fn random_instance_id() -> String {
-    format!("sl-{:06x}", rand::random::<u32>() & 0x00ff_ffff)
 }

@@ -1,7 +1,6 @@
-//! Small shared helpers for state behind `std` mutexes, and the wall clock.
+//! Locking `std` mutexes the way the whole server does.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Locks a mutex, ignoring poisoning.
 ///
@@ -10,13 +9,4 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// state (a room, the limiter) down for every other client.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Milliseconds since the Unix epoch: the `ts_ms` of chat messages and
-/// captures (0 if the clock is before 1970).
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }

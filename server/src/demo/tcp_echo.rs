@@ -9,8 +9,9 @@ use socketlab_shared::TcpCapture;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::clock::now_ms;
 use crate::shutdown::Shutdown;
-use crate::sync::{lock, now_ms};
+use crate::sync::lock;
 
 /// How many connections' first bytes are remembered.
 const CAPTURES_KEPT: usize = 8;

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use crate::nats;
 
+use socketlab_server::instance::InstanceId;
 use socketlab_server::service::chat::local::{LocalBus, LocalBusConfig};
-use socketlab_server::service::chat::nats::{InstanceId, NatsBus, NatsOptions};
+use socketlab_server::service::chat::nats::{NatsBus, NatsOptions};
 use socketlab_server::service::chat::{Membership, RoomBus};
 use socketlab_shared::chat::HISTORY_LEN;
 use socketlab_shared::{DisplayName, RoomName, ServerMessage};

@@ -15,7 +15,8 @@ use socketlab_shared::chat::HISTORY_LEN;
 use socketlab_shared::{ChatMessage, DisplayName, RoomName, ServerMessage};
 use tokio::sync::broadcast;
 
-use crate::sync::{lock, now_ms};
+use crate::clock::now_ms;
+use crate::sync::lock;
 
 use super::bus::{BusError, BusStats, Membership, RoomBus, RoomEvent, Seat};
 

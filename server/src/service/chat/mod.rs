@@ -24,7 +24,7 @@ use crate::config::Config;
 /// JetStream (shared with other instances) when `--bus` is given.
 pub async fn connect_bus(
     config: &Config,
-    instance: &nats::InstanceId,
+    instance: &crate::instance::InstanceId,
 ) -> anyhow::Result<Arc<dyn RoomBus>> {
     if config.bus.is_empty() {
         return Ok(Arc::new(LocalBus::new(local::LocalBusConfig {

@@ -43,7 +43,8 @@ use socketlab_shared::chat::HISTORY_LEN;
 use socketlab_shared::{DisplayName, RoomName, ServerMessage};
 use tokio::task::AbortHandle;
 
-use crate::sync::{lock, now_ms};
+use crate::clock::now_ms;
+use crate::sync::lock;
 
 use super::bus::{BusError, BusStats, Membership, RoomBus, RoomEvent, Seat};
 
@@ -52,10 +53,10 @@ mod presence;
 mod room;
 mod wire;
 
+use crate::instance::InstanceId;
 use presence::Peer;
 pub use presence::{HEARTBEAT_EVERY, PEER_TIMEOUT, REAP_EVERY};
 use room::Room;
-pub use wire::InstanceId;
 use wire::{member_key, Said, CHAT_SUBJECT, MEMBERS_BUCKET, MEMBERS_STREAM, STREAM};
 
 /// How long a publish may wait for the stream's acknowledgement.

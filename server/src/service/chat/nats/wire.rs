@@ -5,6 +5,8 @@
 //! of it changes the protocol between instances, not just this code.
 
 use serde::{Deserialize, Serialize};
+
+use crate::instance::InstanceId;
 use socketlab_shared::{DisplayName, RoomName};
 
 /// The stream holding every room's messages.
@@ -19,15 +21,6 @@ pub(super) const CHAT_SUBJECT: &str = "socketlab.chat";
 pub(super) const PRESENCE_SUBJECT: &str = "socketlab.presence";
 /// Subject of instance heartbeats.
 pub(super) const INSTANCES_SUBJECT: &str = "socketlab.instances";
-
-/// This instance, as other instances and clients see it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct InstanceId {
-    /// Unique per process.
-    pub id: String,
-    /// Where its clients connect (`IP:PORT`).
-    pub listen: String,
-}
 
 /// What travels on the stream (the `seq` is the stream's own).
 #[derive(Serialize, Deserialize)]
