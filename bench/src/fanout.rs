@@ -12,7 +12,6 @@
 //! and the result records how many instances the room spanned and which
 //! bus carried it.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -20,7 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, ensure, Context, Result};
 use clap::Args;
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
+use socketlab_shared::{ClientMessage, ServerMessage};
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
@@ -69,41 +68,6 @@ pub struct FanoutArgs {
     /// Labels and CPU sampling.
     #[command(flatten)]
     pub run: RunArgs,
-}
-
-/// The fields of a server frame the benchmark reads; everything else in
-/// the protocol is skipped, so the harness stays a black-box client.
-#[derive(Deserialize)]
-struct Frame<'a> {
-    /// `message`, `welcome`, `joined`, `error`, ...
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    /// Who said it (`message`).
-    #[serde(default, borrow)]
-    from: Option<Cow<'a, str>>,
-    /// What was said (`message`).
-    #[serde(default, borrow)]
-    text: Option<Cow<'a, str>>,
-}
-
-/// The one field of `welcome` the benchmark reads besides its type (read
-/// apart from [`Frame`]: `joined` has an `instance` field too, a string).
-#[derive(Deserialize)]
-struct Welcome<'a> {
-    /// The instance this connection landed on.
-    #[serde(default, borrow)]
-    instance: Option<Instance<'a>>,
-}
-
-/// `welcome.instance`: which server process a connection is on.
-#[derive(Deserialize)]
-struct Instance<'a> {
-    /// Its name (`--instance-id`, or random).
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    /// `local` or `nats`.
-    #[serde(borrow)]
-    bus: Cow<'a, str>,
 }
 
 /// Where one subscriber landed, from its `welcome`.
@@ -402,19 +366,19 @@ impl Tally {
     /// Records one text frame that arrived `at_ns` after the epoch.
     fn record(&mut self, payload: &[u8], at_ns: u64) {
         let deliveries = &mut self.deliveries;
-        let Ok(frame) = serde_json::from_slice::<Frame<'_>>(payload) else {
+        let Some(frame) = parse_frame(payload) else {
             deliveries.anomalies += 1;
             return;
         };
-        match frame.kind.as_ref() {
-            "message" if frame.from.as_deref() == Some(PUBLISHER) => {}
-            "error" => {
+        let text = match frame {
+            ServerMessage::Message(message) if message.from.as_str() == PUBLISHER => message.text,
+            ServerMessage::Error { .. } => {
                 deliveries.anomalies += 1;
                 return;
             }
             _ => return,
-        }
-        let Some((index, sent_ns)) = frame.text.as_deref().and_then(parse_message_text) else {
+        };
+        let Some((index, sent_ns)) = parse_message_text(&text) else {
             deliveries.anomalies += 1;
             return;
         };
@@ -444,22 +408,16 @@ async fn wait_for_welcome(ws: &mut WireWs) -> Result<Option<Landed>> {
                 if kind != opcode::TEXT || welcome.is_some() {
                     return;
                 }
-                if let Ok(frame) = serde_json::from_slice::<Frame<'_>>(payload) {
-                    if frame.kind == "welcome" {
-                        welcome = Some(serde_json::from_slice::<Welcome<'_>>(payload).map(
-                            |welcome| {
-                                welcome.instance.map(|instance| Landed {
-                                    instance: instance.id.into_owned(),
-                                    bus: instance.bus.into_owned(),
-                                })
-                            },
-                        ));
-                    }
+                if let Some(ServerMessage::Welcome { instance, .. }) = parse_frame(payload) {
+                    welcome = Some(instance.map(|instance| Landed {
+                        instance: instance.id,
+                        bus: instance.bus,
+                    }));
                 }
             })
             .await?;
             if let Some(welcome) = welcome {
-                return Ok(welcome?);
+                return Ok(welcome);
             }
         }
     };
@@ -485,8 +443,10 @@ async fn publish(
         for index in 0..messages {
             ticks.tick().await;
             let sent_ns = epoch.elapsed().as_nanos() as u64;
-            let say = serde_json::json!({"type": "say", "text": message_text(index, sent_ns)});
-            sink.send(Message::text(say.to_string())).await?;
+            let say = ClientMessage::Say {
+                text: message_text(index, sent_ns),
+            };
+            sink.send(Message::text(say.to_json())).await?;
         }
         anyhow::Ok(messages)
     };
@@ -506,13 +466,11 @@ async fn publish(
                     _ => break,
                 }
             };
-            match serde_json::from_str::<Frame<'_>>(&text) {
-                Ok(frame)
-                    if frame.kind == "message" && frame.from.as_deref() == Some(PUBLISHER) =>
-                {
+            match ServerMessage::parse(&text) {
+                Ok(ServerMessage::Message(message)) if message.from.as_str() == PUBLISHER => {
                     own += 1;
                 }
-                Ok(frame) if frame.kind == "error" => {
+                Ok(ServerMessage::Error { .. }) => {
                     errors += 1;
                     eprintln!("fanout: the server answered the publisher with {text}");
                 }
@@ -527,6 +485,13 @@ async fn publish(
         .context("the publisher's halves belong together")?;
     let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
     Ok((sent?, errors))
+}
+
+/// A server text frame read with the shared protocol's parser, so the
+/// harness reads exactly the frames the server writes; `None` for a frame
+/// that is not one.
+fn parse_frame(payload: &[u8]) -> Option<ServerMessage> {
+    ServerMessage::parse(std::str::from_utf8(payload).ok()?).ok()
 }
 
 /// The URL subscriber `index` joins through: round-robin over `urls`.
@@ -625,32 +590,41 @@ mod tests {
     }
 
     #[test]
-    fn frames_are_read_leniently() {
-        let frame: Frame<'_> = serde_json::from_str(
-            r#"{"type":"message","room":"r","from":"bench-pub","text":"1 2","seq":3,"ts_ms":4}"#,
+    fn frames_are_read_with_the_shared_protocol() {
+        let frame = parse_frame(
+            br#"{"type":"message","room":"r","from":"bench-pub","text":"1 2","seq":3,"ts_ms":4}"#,
         )
         .unwrap();
-        assert_eq!(frame.kind, "message");
-        assert_eq!(frame.text.as_deref(), Some("1 2"));
-        let welcome: Frame<'_> =
-            serde_json::from_str(r#"{"type":"welcome","you":"s1","members":["a"],"history":[]}"#)
-                .unwrap();
-        assert_eq!(welcome.kind, "welcome");
-        let welcome: Welcome<'_> =
-            serde_json::from_str(r#"{"type":"welcome","you":"s1","members":["a"],"history":[]}"#)
-                .unwrap();
-        assert!(welcome.instance.is_none());
-        let joined: Frame<'_> =
-            serde_json::from_str(r#"{"type":"joined","name":"s2","instance":"a"}"#).unwrap();
-        assert_eq!(joined.kind, "joined");
-        let spread: Welcome<'_> = serde_json::from_str(
-            r#"{"type":"welcome","you":"s1","members":["s1"],"history":[],
+        let ServerMessage::Message(message) = frame else {
+            panic!("{frame:?}");
+        };
+        assert_eq!(message.from.as_str(), PUBLISHER);
+        assert_eq!(message.text, "1 2");
+        let welcome = parse_frame(
+            br#"{"type":"welcome","you":"s1","room":"r","members":["a"],"history":[]}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(welcome, ServerMessage::Welcome { instance: None, .. }),
+            "{welcome:?}"
+        );
+        let joined = parse_frame(br#"{"type":"joined","name":"s2","instance":"a"}"#).unwrap();
+        assert!(matches!(joined, ServerMessage::Joined { .. }), "{joined:?}");
+        let spread = parse_frame(
+            br#"{"type":"welcome","you":"s1","room":"r","members":["s1"],"history":[],
                 "instance":{"id":"b","listen":"127.0.0.1:9","bus":"nats"},
                 "member_instances":{"s1":"b"}}"#,
         )
         .unwrap();
-        let instance = spread.instance.unwrap();
-        assert_eq!((instance.id.as_ref(), instance.bus.as_ref()), ("b", "nats"));
+        let ServerMessage::Welcome {
+            instance: Some(instance),
+            ..
+        } = spread
+        else {
+            panic!("{spread:?}");
+        };
+        assert_eq!((instance.id.as_str(), instance.bus.as_str()), ("b", "nats"));
+        assert!(parse_frame(b"not json").is_none());
     }
 
     #[test]
