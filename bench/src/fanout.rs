@@ -12,7 +12,6 @@
 //! and the result records how many instances the room spanned and which
 //! bus carried it.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -27,12 +26,13 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::cpu::CpuMeter;
 use crate::guard;
 use crate::record::RunArgs;
-use crate::stats::{round1, Latencies};
+use crate::stats::round1;
 use crate::transport::{self, Ws};
 use crate::wire::{opcode, WireWs};
 
-/// The publisher's chat name; subscribers count only its messages.
-const PUBLISHER: &str = "bench-pub";
+mod tally;
+
+use tally::{message_text, parse_frame, spanned, summarize, Deliveries, Landed, Tally, PUBLISHER};
 
 /// Handshakes in progress at once while subscribers join.
 const CONNECT_PARALLEL: usize = 64;
@@ -42,9 +42,6 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How long after the last message is sent deliveries may still arrive.
 const GRACE: Duration = Duration::from_secs(10);
-
-/// Marks a message a subscriber never received.
-const MISSING: u64 = u64::MAX;
 
 /// `socketlab-bench fanout`.
 #[derive(Debug, Clone, Args)]
@@ -70,26 +67,6 @@ pub struct FanoutArgs {
     pub run: RunArgs,
 }
 
-/// Where one subscriber landed, from its `welcome`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Landed {
-    /// The instance's id.
-    instance: String,
-    /// The instance's bus.
-    bus: String,
-}
-
-/// The text of message `index`, sent `sent_ns` after the run's epoch.
-pub fn message_text(index: u32, sent_ns: u64) -> String {
-    format!("{index} {sent_ns}")
-}
-
-/// Reads back [`message_text`].
-pub fn parse_message_text(text: &str) -> Option<(u32, u64)> {
-    let (index, sent) = text.split_once(' ')?;
-    Some((index.parse().ok()?, sent.parse().ok()?))
-}
-
 /// A room name no earlier run used: `bench-` and a hex stamp, at most 32
 /// characters of `a-z 0-9 -` as the chat requires.
 fn fresh_room() -> String {
@@ -97,24 +74,6 @@ fn fresh_room() -> String {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_nanos() as u64);
     format!("bench-{:x}-{:x}", std::process::id(), nanos)
-}
-
-/// What one subscriber saw.
-struct Deliveries {
-    /// Latency in ns of each message by index, [`MISSING`] if never seen.
-    latency_ns: Vec<u64>,
-    /// When the last delivery arrived, ns after the epoch.
-    last_at_ns: u64,
-    /// Messages seen twice or out of order, and error frames.
-    anomalies: u64,
-    /// Why the server closed this subscriber before it had every
-    /// message, if it did.
-    closed: Option<String>,
-    /// The server closed it after it had every message (while the room
-    /// was emptying): not a loss, but worth knowing.
-    closed_late: bool,
-    /// Where it landed, if its `welcome` said (older servers do not).
-    landed: Option<Landed>,
 }
 
 /// Runs `fanout`.
@@ -285,18 +244,7 @@ async fn subscriber(
     done: mpsc::Sender<()>,
     mut stop: watch::Receiver<Instant>,
 ) -> Deliveries {
-    let mut tally = Tally {
-        deliveries: Deliveries {
-            latency_ns: vec![MISSING; messages as usize],
-            last_at_ns: 0,
-            anomalies: 0,
-            closed: None,
-            closed_late: false,
-            landed: None,
-        },
-        received: 0,
-        highest: None,
-    };
+    let mut tally = Tally::new(messages);
     let joined = async {
         let _permit = permits.acquire().await?;
         let mut ws = WireWs::connect(&url).await?;
@@ -351,51 +299,6 @@ async fn subscriber(
     }
     ws.close().await;
     tally.deliveries
-}
-
-/// A subscriber's running count of what it has received.
-struct Tally {
-    deliveries: Deliveries,
-    /// Distinct publisher messages received.
-    received: u32,
-    /// The highest message index seen, to spot reordering.
-    highest: Option<u32>,
-}
-
-impl Tally {
-    /// Records one text frame that arrived `at_ns` after the epoch.
-    fn record(&mut self, payload: &[u8], at_ns: u64) {
-        let deliveries = &mut self.deliveries;
-        let Some(frame) = parse_frame(payload) else {
-            deliveries.anomalies += 1;
-            return;
-        };
-        let text = match frame {
-            ServerMessage::Message(message) if message.from.as_str() == PUBLISHER => message.text,
-            ServerMessage::Error { .. } => {
-                deliveries.anomalies += 1;
-                return;
-            }
-            _ => return,
-        };
-        let Some((index, sent_ns)) = parse_message_text(&text) else {
-            deliveries.anomalies += 1;
-            return;
-        };
-        let Some(slot) = deliveries.latency_ns.get_mut(index as usize) else {
-            deliveries.anomalies += 1;
-            return;
-        };
-        if *slot != MISSING || self.highest.is_some_and(|h| index <= h) {
-            deliveries.anomalies += 1;
-        }
-        if *slot == MISSING {
-            *slot = at_ns.saturating_sub(sent_ns);
-            self.received += 1;
-        }
-        self.highest = self.highest.max(Some(index));
-        deliveries.last_at_ns = at_ns;
-    }
 }
 
 /// Reads until the server's `welcome` frame: the subscriber is in the
@@ -487,98 +390,14 @@ async fn publish(
     Ok((sent?, errors))
 }
 
-/// A server text frame read with the shared protocol's parser, so the
-/// harness reads exactly the frames the server writes; `None` for a frame
-/// that is not one.
-fn parse_frame(payload: &[u8]) -> Option<ServerMessage> {
-    ServerMessage::parse(std::str::from_utf8(payload).ok()?).ok()
-}
-
 /// The URL subscriber `index` joins through: round-robin over `urls`.
 fn subscriber_url(urls: &[String], index: u32) -> &str {
     &urls[index as usize % urls.len()]
 }
 
-/// How many distinct instances the subscribers landed on, and the bus
-/// they share (`mixed` if they disagree); `None` when no `welcome` named
-/// an instance.
-fn spanned(results: &[Deliveries]) -> (Option<u32>, Option<String>) {
-    let landed: BTreeSet<&Landed> = results.iter().filter_map(|r| r.landed.as_ref()).collect();
-    if landed.is_empty() {
-        return (None, None);
-    }
-    let instances: BTreeSet<&str> = landed.iter().map(|l| l.instance.as_str()).collect();
-    let buses: BTreeSet<&str> = landed.iter().map(|l| l.bus.as_str()).collect();
-    let bus = match buses.into_iter().collect::<Vec<_>>().as_slice() {
-        [one] => (*one).to_owned(),
-        _ => "mixed".to_owned(),
-    };
-    (Some(instances.len() as u32), Some(bus))
-}
-
-/// Everything the subscribers saw, combined.
-struct Summary {
-    /// Every delivery's latency.
-    all: Latencies,
-    /// Per message, the latency of the subscriber that got it last.
-    slowest: Latencies,
-    /// Deliveries that arrived.
-    delivered: u64,
-    /// Deliveries that did not.
-    lost: u64,
-    /// Duplicates, reordering and error frames.
-    anomalies: u64,
-    /// Subscribers the server closed (or that never joined).
-    closed: u64,
-    /// The last delivery, ns after the epoch.
-    last_at_ns: u64,
-}
-
-/// Combines the subscribers' deliveries of `messages` messages.
-fn summarize(results: &[Deliveries], messages: usize) -> Summary {
-    let mut summary = Summary {
-        all: Latencies::new(),
-        slowest: Latencies::new(),
-        delivered: 0,
-        lost: 0,
-        anomalies: 0,
-        closed: 0,
-        last_at_ns: 0,
-    };
-    let mut slowest = vec![0u64; messages];
-    for result in results {
-        summary.anomalies += result.anomalies;
-        summary.closed += u64::from(result.closed.is_some());
-        summary.last_at_ns = summary.last_at_ns.max(result.last_at_ns);
-        for (index, &latency) in result.latency_ns.iter().enumerate() {
-            if latency == MISSING {
-                summary.lost += 1;
-            } else {
-                summary.delivered += 1;
-                summary.all.record_nanos(latency);
-                slowest[index] = slowest[index].max(latency);
-            }
-        }
-    }
-    for latency in slowest.into_iter().filter(|&latency| latency > 0) {
-        summary.slowest.record_nanos(latency);
-    }
-    summary
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn message_texts_round_trip() {
-        assert_eq!(
-            parse_message_text(&message_text(7, 123_456)),
-            Some((7, 123_456))
-        );
-        assert_eq!(parse_message_text("hello"), None);
-        assert_eq!(parse_message_text("1 x"), None);
-    }
 
     #[test]
     fn rooms_are_valid_chat_room_names() {
@@ -590,107 +409,10 @@ mod tests {
     }
 
     #[test]
-    fn frames_are_read_with_the_shared_protocol() {
-        let frame = parse_frame(
-            br#"{"type":"message","room":"r","from":"bench-pub","text":"1 2","seq":3,"ts_ms":4}"#,
-        )
-        .unwrap();
-        let ServerMessage::Message(message) = frame else {
-            panic!("{frame:?}");
-        };
-        assert_eq!(message.from.as_str(), PUBLISHER);
-        assert_eq!(message.text, "1 2");
-        let welcome = parse_frame(
-            br#"{"type":"welcome","you":"s1","room":"r","members":["a"],"history":[]}"#,
-        )
-        .unwrap();
-        assert!(
-            matches!(welcome, ServerMessage::Welcome { instance: None, .. }),
-            "{welcome:?}"
-        );
-        let joined = parse_frame(br#"{"type":"joined","name":"s2","instance":"a"}"#).unwrap();
-        assert!(matches!(joined, ServerMessage::Joined { .. }), "{joined:?}");
-        let spread = parse_frame(
-            br#"{"type":"welcome","you":"s1","room":"r","members":["s1"],"history":[],
-                "instance":{"id":"b","listen":"127.0.0.1:9","bus":"nats"},
-                "member_instances":{"s1":"b"}}"#,
-        )
-        .unwrap();
-        let ServerMessage::Welcome {
-            instance: Some(instance),
-            ..
-        } = spread
-        else {
-            panic!("{spread:?}");
-        };
-        assert_eq!((instance.id.as_str(), instance.bus.as_str()), ("b", "nats"));
-        assert!(parse_frame(b"not json").is_none());
-    }
-
-    #[test]
     fn subscribers_are_dealt_round_robin_over_the_urls() {
         let urls = ["ws://a".to_owned(), "ws://b".to_owned()];
         let dealt: Vec<&str> = (0..5).map(|i| subscriber_url(&urls, i)).collect();
         assert_eq!(dealt, ["ws://a", "ws://b", "ws://a", "ws://b", "ws://a"]);
         assert_eq!(subscriber_url(&urls[..1], 7), "ws://a");
-    }
-
-    #[test]
-    fn the_instances_and_bus_come_from_the_welcomes() {
-        let landed = |instance: &str, bus: &str| Deliveries {
-            latency_ns: Vec::new(),
-            last_at_ns: 0,
-            anomalies: 0,
-            closed: None,
-            closed_late: false,
-            landed: Some(Landed {
-                instance: instance.into(),
-                bus: bus.into(),
-            }),
-        };
-        let two = [
-            landed("a", "nats"),
-            landed("b", "nats"),
-            landed("a", "nats"),
-        ];
-        assert_eq!(spanned(&two), (Some(2), Some("nats".into())));
-        assert_eq!(spanned(&two[..1]), (Some(1), Some("nats".into())));
-        let odd = [landed("a", "nats"), landed("b", "local")];
-        assert_eq!(spanned(&odd), (Some(2), Some("mixed".into())));
-        let mut unknown = landed("a", "local");
-        unknown.landed = None;
-        assert_eq!(spanned(&[unknown]), (None, None));
-    }
-
-    #[test]
-    fn loss_and_the_slowest_receiver_are_counted_per_message() {
-        let results = [
-            Deliveries {
-                latency_ns: vec![1_000, 2_000, MISSING],
-                last_at_ns: 50,
-                anomalies: 0,
-                closed: None,
-                closed_late: false,
-                landed: None,
-            },
-            Deliveries {
-                latency_ns: vec![3_000, 1_000, 5_000],
-                last_at_ns: 70,
-                anomalies: 1,
-                closed: Some("1013".into()),
-                closed_late: false,
-                landed: None,
-            },
-        ];
-        let summary = summarize(&results, 3);
-        assert_eq!(summary.delivered, 5);
-        assert_eq!(summary.lost, 1);
-        assert_eq!(summary.closed, 1);
-        assert_eq!(summary.anomalies, 1);
-        assert_eq!(summary.last_at_ns, 70);
-        assert_eq!(summary.slowest.count(), 3);
-        // Slowest per message: 3, 2 and 5 µs.
-        assert_eq!(summary.slowest.summary().unwrap().max_us, 5.0);
-        assert_eq!(summary.slowest.summary().unwrap().p50_us, 3.0);
     }
 }
