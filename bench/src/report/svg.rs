@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{
-    cpu_us_per_message, fmt_count, fmt_num, fmt_size, is_growth, is_throughput, metric, peer_rank,
-    Groups,
-};
+use super::format::{fmt_count, fmt_num, fmt_size};
+use super::groups::{metric, peer_rank, Groups};
+use super::growth::{cpu_us_per_message, is_growth};
+use super::relay::is_throughput;
 use crate::record::{Metrics, Params};
 
 /// Plot size and the margins around the drawing area.

@@ -1,0 +1,103 @@
+//! How the numbers were made ("Method") and how to make them again
+//! ("Reproduce").
+
+use std::fmt::Write as _;
+
+use super::machine::Machine;
+
+/// The line before the server commands under "Reproduce".
+pub const SERVERS_STARTED_AS: &str = "The servers of this run were started as:";
+
+/// How the numbers were made, and on what.
+pub fn render(doc: &mut String, machine: &Machine, scale_out: bool) {
+    let scale_out = if scale_out {
+        "- **Scale-out.** The same fan-out against one room spread over socketlab instances \
+         that share it through NATS JetStream (`--bus`, nats-server with `-js` on loopback): \
+         subscribers are dealt round-robin over the instances, the publisher joins the first. \
+         All instances and nats-server run on the server's core, so the comparison shows what \
+         crossing instances costs in latency, not what more machines add in capacity.\n"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        doc,
+        "## Method\n\n\
+         - **Two cores, two roles.** The server under test runs on core 0 (`taskset -c 0`), the \
+           load generator and the TCP sink/echo targets on core 1 (`taskset -c 1`); each side's \
+           CPU use is read from `/proc/PID/stat` (user + system time, including forked \
+           children) at the start and end of exactly the measured window and reported as % of \
+           one core.\n\
+         - **Peers.** `socketlab` (release build, `--log warn`, raised connection and chat-rate \
+           limits); `bare`, the straightforward tokio-tungstenite echo and relay in \
+           `bench/src/bare.rs` (no HTTP framework); `websocat` 1.x (`ws-l:` to `mirror:` or \
+           `tcp:`); `websockify` (Python, from PyPI, forks a process per connection); `raw-tcp`, \
+           the same loops over plain loopback TCP: the ceiling (both of its ends run on the load core, \
+           so it gets one core where a relay gets two).\n\
+         - **Echo.** N connections, opened before the clock starts; each keeps K binary \
+           messages in flight. One second of warm-up (less in a quick run), then replies are \
+           counted and round trips recorded in an HDR histogram (3 significant digits). The \
+           echo and fan-out clients are the lean WebSocket client in `bench/src/wire.rs` (a \
+           real handshake and masked frames, but each connection masks its payload once and \
+           parses replies in place, many per read): a tungstenite client cost as much per \
+           message as the servers it measured, and the load core saturated first.\n\
+         - **Growth.** The echo at 1, 10, 100, 1,000 and 10,000 connections, 32 B, one in \
+           flight; the server's CPU time over the window divided by the messages answered is \
+           its cost per message.\n\
+         - **Relay throughput.** One connection. `sink`: the TCP target counts what it reads and \
+           acknowledges every ≥ 1 MiB; the sender stops on a batch boundary and the clock stops \
+           when the sink has acknowledged the last byte. `echo`: the clock stops when the last \
+           byte has come back. MB = 10^6 bytes.\n\
+         - **Relay round trip.** One connection, one 32-byte message at a time through the relay \
+           to a TCP echo and back; the first 100 are not recorded.\n\
+         - **Fan-out.** One publisher and N subscribers in a fresh chat room; each message's \
+           text carries its send time, so every delivery's latency is known. \"Slowest\" is, per \
+           message, the latency of the last subscriber to get it. Every subscriber must receive \
+           every message; a loss fails the run.\n\
+         {scale_out}\
+         - **Idle.** Connections to `/ws/echo` opened in steps and left silent; after each step \
+           settles (2 s; 1 s in a quick run), the server's `VmRSS` is compared with its value before the first \
+           connection. Each run starts a fresh server.\n\
+         - **Bounds.** Every loop is bounded in count and in time, and the harness refuses any \
+           address that is not loopback.\n\n\
+         ### Machine\n\n\
+         | | |\n| --- | --- |\n\
+         | CPU | {} |\n| Logical CPUs | {} |\n| Memory | {:.1} GiB |\n| Kernel | {} |\n| Compiler | {} |\n\n\
+         Both sides share this one machine, so the load generator competes with nothing but \
+         itself for its core, yet anything else running on the machine (such as a compile) \
+         competes with both: results from a shared machine are noisy, and the load averages \
+         under Notes tell how busy it was.\n",
+        machine.cpu,
+        machine.cores,
+        machine.memory_gib,
+        machine.kernel,
+        machine.rustc
+    );
+}
+
+/// The commands that reproduce the run.
+pub fn render_reproduce(doc: &mut String, commands: &[String]) {
+    let _ = writeln!(
+        doc,
+        "## Reproduce\n\n\
+         ```sh\n\
+         cargo xtask bench          # full run, writes target/bench/results.jsonl and this file\n\
+         cargo xtask bench --quick  # under a minute, writes target/bench/quick/\n\
+         cargo xtask bench --only scale-out  # measures the scale-out section again, keeps the rest\n\
+         ```\n\n\
+         One measurement by hand (start a server first):\n\n\
+         ```sh\n\
+         socketlab-bench echo --url ws://127.0.0.1:PORT/ws/echo --conns 64 --size 32 --inflight 1 --seconds 5\n\
+         socketlab-bench sink --listen 127.0.0.1:0      # prints `listening 127.0.0.1:SINK`\n\
+         socketlab --relay-target sink=tcp://127.0.0.1:SINK ...\n\
+         socketlab-bench relay --url ws://127.0.0.1:PORT/ws/relay/sink --size 65536 --seconds 5 --mode sink\n\
+         socketlab-bench page --url http://127.0.0.1:PORT/ --runs 5   # starts chromedriver itself\n\
+         ```\n"
+    );
+    if !commands.is_empty() {
+        let _ = writeln!(doc, "{SERVERS_STARTED_AS}\n\n```sh");
+        for command in commands {
+            let _ = writeln!(doc, "{command}");
+        }
+        let _ = writeln!(doc, "```\n");
+    }
+}
