@@ -4,8 +4,9 @@
 //! under test: the load generators (`echo`, `relay`, `raw-tcp`, `fanout`,
 //! `idle`, and `page`, which drives headless Chromium), the TCP targets
 //! they deliver to (`sink`, `tcp-echo`), the no-framework references
-//! (`bare-echo`, `bare-relay`) and the report writer. `cargo xtask bench`
-//! starts and pins these; each can also be run by hand. Load generators
+//! (`bare-echo`, `bare-relay`), the report writer, and `run`, the plan
+//! that starts and pins all of these (what `cargo xtask bench` calls);
+//! each can also be run by hand. Load generators
 //! print progress on stderr and one JSON line per result on stdout. Every
 //! address must be loopback.
 
@@ -19,6 +20,7 @@ mod page;
 mod record;
 mod relay;
 mod report;
+mod runner;
 mod serve;
 mod sink;
 mod size;
@@ -79,6 +81,10 @@ enum Command {
     BareRelay(bare::BareRelayArgs),
     /// Writes BENCHMARKS.md and the throughput plot from results.jsonl.
     Report(report::ReportArgs),
+    /// Runs the whole plan (what `cargo xtask bench` does once it has built
+    /// everything): starts the peers pinned to their cores, runs every
+    /// measurement, writes the results and the report.
+    Run(runner::RunnerArgs),
 }
 
 fn main() -> ExitCode {
@@ -94,8 +100,10 @@ fn main() -> ExitCode {
 
 /// Starts the runtime and runs the subcommand.
 fn run(cli: Cli) -> Result<()> {
-    if let Command::Report(args) = cli.command {
-        return report::run(args);
+    match cli.command {
+        Command::Report(args) => return report::run(args),
+        Command::Run(args) => return runner::run(args),
+        _ => {}
     }
     let threads = match cli.threads {
         Some(threads) => threads.max(1),
@@ -120,6 +128,7 @@ fn run(cli: Cli) -> Result<()> {
             Command::BareEcho(args) => bare::echo(args).await,
             Command::BareRelay(args) => bare::relay(args).await,
             Command::Report(args) => report::run(args),
+            Command::Run(args) => runner::run(args),
         }
     })
 }
