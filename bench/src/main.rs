@@ -17,6 +17,7 @@ mod fanout;
 mod guard;
 mod idle;
 mod page;
+mod plan;
 mod record;
 mod relay;
 mod report;
@@ -25,8 +26,10 @@ mod serve;
 mod sink;
 mod size;
 mod stats;
+mod supervise;
 mod transport;
 mod wire;
+mod workspace;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,316 @@
+//! The load generator's invocations: the plan's measurements against the
+//! running peers, each run pinned to the load core, bounded in time, its
+//! results appended to the results file.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use super::peers::{start_helper, start_socketlab, Peers};
+use crate::plan::{Plan, GROWTH_PEERS, LOAD_CORE, SERVER_CORE};
+use crate::supervise::collect;
+use crate::workspace;
+
+/// One invocation of the load generator.
+pub struct Job {
+    /// What the progress line calls it.
+    pub label: String,
+    /// `socketlab-bench` arguments (without `--run`).
+    pub args: Vec<String>,
+    /// Kill it after this long.
+    pub timeout: Duration,
+}
+
+impl Job {
+    /// A job running `command_line` (arguments separated by spaces; none
+    /// of them, URLs, numbers and names, contains one), killed after
+    /// `timeout_secs`.
+    pub fn new(label: String, timeout_secs: f64, command_line: String) -> Self {
+        Self {
+            label,
+            args: command_line.split_whitespace().map(str::to_owned).collect(),
+            timeout: Duration::from_secs_f64(timeout_secs),
+        }
+    }
+}
+
+/// The plan's measurements against the running peers (idle runs excepted:
+/// they need fresh servers).
+pub fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    let (seconds, warmup) = (plan.echo_seconds, plan.echo_warmup);
+    for &(conns, size, inflight) in &plan.echo {
+        for (name, url, pid) in &peers.echoes {
+            jobs.push(Job::new(
+                format!("echo {name} {conns} conns x {size} B x {inflight}"),
+                warmup + seconds + 60.0,
+                format!(
+                    "echo --url {url} --conns {conns} --size {size} --inflight {inflight} \
+                     --seconds {seconds} --warmup {warmup} --peer {name} --server-pid {pid}"
+                ),
+            ));
+        }
+    }
+    for &conns in &plan.growth {
+        for (name, url, pid) in &peers.echoes {
+            if !GROWTH_PEERS.contains(name) {
+                continue;
+            }
+            jobs.push(Job::new(
+                format!("growth {name} {conns} conns"),
+                warmup + seconds + 120.0,
+                format!(
+                    "echo --url {url} --conns {conns} --size 32 --inflight 1 \
+                     --seconds {seconds} --warmup {warmup} --peer {name} --server-pid {pid} \
+                     --section growth"
+                ),
+            ));
+        }
+    }
+    let timeout = plan.relay_seconds + 60.0;
+    let seconds = plan.relay_seconds;
+    let modes = plan
+        .sink_sizes
+        .iter()
+        .map(|&size| ("sink", size))
+        .chain(plan.echo_sizes.iter().map(|&size| ("echo", size)));
+    for (mode, size) in modes {
+        let (target, target_pid) = if mode == "sink" {
+            &peers.sink
+        } else {
+            &peers.tcp_echo
+        };
+        for relay in &peers.relays {
+            let (url, pid) = if mode == "sink" {
+                &relay.sink
+            } else {
+                &relay.echo
+            };
+            jobs.push(Job::new(
+                format!("relay {} {mode} {size} B", relay.name),
+                timeout,
+                format!(
+                    "relay --url {url} --mode {mode} --size {size} --seconds {seconds} \
+                     --peer {} --server-pid {pid} --load-pid {target_pid}",
+                    relay.name
+                ),
+            ));
+        }
+        jobs.push(Job::new(
+            format!("raw-tcp {mode} {size} B"),
+            timeout,
+            format!(
+                "raw-tcp --target {target} --mode {mode} --size {size} --seconds {seconds} \
+                 --load-pid {target_pid}"
+            ),
+        ));
+    }
+    let (echo_target, echo_pid) = &peers.tcp_echo;
+    for relay in &peers.relays {
+        let (url, pid) = &relay.echo;
+        jobs.push(Job::new(
+            format!("relay {} rtt 32 B", relay.name),
+            timeout,
+            format!(
+                "relay --url {url} --rtt --size 32 --seconds {seconds} --peer {} \
+                 --server-pid {pid} --load-pid {echo_pid}",
+                relay.name
+            ),
+        ));
+    }
+    jobs.push(Job::new(
+        "raw-tcp rtt 32 B".to_owned(),
+        timeout,
+        format!(
+            "raw-tcp --target {echo_target} --rtt --size 32 --seconds {seconds} \
+             --load-pid {echo_pid}"
+        ),
+    ));
+    let (chat_addr, chat_pid) = &peers.socketlab;
+    for &(subscribers, messages, rate) in &plan.fanout {
+        jobs.push(Job::new(
+            format!("fanout socketlab {subscribers} subscribers"),
+            f64::from(messages) / f64::from(rate) + 180.0,
+            format!(
+                "fanout --url ws://{chat_addr}/ws/chat --subscribers {subscribers} \
+                 --messages {messages} --rate {rate} --server-pid {chat_pid}"
+            ),
+        ));
+    }
+    jobs
+}
+
+/// The page measurement against the running socketlab, after everything
+/// else; or why it cannot run (no Chromium or chromedriver).
+pub fn page_job(plan: &Plan, peers: &Peers) -> std::result::Result<Job, String> {
+    // The same defaults and variables `socketlab-bench page` uses.
+    for (variable, default) in [
+        ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+        ("CHROMIUM", "/usr/bin/chromium"),
+    ] {
+        let path = std::env::var(variable).unwrap_or_else(|_| default.to_owned());
+        if !Path::new(&path).exists() {
+            return Err(format!(
+                "{path} is missing (`cargo xtask install-tools` installs it)"
+            ));
+        }
+    }
+    let (addr, _) = &peers.socketlab;
+    let sessions = plan.page_sessions;
+    Ok(Job::new(
+        format!("page socketlab, {sessions} browser sessions"),
+        f64::from(sessions) * 40.0 + 60.0,
+        format!("page --url http://{addr}/ --runs {sessions}"),
+    ))
+}
+
+/// Runs jobs and collects their results and failures.
+pub struct Bench {
+    /// The results file, appended to.
+    pub results: File,
+    /// Runs in the plan, for progress lines.
+    pub runs: u32,
+    /// Jobs run so far.
+    pub done: usize,
+    /// What failed, one line each.
+    pub failures: Vec<String>,
+    /// Command lines of the peers, for the report.
+    pub commands: Vec<String>,
+}
+
+impl Bench {
+    /// Starts a fresh results file at `path`.
+    pub fn new(path: &Path, runs: u32) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let results =
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Self {
+            results,
+            runs,
+            done: 0,
+            failures: Vec::new(),
+            commands: Vec::new(),
+        })
+    }
+
+    /// Runs one job pinned to the load core, appends its JSON lines to the
+    /// results, and records a failure instead of stopping the whole run.
+    pub fn run(&mut self, job: &Job, run: u32) {
+        self.done += 1;
+        eprintln!(
+            "bench: [{} | run {run}/{}] {}",
+            self.done, self.runs, job.label
+        );
+        if let Err(err) = self.try_run(job, run) {
+            eprintln!("bench: FAILED {} (run {run}): {err:#}", job.label);
+            self.failures.push(format!(
+                "{} (run {run}): {}",
+                job.label,
+                format!("{err:#}").lines().last().unwrap_or_default()
+            ));
+        }
+    }
+
+    /// [`Bench::run`] without the bookkeeping.
+    pub fn try_run(&mut self, job: &Job, run: u32) -> Result<()> {
+        let mut child = Command::new("taskset")
+            .args(["-c", LOAD_CORE])
+            .arg(workspace::bench_binary())
+            .args(&job.args)
+            .arg("--run")
+            .arg(run.to_string())
+            .current_dir(workspace::root())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot start socketlab-bench")?;
+        let stdout = collect(child.stdout.take().context("no stdout")?);
+        let stderr = collect(child.stderr.take().context("no stderr")?);
+        let deadline = Instant::now() + job.timeout;
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("killed after {:?}", job.timeout);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let stdout = stdout.join().unwrap_or_default();
+        let stderr = stderr.join().unwrap_or_default();
+        for line in stdout.lines().filter(|line| line.starts_with('{')) {
+            writeln!(self.results, "{line}")?;
+            eprintln!("  {line}");
+        }
+        self.results.flush()?;
+        if !status.success() {
+            eprint!("{stderr}");
+            bail!(
+                "{status}: {}",
+                stderr.lines().last().unwrap_or("no error message")
+            );
+        }
+        Ok(())
+    }
+
+    /// One idle-memory run against a freshly started `peer`, so that each
+    /// run starts from a server that never held a connection.
+    pub fn idle(&mut self, peer: &str, plan: &Plan, run: u32, logs: &Path) {
+        let started = match peer {
+            "socketlab" => start_socketlab(logs, "socketlab-idle", &[])
+                .map(|(daemon, addr)| (format!("ws://{addr}/ws/echo"), daemon)),
+            _ => start_helper(
+                logs,
+                "bare-echo-idle",
+                SERVER_CORE,
+                &[
+                    "bare-echo".to_owned(),
+                    "--listen".to_owned(),
+                    "127.0.0.1:0".to_owned(),
+                ],
+            )
+            .map(|(daemon, addr)| (format!("ws://{addr}/"), daemon)),
+        };
+        let (url, daemon) = match started {
+            Ok(started) => started,
+            Err(err) => {
+                self.failures
+                    .push(format!("idle {peer} (run {run}): {err}"));
+                return;
+            }
+        };
+        let job = Job::new(
+            format!("idle {peer} {} conns", plan.idle),
+            120.0,
+            format!(
+                "idle --url {url} --conns {} --settle {} --pid {} --peer {peer}",
+                plan.idle,
+                plan.idle_settle,
+                daemon.pid()
+            ),
+        );
+        self.run(&job, run);
+        drop(daemon);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_are_labelled_and_bounded() {
+        let job = Job::new("x".into(), 1.5, "echo  --conns 64\n  --size 32".into());
+        assert_eq!(job.args, ["echo", "--conns", "64", "--size", "32"]);
+        assert_eq!(job.timeout, Duration::from_millis(1500));
+    }
+}
