@@ -1,7 +1,6 @@
 //! The scale-out section: one chat room spread over socketlab instances
 //! sharing it through nats-server.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -43,39 +42,21 @@ impl NatsServer {
     }
 }
 
-/// A directory under the system's temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    /// Creates a fresh, empty one named after `name` and this process.
-    fn new(name: &str) -> Result<Self> {
-        let path = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
-        if path.exists() {
-            fs::remove_dir_all(&path)
-                .with_context(|| format!("cannot empty {}", path.display()))?;
-        }
-        fs::create_dir_all(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        Ok(Self(path))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The scale-out section: nats-server and the setups' instances on the
 /// server core, one fan-out per setup and run (interleaved, so that a
 /// setup never gets the quieter minutes), each against freshly started
 /// instances.
 pub fn scale_out(plan: &Plan, nats: &NatsServer, logs: &Path, bench: &mut Bench) -> Result<()> {
-    let store = TempDir::new("socketlab-bench-nats")?;
+    // nats-server's JetStream store, removed when the section ends.
+    let store = tempfile::Builder::new()
+        .prefix("socketlab-bench-nats-")
+        .tempdir()
+        .context("cannot create a temporary directory for nats-server's store")?;
     let addr = free_port()?;
     let args = vec![
         "-js".to_owned(),
         "-sd".to_owned(),
-        store.0.display().to_string(),
+        store.path().display().to_string(),
         "-a".to_owned(),
         addr.ip().to_string(),
         "-p".to_owned(),
