@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 
 use super::peers::{start_helper, start_socketlab, Peers};
 use crate::plan::{Plan, GROWTH_PEERS, LOAD_CORE, SERVER_CORE};
-use crate::supervise::collect;
+use crate::supervise::{collect, Group};
 use crate::workspace;
 
 /// One invocation of the load generator.
@@ -219,28 +219,30 @@ impl Bench {
 
     /// [`Bench::run`] without the bookkeeping.
     pub fn try_run(&mut self, job: &Job, run: u32) -> Result<()> {
-        let mut child = Command::new("taskset")
-            .args(["-c", LOAD_CORE])
-            .arg(workspace::bench_binary())
-            .args(&job.args)
-            .arg("--run")
-            .arg(run.to_string())
-            .current_dir(workspace::root())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("cannot start socketlab-bench")?;
-        let stdout = collect(child.stdout.take().context("no stdout")?);
-        let stderr = collect(child.stderr.take().context("no stderr")?);
+        // Its own process group, so that a job killed on its timeout takes
+        // what it started (the page's chromedriver and Chromium) with it.
+        let mut child = Group::spawn(
+            Command::new("taskset")
+                .args(["-c", LOAD_CORE])
+                .arg(workspace::bench_binary())
+                .args(&job.args)
+                .arg("--run")
+                .arg(run.to_string())
+                .current_dir(workspace::root())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        )
+        .context("cannot start socketlab-bench")?;
+        let stdout = collect(child.child_mut().stdout.take().context("no stdout")?);
+        let stderr = collect(child.child_mut().stderr.take().context("no stderr")?);
         let deadline = Instant::now() + job.timeout;
         let status = loop {
             if let Some(status) = child.try_wait()? {
                 break status;
             }
             if Instant::now() >= deadline {
-                let _ = child.kill();
-                let _ = child.wait();
+                child.kill();
                 bail!("killed after {:?}", job.timeout);
             }
             std::thread::sleep(Duration::from_millis(50));

@@ -23,7 +23,7 @@ mod scale_out;
 
 use crate::plan::{Plan, Section, SCALE_OUT_CHAT_QUEUE, SCALE_OUT_CHAT_QUEUE_WHY};
 use crate::report::{self, ReportArgs};
-use crate::supervise::short_path;
+use crate::supervise::{self, short_path};
 use crate::workspace;
 use jobs::{jobs, page_job, Bench, Job};
 use peers::Peers;
@@ -112,6 +112,7 @@ pub fn run(args: RunnerArgs) -> Result<()> {
     fs::create_dir_all(&out.logs)
         .with_context(|| format!("cannot create {}", out.logs.display()))?;
     let nats = NatsServer::probe(&args.nats_server)?;
+    supervise::stop_all_on_signal()?;
 
     let mut notes = Vec::new();
     let mut commands = Vec::new();
