@@ -1,6 +1,113 @@
-//! The benchmark plan: which configurations are measured against which
-//! peers, on which cores, with which server flags. The runner executes it
-//! and the report describes it, both from these definitions.
+//! The benchmark plan: which benchmarks ([`Bench`]) are measured against
+//! which servers ([`Peer`]), in which configurations ([`Plan`]), on which
+//! cores, with which server flags. The runner executes it and the report
+//! describes it, both from these definitions.
+
+use std::fmt;
+
+use crate::record::Params;
+
+/// A server under test, as results name it in their `peer` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Peer {
+    /// The server this workspace builds.
+    Socketlab,
+    /// The no-framework references: a tokio-tungstenite echo and relay in
+    /// bench/src/bare.rs.
+    Bare,
+    /// websocat 1.x (`ws-l:` to `mirror:` or `tcp:`).
+    Websocat,
+    /// websockify, the Python WebSocket-to-TCP proxy.
+    Websockify,
+    /// No WebSocket at all: the same loops over plain loopback TCP, the
+    /// ceiling.
+    RawTcp,
+}
+
+impl Peer {
+    /// Every peer, in the order tables list them: the server under test,
+    /// the references, then the ceiling.
+    pub const ALL: [Peer; 5] = [
+        Peer::Socketlab,
+        Peer::Bare,
+        Peer::Websocat,
+        Peer::Websockify,
+        Peer::RawTcp,
+    ];
+
+    /// Its name in results and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Peer::Socketlab => "socketlab",
+            Peer::Bare => "bare",
+            Peer::Websocat => "websocat",
+            Peer::Websockify => "websockify",
+            Peer::RawTcp => "raw-tcp",
+        }
+    }
+
+    /// The peer a result names, if it is one of the plan's.
+    pub fn of(name: &str) -> Option<Peer> {
+        Peer::ALL.into_iter().find(|peer| peer.name() == name)
+    }
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A benchmark of the plan: one table (or two, for the relay) of the
+/// report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Bench {
+    /// `/ws/echo` round trips at a few connection counts and sizes.
+    Echo,
+    /// The echo's cost per message from one connection to thousands.
+    Growth,
+    /// WebSocket → TCP throughput and round trips (and raw TCP's).
+    Relay,
+    /// One chat publisher, N subscribers.
+    Fanout,
+    /// The fan-out over instances sharing a room through NATS.
+    ScaleOut,
+    /// Resident memory per idle connection.
+    Idle,
+    /// The size of the page's WebAssembly.
+    PageSize,
+    /// The page's time to a usable chat in headless Chromium.
+    Page,
+}
+
+impl Bench {
+    /// The `section` its results carry when they share a load generator
+    /// with another benchmark's (growth runs the echo, scale-out the
+    /// fan-out), so that they never count as repeats of each other.
+    pub fn section(self) -> Option<&'static str> {
+        match self {
+            Bench::Growth => Some("growth"),
+            Bench::ScaleOut => Some("scale-out"),
+            _ => None,
+        }
+    }
+
+    /// The benchmark a result belongs to, from its `bench` and `section`.
+    pub fn of(params: &Params) -> Option<Bench> {
+        let section = params.section.as_deref();
+        Some(match params.bench.as_str() {
+            "echo" if section == Bench::Growth.section() => Bench::Growth,
+            "echo" => Bench::Echo,
+            "relay" | "raw-tcp" => Bench::Relay,
+            "fanout" if section == Bench::ScaleOut.section() => Bench::ScaleOut,
+            "fanout" if section.is_none() => Bench::Fanout,
+            "idle" => Bench::Idle,
+            "page-size" => Bench::PageSize,
+            "page" => Bench::Page,
+            _ => return None,
+        })
+    }
+}
 
 /// The core the server under test runs on.
 pub const SERVER_CORE: &str = "0";
@@ -39,7 +146,7 @@ pub const SCALE_OUT_CHAT_QUEUE_WHY: &str = " (the default, as in the fan-out tab
 
 /// The peers of the growth series: socketlab and the no-framework
 /// reference (the others add nothing at 10,000 connections but minutes).
-pub const GROWTH_PEERS: &[&str] = &["socketlab", "bare"];
+pub const GROWTH_PEERS: &[Peer] = &[Peer::Socketlab, Peer::Bare];
 
 /// What to measure: the full plan or the quick one.
 pub struct Plan {
@@ -68,7 +175,7 @@ pub struct Plan {
     /// Seconds each idle step settles.
     pub idle_settle: f64,
     /// The peers measured for idle memory.
-    pub idle_peers: &'static [&'static str],
+    pub idle_peers: &'static [Peer],
     /// Fresh browser sessions loading the page (each cold, then warm).
     pub page_sessions: u32,
 }
@@ -90,7 +197,7 @@ impl Plan {
                 scale_out: (100, 100, 100),
                 idle: "1000",
                 idle_settle: 1.0,
-                idle_peers: &["socketlab"],
+                idle_peers: &[Peer::Socketlab],
                 page_sessions: 2,
             }
         } else {
@@ -115,7 +222,7 @@ impl Plan {
                 scale_out: (500, 500, 100),
                 idle: "1000,5000,10000",
                 idle_settle: 2.0,
-                idle_peers: &["socketlab", "bare"],
+                idle_peers: &[Peer::Socketlab, Peer::Bare],
                 page_sessions: 5,
             }
         }
@@ -233,5 +340,31 @@ mod tests {
         assert!(!local.contains(&"--bus".to_owned()), "{local:?}");
         let slugs: Vec<String> = SETUPS.iter().map(|s| s.slug()).collect();
         assert_eq!(slugs, ["local", "nats-1", "nats-2"]);
+    }
+
+    #[test]
+    fn peers_and_benchmarks_read_back_from_results() {
+        for peer in Peer::ALL {
+            assert_eq!(Peer::of(peer.name()), Some(peer));
+        }
+        assert_eq!(Peer::of("nginx"), None);
+        let params = |bench: &str, section: Option<&str>| Params {
+            bench: bench.to_owned(),
+            section: section.map(str::to_owned),
+            ..Params::default()
+        };
+        assert_eq!(Bench::of(&params("echo", None)), Some(Bench::Echo));
+        assert_eq!(
+            Bench::of(&params("echo", Some("growth"))),
+            Some(Bench::Growth)
+        );
+        assert_eq!(Bench::of(&params("raw-tcp", None)), Some(Bench::Relay));
+        assert_eq!(Bench::of(&params("fanout", None)), Some(Bench::Fanout));
+        assert_eq!(
+            Bench::of(&params("fanout", Some("scale-out"))),
+            Some(Bench::ScaleOut)
+        );
+        assert_eq!(Bench::of(&params("page-size", None)), Some(Bench::PageSize));
+        assert_eq!(Bench::of(&params("nope", None)), None);
     }
 }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::format::{fmt_median, fmt_num, fmt_size, fmt_spread};
 use super::groups::{median_of, metric, percent_of, rows, Groups};
-use super::growth::is_growth;
+use crate::plan::{Bench, Peer};
 use crate::record::Params;
 
 /// "What the numbers say" about the echo: the configurations the text
@@ -15,20 +15,19 @@ pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
         (64, 32, 16, "64 connections with 16 messages in flight each"),
         (512, 4096, 1, "512 connections ping-ponging 4 KiB messages"),
     ] {
-        let is = |peer: &'static str| {
+        let is = |peer: Peer| {
             move |p: &Params| {
-                p.bench == "echo"
-                    && !is_growth(p)
-                    && p.peer == peer
+                Bench::of(p) == Some(Bench::Echo)
+                    && p.peer == peer.name()
                     && p.conns == Some(conns)
                     && p.size == Some(size)
                     && p.inflight == Some(inflight)
             }
         };
-        let Some(ours) = median_of(groups, is("socketlab"), |m| m.msgs_per_s) else {
+        let Some(ours) = median_of(groups, is(Peer::Socketlab), |m| m.msgs_per_s) else {
             continue;
         };
-        let p99 = median_of(groups, is("socketlab"), |m| m.p99_us);
+        let p99 = median_of(groups, is(Peer::Socketlab), |m| m.p99_us);
         let mut line = format!(
             "**Echo, {what}:** socketlab answered {} messages/s",
             fmt_num(ours)
@@ -38,8 +37,8 @@ pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
         }
         let mut others = Vec::new();
         for (peer, name) in [
-            ("bare", "the bare tokio-tungstenite server"),
-            ("websocat", "websocat"),
+            (Peer::Bare, "the bare tokio-tungstenite server"),
+            (Peer::Websocat, "websocat"),
         ] {
             if let Some(theirs) = median_of(groups, is(peer), |m| m.msgs_per_s) {
                 others.push(format!(
@@ -61,7 +60,7 @@ pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
 pub fn render(doc: &mut String, groups: &Groups) {
     let rows = rows(
         groups,
-        |p| p.bench == "echo" && !is_growth(p),
+        |p| Bench::of(p) == Some(Bench::Echo),
         |p| (p.inflight, p.conns, p.size),
     );
     if rows.is_empty() {

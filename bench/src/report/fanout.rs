@@ -4,19 +4,20 @@ use std::fmt::Write as _;
 
 use super::format::{fmt_median, fmt_num, fmt_spread};
 use super::groups::{metric, rows, Groups};
+use crate::plan::{Bench, Peer};
 use crate::record::Params;
 
 /// Whether a group belongs in the fan-out table (scale-out runs have
 /// their own).
 pub fn is_fanout(params: &Params) -> bool {
-    params.bench == "fanout" && params.section.is_none()
+    Bench::of(params) == Some(Bench::Fanout)
 }
 
 /// "What the numbers say" about the fan-out: the largest room.
 pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
     if let Some((params, runs)) = groups
         .iter()
-        .filter(|(p, _)| is_fanout(p) && p.peer == "socketlab")
+        .filter(|(p, _)| is_fanout(p) && p.peer == Peer::Socketlab.name())
         .max_by_key(|(p, _)| p.subscribers)
     {
         let slowest = metric(runs, |m| m.slowest_p99_us);

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::plan::Peer;
 use crate::record::{Metrics, Params, Record};
 use crate::stats::{spread, Spread};
 
@@ -49,9 +50,8 @@ pub fn rows<K: Ord>(
 /// Peers in the order tables list them: the server under test, the
 /// references, then the ceiling.
 pub fn peer_rank(peer: &str) -> (usize, &str) {
-    let rank = ["socketlab", "bare", "websocat", "websockify", "raw-tcp"]
-        .iter()
-        .position(|known| *known == peer)
+    let rank = Peer::of(peer)
+        .and_then(|known| Peer::ALL.iter().position(|p| *p == known))
         .unwrap_or(usize::MAX);
     (rank, peer)
 }

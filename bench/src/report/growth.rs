@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::format::{fmt_count, fmt_median, fmt_num, fmt_spread};
 use super::groups::{metric, rows, times, Groups};
+use crate::plan::{Bench, Peer};
 use crate::record::{Metrics, Params};
 
 /// The growth plot's file name, beside the throughput plot.
@@ -12,7 +13,7 @@ pub const GROWTH_SVG: &str = "bench-growth.svg";
 
 /// Echo runs of the growth series: ping-pong at 1 to 10,000 connections.
 pub fn is_growth(params: &Params) -> bool {
-    params.bench == "echo" && params.section.as_deref() == Some("growth")
+    Bench::of(params) == Some(Bench::Growth)
 }
 
 /// The server's CPU time per echoed message, in µs: its share of a core
@@ -28,7 +29,7 @@ pub fn cpu_us_per_message(metrics: &Metrics) -> Option<f64> {
 pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
     let growth: Vec<(&Params, &[Metrics])> = rows(
         groups,
-        |p| is_growth(p) && p.peer == "socketlab",
+        |p| is_growth(p) && p.peer == Peer::Socketlab.name(),
         |p| p.conns,
     );
     if let (Some(first), Some(last)) = (growth.first(), growth.last()) {

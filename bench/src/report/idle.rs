@@ -4,13 +4,14 @@ use std::fmt::Write as _;
 
 use super::format::{fmt_median, fmt_num, fmt_spread};
 use super::groups::{metric, rows, Groups};
+use crate::plan::{Bench, Peer};
 
 /// "What the numbers say" about idle memory, at the largest count.
 pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
-    let idle = |peer: &'static str| {
+    let idle = |peer: Peer| {
         groups
             .iter()
-            .filter(|(p, _)| p.bench == "idle" && p.peer == peer)
+            .filter(|(p, _)| Bench::of(p) == Some(Bench::Idle) && p.peer == peer.name())
             .max_by_key(|(p, _)| p.conns)
             .and_then(|(p, runs)| {
                 Some((
@@ -19,12 +20,12 @@ pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
                 ))
             })
     };
-    if let Some((conns, bytes)) = idle("socketlab") {
+    if let Some((conns, bytes)) = idle(Peer::Socketlab) {
         let mut line = format!(
             "**Idle connections:** with {conns} open, each costs socketlab about {} KiB of resident memory",
             fmt_num(bytes / 1024.0)
         );
-        if let Some((_, bare)) = idle("bare") {
+        if let Some((_, bare)) = idle(Peer::Bare) {
             let _ = write!(
                 line,
                 " (the bare echo server: {} KiB)",
@@ -38,7 +39,7 @@ pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
 
 /// The idle-memory table.
 pub fn render(doc: &mut String, groups: &Groups) {
-    let rows = rows(groups, |p| p.bench == "idle", |p| p.conns);
+    let rows = rows(groups, |p| Bench::of(p) == Some(Bench::Idle), |p| p.conns);
     if rows.is_empty() {
         return;
     }

@@ -30,6 +30,7 @@ mod relay;
 mod scale_out;
 mod svg;
 
+use crate::plan::{Bench, Peer};
 use crate::record::Record;
 use groups::{group, metric, Groups};
 use machine::{today, Machine};
@@ -269,7 +270,13 @@ fn render_reading(doc: &mut String, groups: &Groups) {
 fn limit_reading(groups: &Groups, lines: &mut Vec<String>) {
     let busy: Vec<f64> = groups
         .iter()
-        .filter(|(p, _)| p.peer == "socketlab" && matches!(p.bench.as_str(), "echo" | "relay"))
+        .filter(|(p, _)| {
+            p.peer == Peer::Socketlab.name()
+                && matches!(
+                    Bench::of(p),
+                    Some(Bench::Echo | Bench::Growth | Bench::Relay)
+                )
+        })
         .filter_map(|(_, runs)| metric(runs, |m| m.server_cpu_pct).map(|s| s.median))
         .collect();
     if !busy.is_empty() {

@@ -5,12 +5,13 @@ use std::fmt::Write as _;
 
 use super::format::{fmt_num, fmt_spread};
 use super::groups::{metric, rows, Groups};
+use crate::plan::Bench;
 use crate::record::{Metrics, PageLoad, Params};
 use crate::stats::{spread, Spread};
 
 /// The page-size record: the built page's WebAssembly, raw and gzipped.
 pub fn is_page_size(params: &Params) -> bool {
-    params.bench == "page-size"
+    Bench::of(params) == Some(Bench::PageSize)
 }
 
 /// The goal for the page's WebAssembly after gzip, bytes.
@@ -64,7 +65,7 @@ pub fn render_size(doc: &mut String, groups: &Groups) {
 
 /// Whether a group is a page-load run.
 pub fn is_page(params: &Params) -> bool {
-    params.bench == "page"
+    Bench::of(params) == Some(Bench::Page)
 }
 
 /// The cold (or warm) loads of a group's records.

@@ -5,17 +5,18 @@ use std::fmt::Write as _;
 
 use super::format::{fmt_median, fmt_num, fmt_size, fmt_spread};
 use super::groups::{median_of, metric, percent_of, rows, times, Groups};
+use crate::plan::{Bench, Peer};
 use crate::record::Params;
 
 /// Whether a group is a byte-stream throughput run (relay or raw TCP).
 pub fn is_throughput(params: &Params) -> bool {
-    matches!(params.bench.as_str(), "relay" | "raw-tcp")
+    Bench::of(params) == Some(Bench::Relay)
         && matches!(params.mode.as_deref(), Some("sink" | "echo"))
 }
 
 /// Whether a group is a byte-stream round-trip run.
 pub fn is_rtt(params: &Params) -> bool {
-    matches!(params.bench.as_str(), "relay" | "raw-tcp") && params.mode.as_deref() == Some("rtt")
+    Bench::of(params) == Some(Bench::Relay) && params.mode.as_deref() == Some("rtt")
 }
 
 /// "What the numbers say" about relay throughput, at the largest sink
@@ -27,25 +28,25 @@ pub fn throughput_reading(groups: &Groups, lines: &mut Vec<String>) {
         .filter_map(|p| p.size)
         .collect();
     if let Some(&size) = sink_sizes.iter().max() {
-        let at = |peer: &'static str| {
+        let at = |peer: Peer| {
             median_of(
                 groups,
                 |p| {
                     is_throughput(p)
-                        && p.peer == peer
+                        && p.peer == peer.name()
                         && p.mode.as_deref() == Some("sink")
                         && p.size == Some(size)
                 },
                 |m| m.mb_per_s,
             )
         };
-        if let Some(ours) = at("socketlab") {
+        if let Some(ours) = at(Peer::Socketlab) {
             let mut line = format!(
                 "**Relay throughput, {} messages into a TCP sink:** socketlab delivered {} MB/s",
                 fmt_size(size),
                 fmt_num(ours)
             );
-            if let Some(raw) = at("raw-tcp") {
+            if let Some(raw) = at(Peer::RawTcp) {
                 let _ = write!(
                     line,
                     ", {} of what one plain loopback TCP connection carries ({} MB/s)",
@@ -54,9 +55,9 @@ pub fn throughput_reading(groups: &Groups, lines: &mut Vec<String>) {
                 );
             }
             let others: Vec<String> = [
-                ("bare", "the bare relay"),
-                ("websocat", "websocat"),
-                ("websockify", "websockify"),
+                (Peer::Bare, "the bare relay"),
+                (Peer::Websocat, "websocat"),
+                (Peer::Websockify, "websockify"),
             ]
             .into_iter()
             .filter_map(|(peer, name)| {
@@ -76,13 +77,13 @@ pub fn throughput_reading(groups: &Groups, lines: &mut Vec<String>) {
 
 /// "What the numbers say" about the relay round trip, against raw TCP.
 pub fn rtt_reading(groups: &Groups, lines: &mut Vec<String>) {
-    let rtt = |peer: &'static str| median_of(groups, |p| is_rtt(p) && p.peer == peer, |m| m.p50_us);
-    if let Some(ours) = rtt("socketlab") {
+    let rtt = |peer: Peer| median_of(groups, |p| is_rtt(p) && p.peer == peer.name(), |m| m.p50_us);
+    if let Some(ours) = rtt(Peer::Socketlab) {
         let mut line = format!(
             "**Relay round trip, 32 bytes:** {} µs median through socketlab",
             fmt_num(ours)
         );
-        if let Some(raw) = rtt("raw-tcp") {
+        if let Some(raw) = rtt(Peer::RawTcp) {
             let _ = write!(
                 line,
                 " against {} µs over raw TCP to the same echo: the WebSocket hop adds about {} µs",
@@ -90,7 +91,7 @@ pub fn rtt_reading(groups: &Groups, lines: &mut Vec<String>) {
                 fmt_num(ours - raw)
             );
         }
-        if let Some(bare) = rtt("bare") {
+        if let Some(bare) = rtt(Peer::Bare) {
             let _ = write!(line, " (the bare relay: {} µs)", fmt_num(bare));
         }
         line.push('.');

@@ -6,14 +6,12 @@ use std::fmt::Write as _;
 use super::fanout::is_fanout;
 use super::format::{fmt_median, fmt_num, fmt_spread};
 use super::groups::{metric, rows, Groups};
+use crate::plan::Bench;
 use crate::record::{Metrics, Params};
-
-/// The section of the scale-out runs.
-pub const SCALE_OUT: &str = "scale-out";
 
 /// Whether a group is a scale-out fan-out run.
 pub fn is_scale_out(params: &Params) -> bool {
-    params.bench == "fanout" && params.section.as_deref() == Some(SCALE_OUT)
+    Bench::of(params) == Some(Bench::ScaleOut)
 }
 
 /// A scale-out setup for humans: `2 instances, NATS`.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use super::peers::{start_helper, start_socketlab, Peers};
-use crate::plan::{Plan, GROWTH_PEERS, LOAD_CORE, SERVER_CORE};
+use crate::plan::{Bench, Peer, Plan, GROWTH_PEERS, LOAD_CORE, SERVER_CORE};
 use crate::supervise::{collect, Group};
 use crate::workspace;
 
@@ -55,6 +55,7 @@ pub fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
             ));
         }
     }
+    let growth = Bench::Growth.section().unwrap_or_default();
     for &conns in &plan.growth {
         for (name, url, pid) in &peers.echoes {
             if !GROWTH_PEERS.contains(name) {
@@ -66,7 +67,7 @@ pub fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
                 format!(
                     "echo --url {url} --conns {conns} --size 32 --inflight 1 \
                      --seconds {seconds} --warmup {warmup} --peer {name} --server-pid {pid} \
-                     --section growth"
+                     --section {growth}"
                 ),
             ));
         }
@@ -101,11 +102,12 @@ pub fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
             ));
         }
         jobs.push(Job::new(
-            format!("raw-tcp {mode} {size} B"),
+            format!("{} {mode} {size} B", Peer::RawTcp),
             timeout,
             format!(
-                "raw-tcp --target {target} --mode {mode} --size {size} --seconds {seconds} \
-                 --load-pid {target_pid}"
+                "{} --target {target} --mode {mode} --size {size} --seconds {seconds} \
+                 --load-pid {target_pid}",
+                Peer::RawTcp
             ),
         ));
     }
@@ -123,11 +125,12 @@ pub fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
         ));
     }
     jobs.push(Job::new(
-        "raw-tcp rtt 32 B".to_owned(),
+        format!("{} rtt 32 B", Peer::RawTcp),
         timeout,
         format!(
-            "raw-tcp --target {echo_target} --rtt --size 32 --seconds {seconds} \
-             --load-pid {echo_pid}"
+            "{} --target {echo_target} --rtt --size 32 --seconds {seconds} \
+             --load-pid {echo_pid}",
+            Peer::RawTcp
         ),
     ));
     let (chat_addr, chat_pid) = &peers.socketlab;
@@ -169,7 +172,7 @@ pub fn page_job(plan: &Plan, peers: &Peers) -> std::result::Result<Job, String> 
 }
 
 /// Runs jobs and collects their results and failures.
-pub struct Bench {
+pub struct Measurements {
     /// The results file, appended to.
     pub results: File,
     /// Runs in the plan, for progress lines.
@@ -182,7 +185,7 @@ pub struct Bench {
     pub commands: Vec<String>,
 }
 
-impl Bench {
+impl Measurements {
     /// Starts a fresh results file at `path`.
     pub fn new(path: &Path, runs: u32) -> Result<Self> {
         if let Some(dir) = path.parent() {
@@ -217,7 +220,7 @@ impl Bench {
         }
     }
 
-    /// [`Bench::run`] without the bookkeeping.
+    /// [`Measurements::run`] without the bookkeeping.
     pub fn try_run(&mut self, job: &Job, run: u32) -> Result<()> {
         // Its own process group, so that a job killed on its timeout takes
         // what it started (the page's chromedriver and Chromium) with it.
@@ -266,9 +269,9 @@ impl Bench {
 
     /// One idle-memory run against a freshly started `peer`, so that each
     /// run starts from a server that never held a connection.
-    pub fn idle(&mut self, peer: &str, plan: &Plan, run: u32, logs: &Path) {
+    pub fn idle(&mut self, peer: Peer, plan: &Plan, run: u32, logs: &Path) {
         let started = match peer {
-            "socketlab" => start_socketlab(logs, "socketlab-idle", &[])
+            Peer::Socketlab => start_socketlab(logs, "socketlab-idle", &[])
                 .map(|(daemon, addr)| (format!("ws://{addr}/ws/echo"), daemon)),
             _ => start_helper(
                 logs,

@@ -25,7 +25,7 @@ use crate::plan::{Plan, Section, SCALE_OUT_CHAT_QUEUE, SCALE_OUT_CHAT_QUEUE_WHY}
 use crate::report::{self, ReportArgs};
 use crate::supervise::{self, short_path};
 use crate::workspace;
-use jobs::{jobs, page_job, Bench, Job};
+use jobs::{jobs, page_job, Job, Measurements};
 use peers::Peers;
 use scale_out::{scale_out, NatsServer};
 
@@ -126,7 +126,7 @@ pub fn run(args: RunnerArgs) -> Result<()> {
             "Load average (1, 5, 15 min) at the start: {}.",
             load_average()
         ));
-        let mut bench = Bench::new(&out.results, plan.runs)?;
+        let mut bench = Measurements::new(&out.results, plan.runs)?;
         let peers = Peers::start(
             &out.logs,
             args.websockify.as_deref(),
@@ -145,7 +145,7 @@ pub fn run(args: RunnerArgs) -> Result<()> {
             for job in &jobs {
                 bench.run(job, run);
             }
-            for idle_peer in plan.idle_peers {
+            for &idle_peer in plan.idle_peers {
                 bench.idle(idle_peer, &plan, run, &out.logs);
             }
         }
@@ -196,7 +196,7 @@ pub fn run(args: RunnerArgs) -> Result<()> {
             scale_out_notes.push(note);
         }
     }
-    let mut bench = Bench::new(&out.scale_out_results, plan.runs)?;
+    let mut bench = Measurements::new(&out.scale_out_results, plan.runs)?;
     let measuring = Instant::now();
     let load_before = load_average();
     if let Err(err) = scale_out(&plan, &nats, &out.logs, &mut bench) {

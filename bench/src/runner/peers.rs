@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::plan::{LOAD_CORE, SERVER_CORE, SERVER_LIMITS};
+use crate::plan::{Peer, LOAD_CORE, SERVER_CORE, SERVER_LIMITS};
 use crate::supervise::{free_port, Daemon};
 use crate::workspace;
 
@@ -57,8 +57,8 @@ pub fn start_helper(
 
 /// A WebSocket relay under test, reached at one URL per target.
 pub struct Relay {
-    /// The peer's name in results.
-    pub name: &'static str,
+    /// The peer.
+    pub name: Peer,
     /// URL relaying to the sink, and the PID serving it.
     pub sink: (String, u32),
     /// URL relaying to the TCP echo, and the PID serving it.
@@ -74,7 +74,7 @@ pub struct Peers {
     /// The TCP echo's address and PID.
     pub tcp_echo: (String, u32),
     /// WebSocket echo servers: name, URL, PID.
-    pub echoes: Vec<(&'static str, String, u32)>,
+    pub echoes: Vec<(Peer, String, u32)>,
     /// WebSocket relays.
     pub relays: Vec<Relay>,
     /// socketlab's address (for the chat).
@@ -109,9 +109,13 @@ impl Peers {
             &[("sink", sink_socket), ("echo", echo_socket)],
         )?;
         let socketlab = (addr.clone(), server.pid());
-        let mut echoes = vec![("socketlab", format!("ws://{addr}/ws/echo"), server.pid())];
+        let mut echoes = vec![(
+            Peer::Socketlab,
+            format!("ws://{addr}/ws/echo"),
+            server.pid(),
+        )];
         let mut relays = vec![Relay {
-            name: "socketlab",
+            name: Peer::Socketlab,
             sink: (format!("ws://{addr}/ws/relay/sink"), server.pid()),
             echo: (format!("ws://{addr}/ws/relay/echo"), server.pid()),
         }];
@@ -122,7 +126,7 @@ impl Peers {
             SERVER_CORE,
             &["bare-echo", "--listen", "127.0.0.1:0"],
         )?;
-        echoes.push(("bare", format!("ws://{bare_addr}/"), bare.pid()));
+        echoes.push((Peer::Bare, format!("ws://{bare_addr}/"), bare.pid()));
         daemons.push(bare);
         let (bare_sink, bare_sink_addr) = helper(
             "bare-relay-sink",
@@ -147,7 +151,7 @@ impl Peers {
             ],
         )?;
         relays.push(Relay {
-            name: "bare",
+            name: Peer::Bare,
             sink: (format!("ws://{bare_sink_addr}/"), bare_sink.pid()),
             echo: (format!("ws://{bare_echo_addr}/"), bare_echo.pid()),
         });
@@ -167,7 +171,7 @@ impl Peers {
             let sink = start("websockify-sink", &sink_addr)?;
             let echo = start("websockify-echo", &echo_addr)?;
             relays.push(Relay {
-                name: "websockify",
+                name: Peer::Websockify,
                 sink,
                 echo,
             });
@@ -193,11 +197,11 @@ impl Peers {
                 Ok((format!("ws://{port}/"), pid))
             };
             let (url, pid) = start("websocat-echo", "mirror:".to_owned())?;
-            echoes.push(("websocat", url, pid));
+            echoes.push((Peer::Websocat, url, pid));
             let sink = start("websocat-relay-sink", format!("tcp:{sink_addr}"))?;
             let echo = start("websocat-relay-echo", format!("tcp:{echo_addr}"))?;
             relays.push(Relay {
-                name: "websocat",
+                name: Peer::Websocat,
                 sink,
                 echo,
             });

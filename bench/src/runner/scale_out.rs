@@ -6,9 +6,9 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
-use super::jobs::{Bench, Job};
+use super::jobs::{Job, Measurements};
 use super::peers::start_socketlab_with;
-use crate::plan::{Plan, SERVER_CORE, SETUPS};
+use crate::plan::{Bench, Plan, SERVER_CORE, SETUPS};
 use crate::supervise::{free_port, Daemon};
 
 /// nats-server, as `cargo xtask bench` found it.
@@ -46,7 +46,12 @@ impl NatsServer {
 /// server core, one fan-out per setup and run (interleaved, so that a
 /// setup never gets the quieter minutes), each against freshly started
 /// instances.
-pub fn scale_out(plan: &Plan, nats: &NatsServer, logs: &Path, bench: &mut Bench) -> Result<()> {
+pub fn scale_out(
+    plan: &Plan,
+    nats: &NatsServer,
+    logs: &Path,
+    bench: &mut Measurements,
+) -> Result<()> {
     // nats-server's JetStream store, removed when the section ends.
     let store = tempfile::Builder::new()
         .prefix("socketlab-bench-nats-")
@@ -67,6 +72,7 @@ pub fn scale_out(plan: &Plan, nats: &NatsServer, logs: &Path, bench: &mut Bench)
     bench.commands.push(server.command.clone());
     let bus = format!("nats://{addr}");
     let (subscribers, messages, rate) = plan.scale_out;
+    let scale_out = Bench::ScaleOut.section().unwrap_or_default();
     eprintln!(
         "bench: scale-out, {} setups x {} run(s), {subscribers} subscribers, NATS at {bus}",
         SETUPS.len(),
@@ -106,7 +112,7 @@ pub fn scale_out(plan: &Plan, nats: &NatsServer, logs: &Path, bench: &mut Bench)
                 }
                 let mut line = format!(
                     "fanout --subscribers {subscribers} --messages {messages} --rate {rate} \
-                     --section scale-out --server-pid {}",
+                     --section {scale_out} --server-pid {}",
                     server.pid()
                 );
                 for (url, daemon) in urls.iter().zip(&instances) {
