@@ -144,6 +144,28 @@ pub const SCALE_OUT_CHAT_QUEUE_WHY: &str = " (the default, as in the fan-out tab
     overflowed at 256, so a larger queue would only have made the setups differ from the \
     fan-out table)";
 
+/// Message size of the growth series, bytes (one in flight).
+pub const GROWTH_SIZE: u64 = 32;
+
+/// Message size of the relay round-trip runs, bytes.
+pub const RTT_SIZE: u64 = 32;
+
+/// An echo configuration: (connections, message size, messages in flight).
+pub type EchoConfig = (u32, u64, u32);
+
+/// Echo: many connections ping-ponging small messages.
+pub const ECHO_PING_PONG: EchoConfig = (64, 32, 1);
+
+/// Echo: the same connections, each with many messages in flight.
+pub const ECHO_PIPELINED: EchoConfig = (64, 32, 16);
+
+/// Echo: the most connections ping-ponging the larger messages.
+pub const ECHO_LARGE: EchoConfig = (512, 4096, 1);
+
+/// The echo configurations "What the numbers say" quotes, in its order
+/// (all in the full plan).
+pub const ECHO_QUOTED: [EchoConfig; 3] = [ECHO_PING_PONG, ECHO_PIPELINED, ECHO_LARGE];
+
 /// The peers of the growth series: socketlab and the no-framework
 /// reference (the others add nothing at 10,000 connections but minutes).
 pub const GROWTH_PEERS: &[Peer] = &[Peer::Socketlab, Peer::Bare];
@@ -157,8 +179,9 @@ pub struct Plan {
     /// Warm-up seconds per echo run.
     pub echo_warmup: f64,
     /// (connections, message size, messages in flight).
-    pub echo: Vec<(u32, u64, u32)>,
-    /// Connection counts of the growth series (32 B ping-pong each).
+    pub echo: Vec<EchoConfig>,
+    /// Connection counts of the growth series ([`GROWTH_SIZE`] ping-pong
+    /// each), ascending.
     pub growth: Vec<u32>,
     /// Seconds per relay run.
     pub relay_seconds: f64,
@@ -188,7 +211,7 @@ impl Plan {
                 runs: 1,
                 echo_seconds: 1.0,
                 echo_warmup: 0.3,
-                echo: vec![(64, 32, 1), (64, 32, 16)],
+                echo: vec![ECHO_PING_PONG, ECHO_PIPELINED],
                 growth: vec![],
                 relay_seconds: 1.0,
                 sink_sizes: vec![4096, 65_536],
@@ -208,11 +231,11 @@ impl Plan {
                 echo: vec![
                     (1, 32, 1),
                     (1, 4096, 1),
-                    (64, 32, 1),
+                    ECHO_PING_PONG,
                     (64, 4096, 1),
                     (512, 32, 1),
-                    (512, 4096, 1),
-                    (64, 32, 16),
+                    ECHO_LARGE,
+                    ECHO_PIPELINED,
                 ],
                 growth: vec![1, 10, 100, 1000, 10_000],
                 relay_seconds: 3.0,
@@ -235,6 +258,15 @@ pub enum Section {
     /// One chat room across socketlab instances sharing it through NATS,
     /// next to one instance.
     ScaleOut,
+}
+
+impl Section {
+    /// Its name on the command line (`--only scale-out`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::ScaleOut => "scale-out",
+        }
+    }
 }
 
 /// One way of serving the scale-out room.
@@ -340,6 +372,15 @@ mod tests {
         assert!(!local.contains(&"--bus".to_owned()), "{local:?}");
         let slugs: Vec<String> = SETUPS.iter().map(|s| s.slug()).collect();
         assert_eq!(slugs, ["local", "nats-1", "nats-2"]);
+    }
+
+    #[test]
+    fn the_report_quotes_configurations_of_the_full_plan() {
+        let full = Plan::new(false);
+        for config in ECHO_QUOTED {
+            assert!(full.echo.contains(&config), "{config:?}");
+        }
+        assert!(full.growth.windows(2).all(|pair| pair[0] < pair[1]));
     }
 
     #[test]

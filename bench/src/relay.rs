@@ -26,7 +26,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Round trips not recorded at the start of an RTT run (connection and
 /// caches warming up).
-const RTT_WARMUP: u64 = 100;
+pub const RTT_WARMUP: u64 = 100;
 
 /// What the far end of the pipe does with the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -23,7 +23,7 @@ pub const WORD: usize = 8;
 
 /// The smallest acknowledgement interval: acknowledging every message
 /// would make the sink's replies part of what is measured.
-const MIN_BATCH: u64 = 1024 * 1024;
+pub const MIN_BATCH: u64 = 1024 * 1024;
 
 /// The header announcing the acknowledgement interval.
 pub fn header(ack_every: u64) -> [u8; WORD] {

@@ -4,17 +4,23 @@ use std::fmt::Write as _;
 
 use super::format::{fmt_median, fmt_num, fmt_size, fmt_spread};
 use super::groups::{median_of, metric, percent_of, rows, Groups};
-use crate::plan::{Bench, Peer};
+use crate::plan::{Bench, Peer, ECHO_QUOTED};
 use crate::record::Params;
 
 /// "What the numbers say" about the echo: the configurations the text
 /// talks about, when they were run.
 pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
-    for (conns, size, inflight, what) in [
-        (64, 32, 1, "64 connections ping-ponging 32-byte messages"),
-        (64, 32, 16, "64 connections with 16 messages in flight each"),
-        (512, 4096, 1, "512 connections ping-ponging 4 KiB messages"),
-    ] {
+    for (conns, size, inflight) in ECHO_QUOTED {
+        let what = if inflight == 1 {
+            let size = if size < 1024 {
+                format!("{size}-byte")
+            } else {
+                fmt_size(size)
+            };
+            format!("{conns} connections ping-ponging {size} messages")
+        } else {
+            format!("{conns} connections with {inflight} messages in flight each")
+        };
         let is = |peer: Peer| {
             move |p: &Params| {
                 Bench::of(p) == Some(Bench::Echo)

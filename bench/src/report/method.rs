@@ -3,7 +3,11 @@
 
 use std::fmt::Write as _;
 
+use super::format::{fmt_count, fmt_size};
 use super::machine::Machine;
+use crate::plan::{Plan, Section, GROWTH_SIZE, LOAD_CORE, RTT_SIZE, SERVER_CORE};
+use crate::relay::RTT_WARMUP;
+use crate::sink::MIN_BATCH;
 
 /// The line before the server commands under "Reproduce".
 pub const SERVERS_STARTED_AS: &str = "The servers of this run were started as:";
@@ -22,8 +26,9 @@ pub fn render(doc: &mut String, machine: &Machine, scale_out: bool) {
     let _ = writeln!(
         doc,
         "## Method\n\n\
-         - **Two cores, two roles.** The server under test runs on core 0 (`taskset -c 0`), the \
-           load generator and the TCP sink/echo targets on core 1 (`taskset -c 1`); each side's \
+         - **Two cores, two roles.** The server under test runs on core {SERVER_CORE} (`taskset -c \
+           {SERVER_CORE}`), the load generator and the TCP sink/echo targets on core {LOAD_CORE} \
+           (`taskset -c {LOAD_CORE}`); each side's \
            CPU use is read from `/proc/PID/stat` (user + system time, including forked \
            children) at the start and end of exactly the measured window and reported as % of \
            one core.\n\
@@ -40,22 +45,22 @@ pub fn render(doc: &mut String, machine: &Machine, scale_out: bool) {
            real handshake and masked frames, but each connection masks its payload once and \
            parses replies in place, many per read): a tungstenite client cost as much per \
            message as the servers it measured, and the load core saturated first.\n\
-         - **Growth.** The echo at 1, 10, 100, 1,000 and 10,000 connections, 32 B, one in \
+         - **Growth.** The echo at {growth} connections, {GROWTH_SIZE} B, one in \
            flight; the server's CPU time over the window divided by the messages answered is \
            its cost per message.\n\
          - **Relay throughput.** One connection. `sink`: the TCP target counts what it reads and \
-           acknowledges every ≥ 1 MiB; the sender stops on a batch boundary and the clock stops \
+           acknowledges every ≥ {batch}; the sender stops on a batch boundary and the clock stops \
            when the sink has acknowledged the last byte. `echo`: the clock stops when the last \
            byte has come back. MB = 10^6 bytes.\n\
-         - **Relay round trip.** One connection, one 32-byte message at a time through the relay \
-           to a TCP echo and back; the first 100 are not recorded.\n\
+         - **Relay round trip.** One connection, one {RTT_SIZE}-byte message at a time through the \
+           relay to a TCP echo and back; the first {RTT_WARMUP} are not recorded.\n\
          - **Fan-out.** One publisher and N subscribers in a fresh chat room; each message's \
            text carries its send time, so every delivery's latency is known. \"Slowest\" is, per \
            message, the latency of the last subscriber to get it. Every subscriber must receive \
            every message; a loss fails the run.\n\
          {scale_out}\
          - **Idle.** Connections to `/ws/echo` opened in steps and left silent; after each step \
-           settles (2 s; 1 s in a quick run), the server's `VmRSS` is compared with its value before the first \
+           settles ({settle} s; {quick_settle} s in a quick run), the server's `VmRSS` is compared with its value before the first \
            connection. Each run starts a fresh server.\n\
          - **Bounds.** Every loop is bounded in count and in time, and the harness refuses any \
            address that is not loopback.\n\n\
@@ -70,8 +75,26 @@ pub fn render(doc: &mut String, machine: &Machine, scale_out: bool) {
         machine.cores,
         machine.memory_gib,
         machine.kernel,
-        machine.rustc
+        machine.rustc,
+        growth = growth_counts(),
+        batch = fmt_size(MIN_BATCH),
+        settle = Plan::new(false).idle_settle,
+        quick_settle = Plan::new(true).idle_settle,
     );
+}
+
+/// The full plan's growth series for a sentence: `1, 10, 100, 1,000 and
+/// 10,000`.
+fn growth_counts() -> String {
+    let counts: Vec<String> = Plan::new(false)
+        .growth
+        .iter()
+        .map(|&conns| fmt_count(u64::from(conns)))
+        .collect();
+    match counts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => counts.concat(),
+    }
 }
 
 /// The commands that reproduce the run.
@@ -82,7 +105,7 @@ pub fn render_reproduce(doc: &mut String, commands: &[String]) {
          ```sh\n\
          cargo xtask bench          # full run, writes target/bench/results.jsonl and this file\n\
          cargo xtask bench --quick  # under a minute, writes target/bench/quick/\n\
-         cargo xtask bench --only scale-out  # measures the scale-out section again, keeps the rest\n\
+         cargo xtask bench --only {}  # measures the scale-out section again, keeps the rest\n\
          ```\n\n\
          One measurement by hand (start a server first):\n\n\
          ```sh\n\
@@ -91,7 +114,8 @@ pub fn render_reproduce(doc: &mut String, commands: &[String]) {
          socketlab --relay-target sink=tcp://127.0.0.1:SINK ...\n\
          socketlab-bench relay --url ws://127.0.0.1:PORT/ws/relay/sink --size 65536 --seconds 5 --mode sink\n\
          socketlab-bench page --url http://127.0.0.1:PORT/ --runs 5   # starts chromedriver itself\n\
-         ```\n"
+         ```\n",
+        Section::ScaleOut.name()
     );
     if !commands.is_empty() {
         let _ = writeln!(doc, "{SERVERS_STARTED_AS}\n\n```sh");

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::format::{fmt_num, fmt_spread};
 use super::groups::{metric, rows, Groups};
-use crate::plan::Bench;
+use crate::plan::{Bench, LOAD_CORE};
 use crate::record::{Metrics, PageLoad, Params};
 use crate::stats::{spread, Spread};
 
@@ -180,7 +180,7 @@ pub fn render(doc: &mut String, groups: &Groups) {
          message box is enabled. Times are the browser's own clock, ms from navigation start, \
          noted by a DOM observer registered before the page's scripts run; usable reads \
          `median (min–max)` over the sessions, the other columns are medians. Chromium runs \
-         on the load generator's core (`taskset -c 1`). Goal: usable within 1 s.\n\n\
+         on the load generator's core (`taskset -c {LOAD_CORE}`). Goal: usable within 1 s.\n\n\
          | Browser | Sessions | Load | Usable ms | HTML received ms | DOMContentLoaded ms | load ms | Join form ms | Join → usable ms | WebAssembly transferred | Page transferred |\n\
          | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );

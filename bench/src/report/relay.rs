@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::format::{fmt_median, fmt_num, fmt_size, fmt_spread};
 use super::groups::{median_of, metric, percent_of, rows, times, Groups};
-use crate::plan::{Bench, Peer};
+use crate::plan::{Bench, Peer, RTT_SIZE};
 use crate::record::Params;
 
 /// Whether a group is a byte-stream throughput run (relay or raw TCP).
@@ -80,7 +80,7 @@ pub fn rtt_reading(groups: &Groups, lines: &mut Vec<String>) {
     let rtt = |peer: Peer| median_of(groups, |p| is_rtt(p) && p.peer == peer.name(), |m| m.p50_us);
     if let Some(ours) = rtt(Peer::Socketlab) {
         let mut line = format!(
-            "**Relay round trip, 32 bytes:** {} µs median through socketlab",
+            "**Relay round trip, {RTT_SIZE} bytes:** {} µs median through socketlab",
             fmt_num(ours)
         );
         if let Some(raw) = rtt(Peer::RawTcp) {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::fanout::is_fanout;
 use super::format::{fmt_median, fmt_num, fmt_spread};
 use super::groups::{metric, rows, Groups};
-use crate::plan::Bench;
+use crate::plan::{Bench, LOAD_CORE, SERVER_CORE};
 use crate::record::{Metrics, Params};
 
 /// Whether a group is a scale-out fan-out run.
@@ -142,9 +142,10 @@ pub fn render(doc: &mut String, groups: &Groups, notes: &[String], commands: &[S
          publisher on the first, so most deliveries cross from one instance to the other \
          through NATS JetStream. All setups were measured in the same run, in interleaved \
          rounds, each on freshly started instances. Every socketlab instance and nats-server \
-         run on core 0 (`taskset -c 0`), the load generator on core 1 (`taskset -c 1`); \
-         \"Core 0 CPU %\" is the instances and nats-server together.\n\n\
-         | Setup | Subscribers | Messages | Rate /s | Deliveries/s | p50 µs | p99 µs | Slowest p99 µs | Lost | Core 0 CPU % | Load CPU % |\n\
+         run on core {SERVER_CORE} (`taskset -c {SERVER_CORE}`), the load generator on core \
+         {LOAD_CORE} (`taskset -c {LOAD_CORE}`); \"Core {SERVER_CORE} CPU %\" is the instances \
+         and nats-server together.\n\n\
+         | Setup | Subscribers | Messages | Rate /s | Deliveries/s | p50 µs | p99 µs | Slowest p99 µs | Lost | Core {SERVER_CORE} CPU % | Load CPU % |\n\
          | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for (params, runs) in rows {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use super::peers::{start_helper, start_socketlab, Peers};
-use crate::plan::{Bench, Peer, Plan, GROWTH_PEERS, LOAD_CORE, SERVER_CORE};
+use crate::plan::{Bench, Peer, Plan, GROWTH_PEERS, GROWTH_SIZE, LOAD_CORE, RTT_SIZE, SERVER_CORE};
 use crate::supervise::{collect, Group};
 use crate::workspace;
 
@@ -65,7 +65,7 @@ pub fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
                 format!("growth {name} {conns} conns"),
                 warmup + seconds + 120.0,
                 format!(
-                    "echo --url {url} --conns {conns} --size 32 --inflight 1 \
+                    "echo --url {url} --conns {conns} --size {GROWTH_SIZE} --inflight 1 \
                      --seconds {seconds} --warmup {warmup} --peer {name} --server-pid {pid} \
                      --section {growth}"
                 ),
@@ -115,20 +115,20 @@ pub fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
     for relay in &peers.relays {
         let (url, pid) = &relay.echo;
         jobs.push(Job::new(
-            format!("relay {} rtt 32 B", relay.name),
+            format!("relay {} rtt {RTT_SIZE} B", relay.name),
             timeout,
             format!(
-                "relay --url {url} --rtt --size 32 --seconds {seconds} --peer {} \
+                "relay --url {url} --rtt --size {RTT_SIZE} --seconds {seconds} --peer {} \
                  --server-pid {pid} --load-pid {echo_pid}",
                 relay.name
             ),
         ));
     }
     jobs.push(Job::new(
-        format!("{} rtt 32 B", Peer::RawTcp),
+        format!("{} rtt {RTT_SIZE} B", Peer::RawTcp),
         timeout,
         format!(
-            "{} --target {echo_target} --rtt --size 32 --seconds {seconds} \
+            "{} --target {echo_target} --rtt --size {RTT_SIZE} --seconds {seconds} \
              --load-pid {echo_pid}",
             Peer::RawTcp
         ),

@@ -186,9 +186,11 @@ pub fn run(args: RunnerArgs) -> Result<()> {
 
     let mut scale_out_notes = vec![match only {
         None => "Measured after the rest of the plan, in the same run.".to_owned(),
-        Some(_) => "Measured on its own with `cargo xtask bench --only scale-out`; the other \
-                    tables, the notes and the commands above come from the previous full run."
-            .to_owned(),
+        Some(section) => format!(
+            "Measured on its own with `cargo xtask bench --only {}`; the other tables, the \
+             notes and the commands above come from the previous full run.",
+            section.name()
+        ),
     }];
     if only.is_some() {
         // The full run puts it among the main notes.
