@@ -20,7 +20,6 @@ use std::convert::Infallible;
 
 use warp::{Filter, Reply};
 
-use crate::service::relay;
 use crate::state::AppState;
 use crate::transport::websocket::endpoints;
 
@@ -31,7 +30,7 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .or(ops::metrics(state.clone()))
         .or(info::filter(state.clone()))
         .or(captures::filter(state.clone()))
-        .or(relay::route::filter(state.clone()))
+        .or(endpoints::relay(state.clone()))
         .or(endpoints::chat(state.clone()))
         .or(endpoints::echo(state.clone()))
         .or(endpoints::inspect(state))

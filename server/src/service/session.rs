@@ -140,3 +140,19 @@ pub enum Data {
     /// Bytes (a WebSocket binary frame).
     Binary(bytes::Bytes),
 }
+
+/// A session whose two directions can run at once, for a service that
+/// pumps both ways (the TCP relay): [`Split::split`] gives a receiving and
+/// a sending half, [`Split::unsplit`] puts them back together to close.
+pub trait Split<T: Send>: Sized + Inbound<T> + Outbound<T> {
+    /// The receiving half.
+    type Rx: Inbound<T>;
+    /// The sending half.
+    type Tx: Outbound<T>;
+
+    /// The two halves.
+    fn split(self) -> (Self::Rx, Self::Tx);
+
+    /// The session again, from the halves [`Split::split`] gave.
+    fn unsplit(rx: Self::Rx, tx: Self::Tx) -> Option<Self>;
+}

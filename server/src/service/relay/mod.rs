@@ -1,11 +1,12 @@
-//! The relay: WebSocket on one side, a raw TCP or UDP socket on the other.
+//! The relay: a client's session on one side, a raw TCP or UDP socket on
+//! the other.
 //!
 //! This is the job websockify and wstunnel do, and the way around the
 //! browser's rule that a page may not open network sockets. Targets are
 //! named in the server's configuration ([`targets`]); a client chooses a
 //! name, never an address.
 
-pub mod route;
+pub mod access;
 pub mod targets;
 pub mod tcp;
 pub mod udp;

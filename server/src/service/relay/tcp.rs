@@ -1,24 +1,22 @@
-//! Relaying a WebSocket to a TCP target.
+//! Relaying a client's session to a TCP target.
 //!
 //! Two directions run at once, each with one bounded buffer, and each waits
 //! for its destination before reading more from its source: the relay never
-//! reads the WebSocket faster than the target drains, nor the target faster
+//! reads the client faster than the target drains, nor the target faster
 //! than the client drains. Memory per relay is therefore fixed.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use futures_util::{SinkExt, StreamExt};
 use socketlab_shared::close;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
 
 use super::Relay;
-use crate::transport::websocket::{self, WebSocket};
+use crate::service::session::{Data, Inbound, Incoming, Outbound, Split};
 
-/// Bytes read from the target per WebSocket message, at most.
+/// Bytes read from the target per message to the client, at most.
 const READ_CHUNK: usize = 64 * 1024;
 
 /// How a relay ended, and what to tell the client.
@@ -72,8 +70,8 @@ impl Activity {
     }
 }
 
-/// Relays `ws` to the TCP target until either side ends; returns the close code.
-pub async fn run(mut ws: WebSocket, relay: Relay) -> Option<u16> {
+/// Relays `conn` to the TCP target until either side ends; returns the close code.
+pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
     let Relay {
         name,
         addr,
@@ -86,14 +84,14 @@ pub async fn run(mut ws: WebSocket, relay: Relay) -> Option<u16> {
     let tcp = match connect.await {
         Ok(Ok(tcp)) => tcp,
         Ok(Err(err)) => {
-            return unreachable(&mut ws, &format!("cannot reach {name} ({addr}): {err}")).await
+            return unreachable(&mut conn, &format!("cannot reach {name} ({addr}): {err}")).await
         }
         Err(_) => {
             let reason = format!(
                 "cannot reach {name} ({addr}): timed out after {:?}",
                 limits.connect_timeout
             );
-            return unreachable(&mut ws, &reason).await;
+            return unreachable(&mut conn, &reason).await;
         }
     };
     metrics.relay_connected(&name, started.elapsed());
@@ -102,7 +100,7 @@ pub async fn run(mut ws: WebSocket, relay: Relay) -> Option<u16> {
     tracing::debug!(target_name = %name, %addr, "relay connected");
     let (mut from_target, mut to_target) = tcp.into_split();
     let activity = Activity::new();
-    let (mut to_client, mut from_client) = ws.split();
+    let (mut from_client, mut to_client) = conn.split();
 
     // Client → target. Writes go through a buffer that is flushed once no
     // further message is already waiting: a burst of small messages costs
@@ -110,35 +108,35 @@ pub async fn run(mut ws: WebSocket, relay: Relay) -> Option<u16> {
     // buffer, so nothing is copied twice.
     let upstream = async {
         let mut to_target = BufWriter::with_capacity(READ_CHUNK, &mut to_target);
-        let mut frame = from_client.next().await;
+        let mut incoming = from_client.recv().await;
         loop {
-            match frame {
-                Some(Ok(Message::Binary(bytes))) => {
+            match incoming {
+                Incoming::Message(Data::Binary(bytes)) => {
                     activity.touch();
                     if let Err(err) = to_target.write_all(&bytes).await {
                         return End::TargetFailed(err);
                     }
                     counters.to_target.inc_by(bytes.len() as u64);
                 }
-                Some(Ok(Message::Text(_))) => return End::TextFrame,
-                Some(Ok(Message::Close(frame))) => {
+                Incoming::Message(Data::Text(_)) => return End::TextFrame,
+                Incoming::Closed(code) => {
                     // Half-close: the target sees EOF after the last byte.
                     let _ = to_target.shutdown().await;
-                    return End::ClientClosed(frame.map(|f| u16::from(f.code)));
+                    return End::ClientClosed(code);
                 }
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => {
+                Incoming::Heard => {}
+                Incoming::Invalid { .. } | Incoming::Lost => {
                     let _ = to_target.flush().await;
                     return End::ClientLost;
                 }
             }
-            frame = match websocket::already_received(&mut from_client).await {
-                Some(frame) => frame,
+            incoming = match from_client.recv_now().await {
+                Some(incoming) => incoming,
                 None => {
                     if let Err(err) = to_target.flush().await {
                         return End::TargetFailed(err);
                     }
-                    from_client.next().await
+                    from_client.recv().await
                 }
             };
         }
@@ -152,7 +150,11 @@ pub async fn run(mut ws: WebSocket, relay: Relay) -> Option<u16> {
                 Ok(n) => {
                     activity.touch();
                     let chunk = buffer.split().freeze();
-                    if to_client.send(Message::Binary(chunk)).await.is_err() {
+                    let sent = async {
+                        to_client.feed(Data::Binary(chunk)).await?;
+                        to_client.flush().await
+                    };
+                    if sent.await.is_err() {
                         return End::ClientLost;
                     }
                     counters.to_client.inc_by(n as u64);
@@ -169,9 +171,7 @@ pub async fn run(mut ws: WebSocket, relay: Relay) -> Option<u16> {
         () = activity.idle_for(limits.tcp_idle_timeout) => End::Idle,
     };
     tracing::debug!(target_name = %name, ?end, "relay ended");
-    let Ok(mut ws) = to_client.reunite(from_client) else {
-        return None;
-    };
+    let mut conn = C::unsplit(from_client, to_client)?;
     let (code, reason) = match end {
         End::TargetClosed => (close::NORMAL, "the target closed the connection".to_owned()),
         End::TargetFailed(err) => (
@@ -190,20 +190,20 @@ pub async fn run(mut ws: WebSocket, relay: Relay) -> Option<u16> {
                 limits.tcp_idle_timeout
             ),
         ),
-        // tungstenite already answered the client's close frame.
+        // The transport already answered the client's close.
         End::ClientClosed(code) => {
-            let _ = ws.flush().await;
+            let _ = Outbound::<Data>::flush(&mut conn).await;
             return code;
         }
         End::ClientLost => return None,
     };
-    websocket::close(&mut ws, code, &reason).await;
+    Outbound::<Data>::close(&mut conn, code, &reason).await;
     Some(code)
 }
 
 /// Closes with 1014 (bad gateway) when the target cannot be reached.
-async fn unreachable(ws: &mut WebSocket, reason: &str) -> Option<u16> {
+async fn unreachable<C: Outbound<Data>>(conn: &mut C, reason: &str) -> Option<u16> {
     tracing::info!("relay: {reason}");
-    websocket::close(ws, close::BAD_GATEWAY, reason).await;
+    conn.close(close::BAD_GATEWAY, reason).await;
     Some(close::BAD_GATEWAY)
 }

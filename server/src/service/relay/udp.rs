@@ -8,21 +8,19 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
 use socketlab_shared::{close, Impairment};
 use tokio::net::UdpSocket;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::demo::udp_echo::Impairments;
-use crate::transport::websocket::{self, WebSocket};
+use crate::service::session::{Data, Inbound, Incoming, Outbound};
 
 /// The largest UDP payload over IPv4.
 pub const MAX_DATAGRAM: usize = 65_507;
 
 /// Relays `ws` to the UDP target at `addr` until the client leaves, the
 /// relay idles out, or the server shuts down.
-pub async fn run(
-    mut ws: WebSocket,
+pub async fn run<C: Inbound<Data> + Outbound<Data>>(
+    conn: &mut C,
     relay: super::Relay,
     impairment: Option<(Impairments, Impairment)>,
 ) -> Option<u16> {
@@ -41,8 +39,7 @@ pub async fn run(
     let socket = match UdpSocket::bind(local).await {
         Ok(socket) => socket,
         Err(err) => {
-            websocket::close(
-                &mut ws,
+            conn.close(
                 close::INTERNAL_ERROR,
                 &format!("cannot open a UDP socket: {err}"),
             )
@@ -51,8 +48,7 @@ pub async fn run(
         }
     };
     if let Err(err) = socket.connect(addr).await {
-        websocket::close(
-            &mut ws,
+        conn.close(
             close::BAD_GATEWAY,
             &format!("cannot reach {name} ({addr}): {err}"),
         )
@@ -69,7 +65,6 @@ pub async fn run(
 
     let counters = metrics.relay_counters(&name);
     let mut buffer = vec![0u8; MAX_DATAGRAM];
-    let mut client_code = None;
     let (code, reason) = loop {
         let idle = tokio::time::sleep(limits.udp_idle_timeout);
         tokio::select! {
@@ -78,7 +73,12 @@ pub async fn run(
             () = idle => break (close::NORMAL, format!("idle for {:?}", limits.udp_idle_timeout)),
             received = socket.recv(&mut buffer) => match received {
                 Ok(n) => {
-                    if ws.send(Message::Binary(Bytes::copy_from_slice(&buffer[..n]))).await.is_err() {
+                    let datagram = Data::Binary(Bytes::copy_from_slice(&buffer[..n]));
+                    let sent = async {
+                        conn.feed(datagram).await?;
+                        conn.flush().await
+                    };
+                    if sent.await.is_err() {
                         return None;
                     }
                     counters.to_client.inc_by(n as u64);
@@ -86,23 +86,23 @@ pub async fn run(
                 // ICMP "port unreachable" surfaces here on a connected socket.
                 Err(err) => break (close::BAD_GATEWAY, format!("{name} ({addr}) is unreachable: {err}")),
             },
-            frame = ws.next() => match frame {
-                Some(Ok(Message::Binary(datagram))) => {
+            incoming = conn.recv() => match incoming {
+                Incoming::Message(Data::Binary(datagram)) => {
                     if let Err(err) = socket.send(&datagram).await {
                         break (close::BAD_GATEWAY, format!("cannot send to {name} ({addr}): {err}"));
                     }
                     counters.to_target.inc_by(datagram.len() as u64);
                 }
-                Some(Ok(Message::Text(_))) => break (
+                Incoming::Message(Data::Text(_)) => break (
                     close::UNSUPPORTED_DATA,
                     "the relay carries bytes: send binary frames, not text".to_owned(),
                 ),
-                Some(Ok(Message::Close(frame))) => client_code = frame.map(|f| u16::from(f.code)),
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => return client_code,
+                Incoming::Heard => {}
+                Incoming::Closed(code) => return code,
+                Incoming::Invalid { .. } | Incoming::Lost => return None,
             },
         }
     };
-    websocket::close(&mut ws, code, &reason).await;
+    conn.close(code, &reason).await;
     Some(code)
 }

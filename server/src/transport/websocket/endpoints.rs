@@ -4,6 +4,7 @@
 //! - `GET /ws/chat?room=ROOM&name=NAME`: a chat member.
 //! - `GET /ws/echo`: echo.
 //! - `GET /ws/inspect`: the handshake inspector.
+//! - `GET /ws/relay/{name}`: the relay to an allow-listed TCP or UDP target.
 
 use serde::Deserialize;
 use warp::reply::Response;
@@ -12,6 +13,11 @@ use warp::{Filter, Rejection, Reply};
 use super::session::WsSession;
 use super::upgrade::{self, Upgrade};
 use crate::routes::problem::Problem;
+use socketlab_shared::relay::BINARY_SUBPROTOCOL;
+use socketlab_shared::{Impairment, TargetKind};
+
+use crate::service::relay::access::{self, Refusal, TOKEN_SUBPROTOCOL_PREFIX};
+use crate::service::relay::{self, Relay};
 use crate::service::{chat, echo, inspect};
 use crate::state::AppState;
 
@@ -93,4 +99,93 @@ pub fn inspect(state: AppState) -> impl Filter<Extract = (Response,), Error = Re
                 inspect::run(&mut conn, report, shutdown, keepalive, send_timeout).await
             })
         })
+}
+
+/// The relay's query string: the token, when passed that way.
+#[derive(Debug, Default, Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// `GET /ws/relay/{name}`.
+pub fn relay(state: AppState) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    warp::path!("ws" / "relay" / String)
+        .and(
+            warp::query::<Impairment>()
+                .or(warp::any().map(Impairment::default))
+                .unify(),
+        )
+        .and(
+            warp::query::<TokenQuery>()
+                .or(warp::any().map(TokenQuery::default))
+                .unify(),
+        )
+        .and(upgrade::websocket(&state, "relay"))
+        .and(warp::any().map(move || state.clone()))
+        .and_then(accept_relay)
+}
+
+async fn accept_relay(
+    name: String,
+    impairment: Impairment,
+    query: TokenQuery,
+    upgrade: Upgrade,
+    state: AppState,
+) -> Result<Response, Rejection> {
+    let token_protocol = upgrade
+        .offered_protocols()
+        .into_iter()
+        .find(|p| p.starts_with(TOKEN_SUBPROTOCOL_PREFIX))
+        .map(str::to_owned);
+    let token = query.token.as_deref().or(token_protocol
+        .as_deref()
+        .and_then(|p| p.strip_prefix(TOKEN_SUBPROTOCOL_PREFIX)));
+    let admitted = match access::admit(&state, &name, token, impairment) {
+        Ok(admitted) => admitted,
+        Err(Refusal::UnknownTarget) => {
+            return Ok(warp::reply::with_status(
+                "unknown relay target\n",
+                http::StatusCode::NOT_FOUND,
+            )
+            .into_response())
+        }
+        Err(Refusal::TokenMissing(text)) => {
+            return Err(warp::reject::custom(Problem::Unauthorized(text)))
+        }
+        Err(Refusal::TokenWrong(text)) => {
+            return Err(warp::reject::custom(Problem::Forbidden(text)))
+        }
+        Err(Refusal::BadRequest(text)) => {
+            return Err(warp::reject::custom(Problem::BadRequest(text)))
+        }
+    };
+    // websockify compatibility: noVNC offers `binary`; answer with it.
+    // A browser fails the connection if it offered subprotocols and none
+    // is chosen, so a token-only offer is answered with the token protocol.
+    let protocol = if upgrade.offered_protocols().contains(&BINARY_SUBPROTOCOL) {
+        Some(BINARY_SUBPROTOCOL.to_owned())
+    } else {
+        token_protocol
+    };
+    let target = admitted.target;
+    let config = state.relay_ws_config(target.kind);
+    let relay = Relay {
+        name,
+        addr: target.addr,
+        shutdown: state.shutdown.clone(),
+        limits: state.relay_limits(),
+        metrics: state.metrics.clone(),
+    };
+    let impairment = admitted
+        .impairment
+        .and_then(|profile| Some((state.udp_impairments.clone()?, profile)));
+    Ok(
+        upgrade.accept(config, protocol.as_deref(), move |ws, _| async move {
+            let mut conn = WsSession::new(ws);
+            match target.kind {
+                TargetKind::Tcp => relay::tcp::run(conn, relay).await,
+                TargetKind::Udp => relay::udp::run(&mut conn, relay, impairment).await,
+            }
+        }),
+    )
 }

@@ -7,13 +7,11 @@
 //!   and the service each runs.
 //! - [`session`]: a WebSocket as the services see it (the session
 //!   interface, framed).
-//! - [`socket`]: the stream type, sending, closing politely, batching reads.
+//! - [`socket`]: the stream type, gated reads, closing politely.
 
 pub mod endpoints;
 pub mod session;
 pub mod socket;
 pub mod upgrade;
 
-pub use socket::{
-    already_received, close, close_after_error, send, ReadGate, SendError, WebSocket,
-};
+pub use socket::{ReadGate, WebSocket};

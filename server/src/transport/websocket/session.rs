@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::socket::{self, ReadGate, WebSocket};
 use crate::service::chat::session::{ChatInput, ChatOutput};
-use crate::service::session::{Data, Inbound, Incoming, Lost, Outbound};
+use crate::service::session::{Data, Inbound, Incoming, Lost, Outbound, Split};
 
 /// A server-side WebSocket session.
 pub struct WsSession {
@@ -211,5 +211,101 @@ impl Outbound<ServerMessage> for WsSession {
 
     async fn close(&mut self, code: u16, reason: &str) {
         socket::close(&mut self.ws, code, reason).await;
+    }
+}
+
+/// The receiving half of a split [`WsSession`].
+pub struct WsRx {
+    stream: futures_util::stream::SplitStream<WebSocket>,
+    gate: ReadGate,
+    client_code: Option<u16>,
+}
+
+/// The sending half of a split [`WsSession`].
+pub struct WsTx {
+    sink: futures_util::stream::SplitSink<WebSocket, Message>,
+}
+
+impl Split<Data> for WsSession {
+    type Rx = WsRx;
+    type Tx = WsTx;
+
+    fn split(self) -> (WsRx, WsTx) {
+        let (sink, stream) = futures_util::StreamExt::split(self.ws);
+        (
+            WsRx {
+                stream,
+                gate: self.gate,
+                client_code: self.client_code,
+            },
+            WsTx { sink },
+        )
+    }
+
+    fn unsplit(rx: WsRx, tx: WsTx) -> Option<Self> {
+        let ws = tx.sink.reunite(rx.stream).ok()?;
+        Some(Self {
+            ws,
+            gate: rx.gate,
+            client_code: rx.client_code,
+        })
+    }
+}
+
+impl WsRx {
+    fn incoming(&mut self, frame: Option<Result<Message, tungstenite::Error>>) -> Incoming<Data> {
+        match frame {
+            None => Incoming::Closed(self.client_code),
+            Some(Err(err)) => invalid(&err),
+            Some(Ok(Message::Close(frame))) => {
+                self.client_code = frame.map(|f| u16::from(f.code));
+                Incoming::Heard
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Incoming::Heard,
+            Some(Ok(message)) => Incoming::Message(data(message)),
+        }
+    }
+}
+
+impl Inbound<Data> for WsRx {
+    async fn recv(&mut self) -> Incoming<Data> {
+        let frame = self.gate.next(&mut self.stream).await;
+        self.incoming(frame)
+    }
+
+    async fn recv_now(&mut self) -> Option<Incoming<Data>> {
+        let frame = self.gate.now(&mut self.stream).await?;
+        Some(self.incoming(frame))
+    }
+}
+
+impl Outbound<Data> for WsTx {
+    async fn feed(&mut self, item: Data) -> Result<(), Lost> {
+        let message = match item {
+            Data::Text(text) => Message::Text(text),
+            Data::Binary(bytes) => Message::Binary(bytes),
+        };
+        self.sink.feed(message).await.map_err(|_| Lost)
+    }
+
+    async fn flush(&mut self) -> Result<(), Lost> {
+        self.sink.flush().await.map_err(|_| Lost)
+    }
+
+    async fn ping(&mut self) -> Result<(), Lost> {
+        self.sink
+            .send(Message::Ping(Default::default()))
+            .await
+            .map_err(|_| Lost)
+    }
+
+    async fn close(&mut self, code: u16, reason: &str) {
+        // Without the receiving half there is no handshake to finish:
+        // send the close frame and let the caller unsplit for the rest.
+        let frame = tungstenite::protocol::CloseFrame {
+            code: code.into(),
+            reason: socket::truncate_reason(reason).into(),
+        };
+        let _ = self.sink.send(Message::Close(Some(frame))).await;
     }
 }

@@ -1,18 +1,16 @@
-//! What every WebSocket session shares: the stream type, sending with a
-//! deadline, and closing politely.
+//! The WebSocket stream itself: its type, reading through a gate, and
+//! closing politely.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::WebSocketStream;
 
-use crate::net::deadline::within;
 use crate::net::metered::Metered;
 
 /// A server-side WebSocket over an upgraded HTTP/1.1 connection, with its
@@ -21,47 +19,6 @@ pub type WebSocket = WebSocketStream<Metered<TokioIo<Upgraded>>>;
 
 /// How long the server waits for the client's half of a close handshake.
 const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// Why a session could not send: the peer is gone or not reading.
-#[derive(Debug, thiserror::Error)]
-pub enum SendError {
-    /// The connection failed or was closed.
-    #[error("connection lost: {0}")]
-    Connection(#[from] tungstenite::Error),
-    /// The client did not accept the data within the send timeout.
-    #[error("the client did not read for {0:?}")]
-    Timeout(Duration),
-}
-
-/// Sends one message, giving up after `timeout`: a client that stops
-/// reading must not pin a task (and its buffers) forever.
-pub async fn send(
-    ws: &mut WebSocket,
-    message: Message,
-    timeout: Duration,
-) -> Result<(), SendError> {
-    within(timeout, ws.send(message))
-        .await
-        .map_err(|_| SendError::Timeout(timeout))?
-        .map_err(SendError::from)
-}
-
-/// The stream's next item if it can be had without waiting (already in a
-/// buffer, or already on the socket), `None` if it would have to wait.
-///
-/// This is what lets a session batch: write replies with `feed` while more
-/// input is already here, and flush once it is not. It polls with the
-/// task's own waker, so a `None` still wakes the task when data arrives.
-pub async fn already_received<S>(stream: &mut S) -> Option<Option<S::Item>>
-where
-    S: futures_util::Stream + Unpin,
-{
-    std::future::poll_fn(|cx| match stream.poll_next_unpin(cx) {
-        std::task::Poll::Ready(item) => std::task::Poll::Ready(Some(item)),
-        std::task::Poll::Pending => std::task::Poll::Ready(None),
-    })
-    .await
-}
 
 /// Polls a connection's reading side only after it signalled new input.
 ///
@@ -145,7 +102,7 @@ impl ReadGate {
 
 impl ReadGate {
     /// The stream's next item if it can be had without waiting, `None` if
-    /// it would have to wait: [`already_received`] through the gate, so
+    /// it would have to wait, polled through the gate, so
     /// the socket stays registered with the gate's waker and a later
     /// [`ReadGate::next`] still hears of new input.
     pub async fn now<S>(&self, stream: &mut S) -> Option<Option<S::Item>>
@@ -194,40 +151,12 @@ pub async fn close(ws: &mut WebSocket, code: u16, reason: &str) {
 }
 
 /// A close reason must fit a control frame: at most 123 bytes of UTF-8.
-fn truncate_reason(reason: &str) -> String {
+pub(crate) fn truncate_reason(reason: &str) -> String {
     let mut end = reason.len().min(123);
     while !reason.is_char_boundary(end) {
         end -= 1;
     }
     reason[..end].to_owned()
-}
-
-/// Closes with the code RFC 6455 prescribes for a read error, when there is
-/// one: 1009 for a message over the limit, 1007 for invalid UTF-8, 1002 for
-/// a protocol violation. Connection failures get no close frame (no one is
-/// there to read it).
-pub async fn close_after_error(ws: &mut WebSocket, err: &tungstenite::Error) -> Option<u16> {
-    use tungstenite::error::CapacityError;
-    use tungstenite::Error;
-    let (code, reason) = match err {
-        Error::Capacity(CapacityError::MessageTooLong { size, max_size }) => (
-            socketlab_shared::close::MESSAGE_TOO_BIG,
-            format!("message of {size} bytes exceeds this endpoint's limit of {max_size}"),
-        ),
-        Error::Capacity(other) => (socketlab_shared::close::MESSAGE_TOO_BIG, other.to_string()),
-        Error::Utf8(_) => (
-            socketlab_shared::close::INVALID_PAYLOAD,
-            "text frame is not valid UTF-8".to_owned(),
-        ),
-        Error::Protocol(violation) => (
-            socketlab_shared::close::PROTOCOL_ERROR,
-            violation.to_string(),
-        ),
-        _ => return None,
-    };
-    tracing::debug!(code, %reason, "closing after a client error");
-    close(ws, code, &reason).await;
-    Some(code)
 }
 
 #[cfg(test)]
