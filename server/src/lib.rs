@@ -1,35 +1,43 @@
-//! Socketlab's server: the page, chat rooms, echo and a handshake inspector,
-//! over real WebSockets, from one binary.
+//! Socketlab's server: the page, chat rooms, echo, the handshake inspector
+//! and a relay to allow-listed TCP and UDP targets, from one binary.
 //!
 //! The binary (`main.rs`) is a thin shell around [`Server`]; integration
 //! tests start the same [`Server`] on `127.0.0.1:0`.
 //!
-//! Module map:
-//! - [`config`]: flags and their defaults.
-//! - [`server`]: the listener, accept loop and graceful shutdown.
-//! - [`routes`]: the warp filter tree; one module per endpoint
-//!   ([`chat`], [`echo`], [`inspect`], [`assets`], [`info`]).
-//! - [`upgrade`] and [`websocket`]: the WebSocket handshake and helpers every
-//!   session shares.
-//! - [`relay`]: WebSocket to allow-listed TCP/UDP targets.
-//! - [`demo`]: built-in raw TCP/UDP sockets (echo, chat door).
-//! - [`shutdown`]: one signal, fanned out to every connection task.
+//! # The map
+//! One service, many transports: what a client can *use* is written once,
+//! how it is *framed* on the wire once per transport, and the plumbing
+//! under both once.
+//!
+//! - [`service`]: chat rooms (`service::chat`, with the in-process and NATS
+//!   room buses), echo, the inspector, the relay, written against the
+//!   session interface of `service::session`; the limits they apply.
+//! - `transport`: WebSocket (the handshake, and the session interface
+//!   framed as WebSocket messages) and the nc door (framed as lines).
+//! - `net`: accepting, TLS, the client's address, admission (connection
+//!   caps, the `Origin` allow-list), byte counts, the send deadline.
+//! - `routes`: every HTTP route, one module per endpoint.
+//! - `demo`: the built-in raw sockets (tcp-echo, udp-echo).
+//! - [`server`]: the listener and graceful shutdown; `state`: what every
+//!   handler shares, built from [`Config`].
+//! - [`config`], [`logging`], [`shutdown`], [`instance`]: flags, log
+//!   set-up, the shutdown signal, this instance's identity.
 
-pub mod clock;
 pub mod config;
-pub mod config_file;
-pub mod demo;
 pub mod instance;
 pub mod logging;
-pub mod net;
-pub mod routes;
 pub mod server;
 pub mod service;
 pub mod shutdown;
-pub mod state;
-pub mod sync;
-pub mod telemetry;
-pub mod transport;
+
+mod clock;
+mod demo;
+mod net;
+mod routes;
+mod state;
+mod sync;
+mod telemetry;
+mod transport;
 
 pub use config::Config;
 pub use server::Server;

@@ -14,4 +14,4 @@ pub mod session;
 pub mod socket;
 pub mod upgrade;
 
-pub use socket::{ReadGate, WebSocket};
+pub use socket::WebSocket;

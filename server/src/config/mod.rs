@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use clap::Parser;
 
+mod file;
+
 use crate::service::relay::TargetSpec;
 
 /// The server's configuration.
@@ -279,7 +281,7 @@ impl Config {
         let Some(path) = &first.config else {
             return Ok(first);
         };
-        let file_args = crate::config_file::to_args(path, &command, &matches)?;
+        let file_args = file::to_args(path, &command, &matches)?;
         // File settings go first, so anything on the real command line
         // (which `args_override_self` lets win) overrides them.
         let mut merged = vec![args.first().cloned().unwrap_or_else(|| "socketlab".into())];
