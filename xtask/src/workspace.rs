@@ -22,10 +22,16 @@ pub fn target_dir() -> PathBuf {
     root().join("target")
 }
 
+/// Where xtask installs the tools it keeps per clone (wasm-opt, the
+/// Autobahn suite), so nothing outside the repository is needed or touched.
+pub fn tools_dir() -> PathBuf {
+    target_dir().join("tools")
+}
+
 /// The npm prefix binaryen is installed into, kept out of the global npm
 /// prefix so xtask never needs to touch the system's node setup.
 pub fn npm_prefix() -> PathBuf {
-    target_dir().join("tools")
+    tools_dir()
 }
 
 /// Where npm puts the executables of locally installed packages (wasm-opt).
