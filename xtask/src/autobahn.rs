@@ -6,6 +6,7 @@
 //! under `target/`, its `run.sh` runs the fuzzing client and prints a
 //! summary, exiting non-zero on any FAILED case.
 
+use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -41,6 +42,12 @@ pub fn run() -> Result<()> {
             prefix.display()
         ))
         .run()?;
+    // The server embeds dist/ and its build script watches it; cargo treats
+    // a watched path that does not exist as changed on every build, so
+    // without a page each run would recompile the whole server. An empty
+    // dist/ embeds the same nothing and lets cargo see nothing changed.
+    let dist = workspace::root().join("dist");
+    fs::create_dir_all(&dist).with_context(|| format!("cannot create {}", dist.display()))?;
     Cmd::new("cargo")
         .args([
             "build",
