@@ -10,6 +10,7 @@ mod bench;
 mod checks;
 mod cmd;
 mod lockfile;
+mod page;
 mod release;
 mod tools;
 mod workspace;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::{cmd::Cmd, workspace};
+use crate::{cmd::Cmd, page, workspace};
 
 /// Builds the page and then the server in release mode, returning the
 /// server binary's path. Expects [`crate::tools::ensure_web_tools`] first.
@@ -25,14 +25,11 @@ pub fn build() -> Result<PathBuf> {
     Ok(workspace::server_binary())
 }
 
-/// Builds the page into `dist/` (`trunk build --release`), which the next
-/// release build of the server embeds. Expects
-/// [`crate::tools::ensure_web_tools`] first.
+/// Builds the page into `dist/`, which the next release build of the
+/// server embeds, unless it is already built from the current inputs (see
+/// [`crate::page`]). Expects [`crate::tools::ensure_web_tools`] first.
 pub fn build_page() -> Result<()> {
-    Cmd::new("trunk")
-        .args(["build", "--release"])
-        .fix("fix the page's build errors above (see web-client/)")
-        .run()
+    page::build()
 }
 
 /// A byte count for humans, e.g. `4.2 MiB`.
