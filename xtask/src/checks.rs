@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::{cmd::Cmd, tools};
+use crate::{cmd::Cmd, page, tools};
 
 /// What a step needs installed besides cargo; also decides `--quick`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -22,65 +22,82 @@ enum Needs {
 struct Step {
     /// Short name for the header and summary lines.
     name: &'static str,
-    /// The program to run, found on PATH.
-    program: &'static str,
-    /// Its arguments.
-    args: &'static [&'static str],
-    /// Extra environment variables.
-    env: &'static [(&'static str, &'static str)],
-    /// What to do when the step fails.
+    /// What it runs.
+    action: Action,
+    /// What to do when a command fails (a task's errors say it themselves).
     fix: &'static str,
     /// What must be installed before it runs.
     needs: Needs,
+}
+
+/// What a step runs.
+enum Action {
+    /// A program found on PATH.
+    Command {
+        /// The program.
+        program: &'static str,
+        /// Its arguments.
+        args: &'static [&'static str],
+        /// Extra environment variables.
+        env: &'static [(&'static str, &'static str)],
+    },
+    /// One of xtask's own tasks.
+    Task(fn() -> Result<()>),
 }
 
 /// The steps, cheapest and most likely to fail first.
 const STEPS: &[Step] = &[
     Step {
         name: "format",
-        program: "cargo",
-        args: &["fmt", "--all", "--", "--check"],
-        env: &[],
+        action: Action::Command {
+            program: "cargo",
+            args: &["fmt", "--all", "--", "--check"],
+            env: &[],
+        },
         fix: "run `cargo fmt --all`",
         needs: Needs::WebTools,
     },
     Step {
         name: "clippy",
-        program: "cargo",
-        args: &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        env: &[],
+        action: Action::Command {
+            program: "cargo",
+            args: &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            env: &[],
+        },
         fix: "fix the warnings above",
         needs: Needs::WebTools,
     },
     Step {
         name: "clippy (wasm)",
-        program: "cargo",
-        args: &[
-            "clippy",
-            "-p",
-            "socketlab-web",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        env: &[],
+        action: Action::Command {
+            program: "cargo",
+            args: &[
+                "clippy",
+                "-p",
+                "socketlab-web",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            env: &[],
+        },
         fix: "fix the warnings above",
         needs: Needs::WebTools,
     },
     Step {
         name: "page build",
-        program: "trunk",
-        args: &["build", "--release"],
-        env: &[],
+        // Skipped when no input of the page changed, so the tests and the
+        // release build that embed dist/ need no recompiling either.
+        action: Action::Task(page::build),
         fix: "fix the page's build errors above",
         needs: Needs::WebTools,
     },
@@ -88,55 +105,63 @@ const STEPS: &[Step] = &[
         // Debug builds: the server's integration tests are one binary
         // (server/tests/it/), and optimizing it costs more than it saves.
         name: "tests",
-        program: "cargo",
-        args: &["test", "--workspace"],
-        env: &[],
+        action: Action::Command {
+            program: "cargo",
+            args: &["test", "--workspace"],
+            env: &[],
+        },
         fix: "fix the failing tests above",
         needs: Needs::WebTools,
     },
     Step {
         // The browser tests drive the release binary, as users run it.
         name: "release build",
-        program: "cargo",
-        args: &[
-            "build",
-            "--release",
-            "-p",
-            "socketlab-server",
-            "--bin",
-            "socketlab",
-        ],
-        env: &[],
+        action: Action::Command {
+            program: "cargo",
+            args: &[
+                "build",
+                "--release",
+                "-p",
+                "socketlab-server",
+                "--bin",
+                "socketlab",
+            ],
+            env: &[],
+        },
         fix: "fix the server's build errors above",
         needs: Needs::TestTools,
     },
     Step {
         name: "browser tests",
-        program: "cargo",
-        args: &[
-            "test",
-            "-p",
-            "socketlab-server",
-            "--test",
-            "it",
-            "--",
-            "--ignored",
-            "browser::",
-            "--test-threads=1",
-        ],
-        env: &[
-            ("SOCKETLAB_BIN", "target/release/socketlab"),
-            ("CHROMEDRIVER", "/usr/bin/chromedriver"),
-            ("CHROMIUM", "/usr/bin/chromium"),
-        ],
+        action: Action::Command {
+            program: "cargo",
+            args: &[
+                "test",
+                "-p",
+                "socketlab-server",
+                "--test",
+                "it",
+                "--",
+                "--ignored",
+                "browser::",
+                "--test-threads=1",
+            ],
+            env: &[
+                ("SOCKETLAB_BIN", "target/release/socketlab"),
+                ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+                ("CHROMIUM", "/usr/bin/chromium"),
+            ],
+        },
         fix: "fix the failing browser tests above; screenshots are in target/screenshots/",
         needs: Needs::TestTools,
     },
     Step {
         name: "conformance (Autobahn)",
-        program: "cargo",
-        args: &["xtask", "autobahn"],
-        env: &[],
+        action: Action::Command {
+            program: "cargo",
+            args: &["xtask", "autobahn"],
+            env: &[],
+        },
         fix: "see docs/CONFORMANCE.md and the report under target/autobahn/",
         needs: Needs::TestTools,
     },
@@ -174,7 +199,7 @@ fn run_steps(steps: &[&Step], timings: &mut Vec<Duration>) -> Result<()> {
         let position = format!("{}/{}", index + 1, steps.len());
         header(&format!("[{position}] {}", step.name));
         let start = Instant::now();
-        let result = step_cmd(step).run();
+        let result = run_step(step);
         let elapsed = start.elapsed();
         timings.push(elapsed);
         result.with_context(|| format!("step {position} `{}` failed", step.name))?;
@@ -183,15 +208,19 @@ fn run_steps(steps: &[&Step], timings: &mut Vec<Duration>) -> Result<()> {
     Ok(())
 }
 
-/// The command a step runs.
-fn step_cmd(step: &Step) -> Cmd {
-    step.env
-        .iter()
-        .fold(
-            Cmd::new(step.program).args(step.args),
-            |cmd, (key, value)| cmd.env(key, value),
-        )
-        .fix(step.fix)
+/// Runs one step.
+fn run_step(step: &Step) -> Result<()> {
+    match step.action {
+        Action::Command { program, args, env } => env
+            .iter()
+            .fold(Cmd::new(program).args(args), |cmd, (key, value)| {
+                cmd.env(key, value)
+            })
+            .fix(step.fix)
+            .run(),
+        // Its errors say how to fix them themselves.
+        Action::Task(task) => task(),
+    }
 }
 
 /// Prints one line per step: its result and duration, or that it did not
