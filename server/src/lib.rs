@@ -16,7 +16,8 @@
 //!   framed as WebSocket messages) and the nc door (framed as lines).
 //! - `net`: accepting, TLS, the client's address, admission (connection
 //!   caps, the `Origin` allow-list), byte counts, the send deadline.
-//! - `routes`: every HTTP route, one module per endpoint.
+//! - `routes`: every HTTP route, one module per endpoint; `problem`: every
+//!   refusal, with a body that says what to do.
 //! - `demo`: the built-in raw sockets (tcp-echo, udp-echo).
 //! - [`server`]: the listener and graceful shutdown; `state`: what every
 //!   handler shares, built from [`Config`].
@@ -33,6 +34,7 @@ pub mod shutdown;
 mod clock;
 mod demo;
 mod net;
+mod problem;
 mod routes;
 mod state;
 mod sync;

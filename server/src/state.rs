@@ -11,9 +11,11 @@ use socketlab_shared::TargetKind;
 use crate::config::Config;
 use crate::demo::{tcp_echo, udp_echo};
 use crate::instance::InstanceId;
-use crate::net::admission::ConnectionLimiter;
+use crate::net::admission::{Admission, ConnectionLimiter};
 use crate::net::origin::OriginPolicy;
-use crate::service::chat::RoomBus;
+use crate::service::chat::local::LocalBusConfig;
+use crate::service::chat::nats::NatsOptions;
+use crate::service::chat::{LocalBus, NatsBus, RoomBus};
 use crate::service::relay::udp::MAX_DATAGRAM;
 use crate::service::relay::RelayLimits;
 use crate::service::relay::RelayTargets;
@@ -46,10 +48,8 @@ pub struct AppState {
     pub tcp_captures: Option<tcp_echo::Captures>,
     /// Simulated network profiles of `udp-echo` (when running).
     pub udp_impairments: Option<udp_echo::Impairments>,
-    /// Which pages may open WebSockets.
-    pub origins: Arc<OriginPolicy>,
-    /// Open WebSocket connections, in total and per IP.
-    pub connections: ConnectionLimiter,
+    /// Origin allow-list, connection caps, the client-address rule.
+    pub admission: Admission,
     /// Prometheus metrics.
     pub metrics: Metrics,
     /// Whether clients connect with TLS (`https://`, `wss://`).
@@ -87,7 +87,7 @@ impl AppState {
                 .unwrap_or_else(crate::instance::random_id),
             listen: local_addr.to_string(),
         };
-        let bus = crate::service::chat::connect_bus(&config, &instance).await?;
+        let bus = connect_bus(&config, &instance).await?;
         let mut relay = RelayTargets::resolve(&config.relay_targets).await?;
         if let Some(addr) = demo.tcp_echo {
             relay.insert(TCP_ECHO, TargetKind::Tcp, addr)?;
@@ -104,14 +104,17 @@ impl AppState {
             shutdown: Shutdown::default(),
             relay: Arc::new(relay),
             demo,
-            origins: Arc::new(OriginPolicy::new(
-                &config.allowed_origins,
-                !config.require_origin,
-            )),
-            connections: ConnectionLimiter::new(
-                config.max_connections as usize,
-                config.max_connections_per_ip as usize,
-            ),
+            admission: Admission {
+                origins: Arc::new(OriginPolicy::new(
+                    &config.allowed_origins,
+                    !config.require_origin,
+                )),
+                connections: ConnectionLimiter::new(
+                    config.max_connections as usize,
+                    config.max_connections_per_ip as usize,
+                ),
+                trust_proxy: config.trust_proxy,
+            },
             config: Arc::new(config),
             metrics: Metrics::new(),
             tls,
@@ -176,4 +179,32 @@ fn limited(max: usize, read_buffer: usize) -> WebSocketConfig {
         .read_buffer_size(read_buffer)
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
+}
+
+/// The room bus `config` asks for: rooms in this process, or on NATS
+/// JetStream (shared with other instances) when `--bus` is given.
+async fn connect_bus(config: &Config, instance: &InstanceId) -> anyhow::Result<Arc<dyn RoomBus>> {
+    if config.bus.is_empty() {
+        return Ok(Arc::new(LocalBus::new(LocalBusConfig {
+            queue: config.chat_queue as usize,
+            max_rooms: config.max_rooms as usize,
+            instance: instance.id.clone(),
+        })));
+    }
+    let options = NatsOptions {
+        urls: config.bus.clone(),
+        creds: config.bus_creds.clone(),
+        user_password: config.bus_user.clone().zip(config.bus_password.clone()),
+        token: config.bus_token.clone(),
+        tls_ca: config.bus_tls_ca.clone(),
+        tls_required: config.bus_tls,
+    };
+    let bus = NatsBus::connect(
+        &options,
+        instance.clone(),
+        config.chat_queue as usize,
+        config.max_rooms as usize,
+    )
+    .await?;
+    Ok(Arc::new(bus))
 }

@@ -7,7 +7,23 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
-/// Counts open WebSocket connections, in total and per client IP address.
+use super::origin::OriginPolicy;
+
+/// What the edge checks before a connection may become a session, on any
+/// transport: where the page comes from, how many connections there are,
+/// and whose address a connection carries.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    /// Which pages may open WebSockets.
+    pub origins: Arc<OriginPolicy>,
+    /// Open connections, in total and per IP.
+    pub connections: ConnectionLimiter,
+    /// Whether the client's address comes from `X-Forwarded-For`
+    /// (`--trust-proxy`).
+    pub trust_proxy: bool,
+}
+
+/// Counts open connections, in total and per client IP address.
 #[derive(Debug, Clone)]
 pub struct ConnectionLimiter {
     inner: Arc<Mutex<Counts>>,
@@ -67,7 +83,8 @@ impl ConnectionLimiter {
         })
     }
 
-    /// Open connections right now (for tests and metrics).
+    /// Open connections right now.
+    #[cfg(test)]
     pub fn open(&self) -> usize {
         self.counts().total
     }

@@ -8,13 +8,11 @@
 //! - [`info`]: `/api/info` (and the start-up banner's list of sockets).
 //! - [`captures`]: the `/api/tcp-echo/captures` endpoint.
 //! - [`assets`]: the embedded page.
-//! - [`problem`]: every refusal, with a body that says what to do.
 
 pub mod assets;
 pub mod captures;
 pub mod info;
 pub mod ops;
-pub mod problem;
 
 use std::convert::Infallible;
 
@@ -35,5 +33,5 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .or(endpoints::echo(state.clone()))
         .or(endpoints::inspect(state))
         .or(assets::filter())
-        .recover(problem::recover)
+        .recover(crate::problem::recover)
 }

@@ -125,7 +125,7 @@ async fn session(stream: TcpStream, peer: SocketAddr, state: AppState) {
     };
     let send_timeout = state.config.send_timeout();
     // The same caps as a WebSocket: one address cannot take every slot.
-    let _permit = match state.connections.try_acquire(peer.ip()) {
+    let _permit = match state.admission.connections.try_acquire(peer.ip()) {
         Ok(permit) => permit,
         Err(refused) => {
             state.metrics.refused("over_capacity");

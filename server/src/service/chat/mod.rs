@@ -16,41 +16,6 @@ pub use bus::{BusError, BusStats, Membership, RoomBus, RoomEvent, Seat};
 pub use local::LocalBus;
 pub use nats::NatsBus;
 
-use std::sync::Arc;
-
-use crate::config::Config;
-
-/// The room bus `config` asks for: rooms in this process, or on NATS
-/// JetStream (shared with other instances) when `--bus` is given.
-pub async fn connect_bus(
-    config: &Config,
-    instance: &crate::instance::InstanceId,
-) -> anyhow::Result<Arc<dyn RoomBus>> {
-    if config.bus.is_empty() {
-        return Ok(Arc::new(LocalBus::new(local::LocalBusConfig {
-            queue: config.chat_queue as usize,
-            max_rooms: config.max_rooms as usize,
-            instance: instance.id.clone(),
-        })));
-    }
-    let options = nats::NatsOptions {
-        urls: config.bus.clone(),
-        creds: config.bus_creds.clone(),
-        user_password: config.bus_user.clone().zip(config.bus_password.clone()),
-        token: config.bus_token.clone(),
-        tls_ca: config.bus_tls_ca.clone(),
-        tls_required: config.bus_tls,
-    };
-    let bus = NatsBus::connect(
-        &options,
-        instance.clone(),
-        config.chat_queue as usize,
-        config.max_rooms as usize,
-    )
-    .await?;
-    Ok(Arc::new(bus))
-}
-
 /// Why a client could not join.
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {

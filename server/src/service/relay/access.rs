@@ -8,8 +8,8 @@
 use socketlab_shared::relay::UDP_ECHO;
 use socketlab_shared::Impairment;
 
-use super::RelayTarget;
-use crate::state::AppState;
+use super::{RelayTarget, RelayTargets};
+use crate::telemetry::Metrics;
 
 /// Prefix of a subprotocol that carries the relay token, for clients that
 /// cannot add query parameters: `token.SECRET`.
@@ -37,35 +37,51 @@ pub struct Admitted {
     pub impairment: Option<Impairment>,
 }
 
-/// Checks a request for the target `name` with the client's `token` (from
-/// the query or a `token.` subprotocol) and `impairment` options.
-pub fn admit(
-    state: &AppState,
-    name: &str,
-    token: Option<&str>,
-    impairment: Impairment,
-) -> Result<Admitted, Refusal> {
-    if let Some(expected) = &state.config.relay_token {
-        check_token(expected, token).inspect_err(|_| state.metrics.refused("bad_token"))?;
+/// What the checks need from the server.
+pub struct Access<'a> {
+    /// The allow-list.
+    pub targets: &'a RelayTargets,
+    /// The token the relay requires (`--relay-token`), if any.
+    pub token: Option<&'a str>,
+    /// Whether the built-in `udp-echo` runs, the one target with a
+    /// simulated network.
+    pub impairable: bool,
+    /// Where refusals are counted.
+    pub metrics: &'a Metrics,
+}
+
+impl Access<'_> {
+    /// Checks a request for the target `name` with the client's `token`
+    /// (from the query or a `token.` subprotocol) and `impairment` options.
+    pub fn admit(
+        &self,
+        name: &str,
+        token: Option<&str>,
+        impairment: Impairment,
+    ) -> Result<Admitted, Refusal> {
+        if let Some(expected) = self.token {
+            check_token(expected, token).inspect_err(|_| self.metrics.refused("bad_token"))?;
+        }
+        // An unknown name is refused before anything else happens, so a
+        // client can never make the server connect anywhere that is not
+        // allow-listed.
+        let Some(target) = self.targets.get(name) else {
+            self.metrics.refused("unknown_target");
+            return Err(Refusal::UnknownTarget);
+        };
+        impairment.validate().map_err(Refusal::BadRequest)?;
+        let impaired = !impairment.is_none();
+        if impaired && (name != UDP_ECHO || !self.impairable) {
+            return Err(Refusal::BadRequest(format!(
+                "simulated loss, duplication, reordering and delay exist only on the built-in \
+                 {UDP_ECHO} target, not on {name:?}"
+            )));
+        }
+        Ok(Admitted {
+            target,
+            impairment: impaired.then_some(impairment),
+        })
     }
-    // An unknown name is refused before anything else happens, so a client
-    // can never make the server connect anywhere that is not allow-listed.
-    let Some(target) = state.relay.get(name) else {
-        state.metrics.refused("unknown_target");
-        return Err(Refusal::UnknownTarget);
-    };
-    impairment.validate().map_err(Refusal::BadRequest)?;
-    let impaired = !impairment.is_none();
-    if impaired && (name != UDP_ECHO || state.udp_impairments.is_none()) {
-        return Err(Refusal::BadRequest(format!(
-            "simulated loss, duplication, reordering and delay exist only on the built-in \
-             {UDP_ECHO} target, not on {name:?}"
-        )));
-    }
-    Ok(Admitted {
-        target,
-        impairment: impaired.then_some(impairment),
-    })
 }
 
 /// Compares the token in constant time, so response timing reveals nothing

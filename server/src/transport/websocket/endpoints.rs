@@ -11,8 +11,8 @@ use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use super::session::WsSession;
-use super::upgrade::{self, Upgrade};
-use crate::routes::problem::Problem;
+use super::upgrade::{self, Edge, Upgrade};
+use crate::problem::Problem;
 use socketlab_shared::relay::BINARY_SUBPROTOCOL;
 use socketlab_shared::{Impairment, TargetKind};
 
@@ -20,6 +20,15 @@ use crate::service::relay::access::{self, Refusal, TOKEN_SUBPROTOCOL_PREFIX};
 use crate::service::relay::{self, Relay};
 use crate::service::{chat, echo, inspect};
 use crate::state::AppState;
+
+/// What the upgrade needs of the shared state (and no more).
+fn edge(state: &AppState) -> Edge {
+    Edge {
+        admission: state.admission.clone(),
+        metrics: state.metrics.clone(),
+        shutdown: state.shutdown.clone(),
+    }
+}
 
 /// The query string of a chat upgrade; both parts optional.
 #[derive(Debug, Deserialize)]
@@ -32,7 +41,7 @@ struct ChatQuery {
 pub fn chat(state: AppState) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path!("ws" / "chat")
         .and(warp::query::<ChatQuery>())
-        .and(upgrade::websocket(&state, "chat"))
+        .and(upgrade::websocket(&edge(&state), "chat"))
         .and(warp::any().map(move || state.clone()))
         .and_then(accept_chat)
 }
@@ -73,7 +82,7 @@ async fn accept_chat(
 /// `GET /ws/echo`.
 pub fn echo(state: AppState) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path!("ws" / "echo")
-        .and(upgrade::websocket(&state, "echo"))
+        .and(upgrade::websocket(&edge(&state), "echo"))
         .map(move |upgrade: Upgrade| {
             let shutdown = state.shutdown.clone();
             let keepalive = state.config.keepalive();
@@ -89,7 +98,7 @@ pub fn echo(state: AppState) -> impl Filter<Extract = (Response,), Error = Rejec
 /// `GET /ws/inspect`.
 pub fn inspect(state: AppState) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path!("ws" / "inspect")
-        .and(upgrade::websocket(&state, "inspect"))
+        .and(upgrade::websocket(&edge(&state), "inspect"))
         .map(move |upgrade: Upgrade| {
             let shutdown = state.shutdown.clone();
             let send_timeout = state.config.send_timeout();
@@ -120,7 +129,7 @@ pub fn relay(state: AppState) -> impl Filter<Extract = (Response,), Error = Reje
                 .or(warp::any().map(TokenQuery::default))
                 .unify(),
         )
-        .and(upgrade::websocket(&state, "relay"))
+        .and(upgrade::websocket(&edge(&state), "relay"))
         .and(warp::any().map(move || state.clone()))
         .and_then(accept_relay)
 }
@@ -140,7 +149,13 @@ async fn accept_relay(
     let token = query.token.as_deref().or(token_protocol
         .as_deref()
         .and_then(|p| p.strip_prefix(TOKEN_SUBPROTOCOL_PREFIX)));
-    let admitted = match access::admit(&state, &name, token, impairment) {
+    let access = access::Access {
+        targets: &state.relay,
+        token: state.config.relay_token.as_deref(),
+        impairable: state.udp_impairments.is_some(),
+        metrics: &state.metrics,
+    };
+    let admitted = match access.admit(&name, token, impairment) {
         Ok(admitted) => admitted,
         Err(Refusal::UnknownTarget) => {
             return Ok(warp::reply::with_status(

@@ -18,14 +18,25 @@ use warp::filters::path::FullPath;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use crate::net::admission::ConnectionPermit;
+use crate::net::admission::{Admission, ConnectionPermit};
 use crate::net::metered::Metered;
 use crate::net::peer::PeerAddr;
-use crate::routes::problem::Problem;
+use crate::problem::Problem;
 use crate::shutdown::Shutdown;
-use crate::state::AppState;
 use crate::telemetry::Metrics;
 use crate::transport::websocket::WebSocket;
+
+/// What the upgrade needs from the server: the admission rules, where to
+/// count refusals and connections, and the shutdown that tracks sessions.
+#[derive(Clone)]
+pub struct Edge {
+    /// Origin allow-list, connection caps, the client-address rule.
+    pub admission: Admission,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// Tracks session tasks and tells them when to stop.
+    pub shutdown: Shutdown,
+}
 
 /// A request that asked to become a WebSocket and passed every check of
 /// RFC 6455 section 4.2.1; [`Upgrade::accept`] finishes it.
@@ -51,10 +62,10 @@ pub struct Upgrade {
 /// why it does not work), malformed → 400, foreign `Origin` → 403, over a
 /// connection cap → 503.
 pub fn websocket(
-    state: &AppState,
+    edge: &Edge,
     endpoint: &'static str,
 ) -> impl Filter<Extract = (Upgrade,), Error = Rejection> + Clone {
-    let state = state.clone();
+    let edge = edge.clone();
     warp::method()
         .and(warp::path::full())
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
@@ -68,10 +79,10 @@ pub fn websocket(
                   headers: HeaderMap,
                   on_upgrade: Option<OnUpgrade>,
                   peer: Option<PeerAddr>| {
-                let state = state.clone();
+                let edge = edge.clone();
                 async move {
                     let refuse = |reason: &str, problem: Problem| {
-                        state.metrics.refused(reason);
+                        edge.metrics.refused(reason);
                         warp::reject::custom(problem)
                     };
                     let key = check_request(&method, &headers).map_err(|problem| {
@@ -84,17 +95,17 @@ pub fn websocket(
                     })?;
                     let text =
                         |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-                    state
+                    edge.admission
                         .origins
                         .check(text(header::ORIGIN), text(header::HOST))
                         .map_err(|e| refuse("forbidden_origin", Problem::Forbidden(e)))?;
                     let peer =
-                        crate::net::peer::client_addr(peer, &headers, state.config.trust_proxy);
+                        crate::net::peer::client_addr(peer, &headers, edge.admission.trust_proxy);
                     let ip = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.ip());
-                    let permit = state.connections.try_acquire(ip).map_err(|e| {
+                    let permit = edge.admission.connections.try_acquire(ip).map_err(|e| {
                         refuse("over_capacity", Problem::Unavailable(e.to_string()))
                     })?;
-                    if state.shutdown.is_begun() {
+                    if edge.shutdown.is_begun() {
                         return Err(refuse(
                             "shutting_down",
                             Problem::Unavailable("the server is shutting down".to_owned()),
@@ -119,8 +130,8 @@ pub fn websocket(
                         permit,
                         peer,
                         endpoint,
-                        metrics: state.metrics.clone(),
-                        shutdown: state.shutdown.clone(),
+                        metrics: edge.metrics.clone(),
+                        shutdown: edge.shutdown.clone(),
                     })
                 }
             },
