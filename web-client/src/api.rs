@@ -5,16 +5,15 @@
 //! Made with the browser's `fetch` through `web_sys` (no HTTP client crate:
 //! the page should carry as little code as possible, and these few requests
 //! do not need more). The server's description is fetched once, by
-//! [`use_server_info`] in the page's root, and handed to every panel that
-//! needs a port.
+//! `hooks::use_server_info` in the page's root, and handed to every panel
+//! that needs a port.
 
 use std::rc::Rc;
 
 use socketlab_shared::{endpoints, ServerInfo, TcpCapture};
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
-use yew::prelude::*;
 
 use crate::browser::{js_error_parts, js_error_text};
 use crate::lab::raw::FetchOutcome;
@@ -44,27 +43,8 @@ impl PartialEq for InfoState {
     }
 }
 
-/// Fetches `/api/info` once, when the calling component (the page's root)
-/// mounts: the endpoints table, the lab and the `nc` commands all read the
-/// same ports without asking again.
-#[hook]
-pub fn use_server_info() -> InfoState {
-    let state = use_state(|| InfoState::Loading);
-    {
-        let state = state.clone();
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                state.set(match fetch_info().await {
-                    Ok(info) => InfoState::Ready(Rc::new(info)),
-                    Err(error) => InfoState::Failed(error),
-                });
-            });
-        });
-    }
-    (*state).clone()
-}
-
-async fn fetch_info() -> Result<ServerInfo, String> {
+/// `GET /api/info`: the server's description of itself.
+pub async fn fetch_info() -> Result<ServerInfo, String> {
     let text = get_text(endpoints::API_INFO).await?;
     ServerInfo::from_json(&text).map_err(|e| e.to_string())
 }

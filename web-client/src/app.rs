@@ -3,7 +3,6 @@
 use socketlab_shared::endpoints;
 use yew::prelude::*;
 
-use crate::api::use_server_info;
 use crate::browser::{socket_features, ws_url};
 use crate::components::chat::ChatPanel;
 use crate::components::compare::comparison_table;
@@ -17,9 +16,9 @@ use crate::components::limits::browser_apis;
 use crate::components::section::section;
 use crate::components::transports::transport_cards;
 use crate::echo::{EchoAction, EchoLog};
+use crate::hooks::{use_server_info, use_websocket};
 use crate::i18n::{use_language_choice, LangProps};
 use crate::lab::{Measured, Measurements};
-use crate::ws::use_websocket;
 
 /// The root component. It owns what the sections share: the language
 /// (handed to every component that shows text), the server's description,

@@ -8,8 +8,8 @@
 //! Layout: [`ws`] is the only module that touches `web_sys::WebSocket`;
 //! [`echo`], [`chat`] and [`lab`] hold the panels' state as plain reducers
 //! (so they can be tested natively); [`api`] makes the plain HTTP requests;
-//! [`components`] only render; [`i18n`] holds every sentence the page shows,
-//! once per language.
+//! [`hooks`] hold the stateful logic components call; [`components`] only
+//! render; [`i18n`] holds every sentence the page shows, once per language.
 
 mod api;
 mod app;
@@ -17,6 +17,7 @@ mod browser;
 mod chat;
 mod components;
 mod echo;
+mod hooks;
 mod i18n;
 mod lab;
 mod ws;

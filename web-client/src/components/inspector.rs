@@ -9,8 +9,9 @@ use yew::prelude::*;
 
 use super::section::panel;
 use crate::browser::ws_url;
+use crate::hooks::use_websocket;
 use crate::i18n::{LangProps, Strings};
-use crate::ws::{use_websocket, Payload, Received};
+use crate::ws::{Payload, Received};
 
 /// Request headers that make an HTTP request a WebSocket upgrade.
 const UPGRADE_REQUEST_HEADERS: &[&str] = &[

@@ -1,7 +1,7 @@
 //! The page's components, one panel per file.
 //!
-//! Components render and forward clicks; state lives in hooks (`ws`, `api`,
-//! the language choice) and in the reducers of `echo`, `chat` and `lab`.
+//! Components render and forward clicks; state lives in `crate::hooks` and
+//! in the reducers of `echo`, `chat` and `lab`.
 //! Only the parts that own state are Yew components; everything else is a
 //! plain function returning `Html`, because each component type adds its
 //! own copy of Yew's lifecycle code to the page's WebAssembly.

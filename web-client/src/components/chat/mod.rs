@@ -13,8 +13,9 @@ use self::room::{room_view, use_scrolled_to_newest};
 use super::section::panel;
 use crate::browser::{encode_query_value, now_ms, ws_url};
 use crate::chat::{ChatAction, ChatState, PING_INTERVAL_MS};
+use crate::hooks::use_websocket;
 use crate::i18n::LangProps;
-use crate::ws::{use_websocket, ReadyState, UseWebSocketHandle};
+use crate::ws::{ReadyState, UseWebSocketHandle};
 
 /// Where to join, once the form has validated it.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,13 +13,14 @@ use crate::api::InfoState;
 use crate::browser::{now_ms, ws_url};
 use crate::components::format_ms;
 use crate::components::section::panel;
+use crate::hooks::use_websocket;
 use crate::i18n::Strings;
 use crate::lab::race::{
     packet, Lane, Phase, Race, RaceAction, Transport, DEFAULT_PACKETS, DRAIN_MS, MAX_PACKETS,
     SEND_INTERVAL_MS,
 };
 use crate::lab::{relay_path, Chunking, Measured, Measurements, RaceResult};
-use crate::ws::{use_websocket, Payload, Received, SocketStatus, UseWebSocketHandle};
+use crate::ws::{Payload, Received, SocketStatus, UseWebSocketHandle};
 
 /// The sliders' upper end for the three probabilities, in percent: well
 /// inside what the server accepts, and already a very bad network. (The

@@ -10,13 +10,14 @@ use crate::api::{fetch_captures, try_fetch, InfoState};
 use crate::browser::hostname;
 use crate::components::fill;
 use crate::components::section::panel;
+use crate::hooks::use_websocket;
 use crate::i18n::Strings;
 use crate::lab::raw::{
     endpoint_port, is_telltale, raw_http_url, raw_ws_url, FetchOutcome, Picked, RawAction,
     RawAttempt,
 };
 use crate::lab::Measured;
-use crate::ws::{use_websocket, SocketStatus};
+use crate::ws::SocketStatus;
 
 /// The button and the three steps' results: the WebSocket's `error` and
 /// close code, `fetch`'s rejection, and the captured request.

@@ -11,11 +11,12 @@ use crate::api::InfoState;
 use crate::browser::{now_ms, ws_url};
 use crate::components::section::panel;
 use crate::components::{fill, format_ms};
+use crate::hooks::use_websocket;
 use crate::i18n::Strings;
 use crate::lab::hexdump::hexdump;
 use crate::lab::probe::{Probe, ProbeAction};
 use crate::lab::{relay_path, Chunking, Measured};
-use crate::ws::{use_websocket, SocketStatus};
+use crate::ws::SocketStatus;
 
 /// What the input holds until the learner types something else.
 const DEFAULT_TEXT: &str = "hello, socket";
