@@ -16,8 +16,8 @@ use crate::components::limits::browser_apis;
 use crate::components::section::section;
 use crate::components::transports::transport_cards;
 use crate::echo::{EchoAction, EchoLog};
-use crate::hooks::{use_server_info, use_websocket};
-use crate::i18n::{use_language_choice, LangProps};
+use crate::hooks::{use_language_choice, use_server_info, use_websocket};
+use crate::i18n::LangProps;
 use crate::lab::{Measured, Measurements};
 
 /// The root component. It owns what the sections share: the language

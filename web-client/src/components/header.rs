@@ -2,7 +2,8 @@
 
 use yew::prelude::*;
 
-use crate::i18n::{Lang, LangChoice};
+use crate::hooks::LangChoice;
+use crate::i18n::Lang;
 
 /// The top of the page, with one button per language; the current one is
 /// pressed.

@@ -11,7 +11,9 @@
 //! [`use_websocket`] itself lives in `ws`, the only module that touches
 //! `web_sys::WebSocket`, and is re-exported here.
 
+mod language;
 mod server_info;
 
+pub use self::language::{use_language_choice, LangChoice};
 pub use self::server_info::use_server_info;
 pub use crate::ws::use_websocket;

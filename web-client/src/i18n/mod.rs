@@ -7,13 +7,11 @@
 //! placeholders, so each language can put the value where its grammar wants
 //! it; see [`template`].
 
-mod choice;
 mod en;
 mod ko;
 
-pub use choice::{use_language_choice, LangChoice, LangProps};
-
 use socketlab_shared::close;
+use yew::Properties;
 
 /// A language the page is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +69,13 @@ impl Lang {
             .or_else(|| navigator.and_then(Lang::from_tag))
             .unwrap_or(Lang::En)
     }
+}
+
+/// Props of a component that needs nothing but the language.
+#[derive(Debug, PartialEq, Properties)]
+pub struct LangProps {
+    /// The language to show the component in.
+    pub lang: Lang,
 }
 
 /// One row of the "network socket vs WebSocket" table.

@@ -1,15 +1,16 @@
 //! The visitor's choice of language.
 //!
 //! The page's root owns it ([`use_language_choice`]) and hands the
-//! language to each component that shows text as a prop ([`LangProps`], or
-//! a `lang` field of its own props), so switching language re-renders
-//! every text. (Props rather than a Yew context: a context provider and
-//! its hooks would add their own code to the page's WebAssembly.)
+//! language to each component that shows text as a prop
+//! (`i18n::LangProps`, or a `lang` field of its own props), so switching
+//! language re-renders every text. (Props rather than a Yew context: a
+//! context provider and its hooks would add their own code to the page's
+//! WebAssembly.)
 
 use yew::prelude::*;
 
-use super::Lang;
 use crate::browser;
+use crate::i18n::Lang;
 
 /// The current language and a way to change it.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,13 +19,6 @@ pub struct LangChoice {
     pub lang: Lang,
     /// Switches the page to another language (and remembers it).
     pub set: Callback<Lang>,
-}
-
-/// Props of a component that needs nothing but the language.
-#[derive(Debug, PartialEq, Properties)]
-pub struct LangProps {
-    /// The language to show the component in.
-    pub lang: Lang,
 }
 
 /// Owns the language choice: starts from the visitor's earlier choice or
