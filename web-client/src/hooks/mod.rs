@@ -1,19 +1,23 @@
 //! The page's hooks: every reusable piece of stateful logic a component
 //! calls, in one place.
 //!
-//! Components render and forward clicks; what they remember between
-//! renders and what they start on their own (sockets, requests, timers)
-//! lives here. The state those hooks keep is, wherever it can be, a plain
-//! reducer elsewhere (`ws::SocketStatus`, `echo`, `chat`, `lab`), so its
-//! rules are tested natively; a hook only connects it to Yew and the
-//! browser.
+//! Components render and forward clicks, keeping only simple local state
+//! (a field's text, a reducer they own); the logic that owns sockets,
+//! requests, timers and effects lives here. The state those hooks keep is,
+//! wherever it can be, a plain reducer elsewhere (`ws::SocketStatus`,
+//! `echo`, `chat`, `lab`), so its rules are tested natively; a hook only
+//! connects it to Yew and the browser.
 //!
 //! [`use_websocket`] itself lives in `ws`, the only module that touches
-//! `web_sys::WebSocket`, and is re-exported here.
+//! `web_sys::WebSocket`, and is re-exported here. One hook stays with its
+//! component: the chat join form's `use_join_fields`, whose fields only
+//! that form reads.
 
+mod chat;
 mod language;
 mod server_info;
 
+pub use self::chat::{use_room_ping, use_scrolled_to_newest};
 pub use self::language::{use_language_choice, LangChoice};
 pub use self::server_info::use_server_info;
 pub use crate::ws::use_websocket;

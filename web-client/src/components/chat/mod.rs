@@ -4,18 +4,17 @@
 mod join_form;
 mod room;
 
-use gloo_timers::callback::Interval;
 use socketlab_shared::{endpoints, ClientMessage, DisplayName, RoomName};
 use yew::prelude::*;
 
 use self::join_form::{join_form, use_join_fields};
-use self::room::{room_view, use_scrolled_to_newest};
+use self::room::room_view;
 use super::section::panel;
-use crate::browser::{encode_query_value, now_ms, ws_url};
-use crate::chat::{ChatAction, ChatState, PING_INTERVAL_MS};
-use crate::hooks::use_websocket;
+use crate::browser::{encode_query_value, ws_url};
+use crate::chat::{ChatAction, ChatState};
+use crate::hooks::{use_room_ping, use_scrolled_to_newest, use_websocket};
 use crate::i18n::LangProps;
-use crate::ws::{ReadyState, UseWebSocketHandle};
+use crate::ws::ReadyState;
 
 /// Where to join, once the form has validated it.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,31 +106,4 @@ pub fn ChatPanel(props: &LangProps) -> Html {
             </>
         },
     )
-}
-
-/// Sends `{"type":"ping","id":N}` right after the socket opens and then
-/// every [`PING_INTERVAL_MS`], while it stays open. Browsers cannot send
-/// WebSocket-level ping frames, so round-trip time is measured this way.
-#[hook]
-fn use_room_ping(ws: &UseWebSocketHandle, chat: UseReducerDispatcher<ChatState>) {
-    let open = ws.status().is_open();
-    let connection = ws.status().connection;
-    let ws = ws.clone();
-    use_effect_with((open, connection), move |&(open, _)| {
-        let interval = open.then(|| {
-            let mut next_id = 0_u64;
-            let mut ping = move || {
-                next_id += 1;
-                let at_ms = now_ms();
-                let frame = ClientMessage::Ping { id: next_id }.to_json();
-                if ws.send_text(&frame).is_ok() {
-                    chat.dispatch(ChatAction::PingSent { id: next_id, at_ms });
-                }
-            };
-            ping();
-            Interval::new(PING_INTERVAL_MS, ping)
-        });
-        // Dropping the interval cancels it.
-        move || drop(interval)
-    });
 }

@@ -10,7 +10,7 @@ use crate::components::{fill, format_ms};
 use crate::i18n::Strings;
 
 /// The room as the server described it: identity and RTT on top, members
-/// beside the messages (in `list`, see [`use_scrolled_to_newest`]),
+/// beside the messages (in `list`, see `hooks::use_scrolled_to_newest`),
 /// composer below. Unless the socket is `open`, the view is history;
 /// `on_send` is called with the text to say, which the chat panel keeps in
 /// `composer_text` while it is typed.
@@ -89,22 +89,6 @@ fn members(strings: &'static Strings, chat: &ChatState) -> Html {
             <ul id="chat-members">{ for items }</ul>
         </aside>
     }
-}
-
-/// Keeps the message list (`list`, given to [`room_view`]) scrolled to
-/// the newest line.
-#[hook]
-pub fn use_scrolled_to_newest(chat: &ChatState) -> NodeRef {
-    let list = use_node_ref();
-    {
-        let list = list.clone();
-        use_effect_with(chat.entries.len(), move |_| {
-            if let Some(list) = list.cast::<web_sys::Element>() {
-                list.set_scroll_top(list.scroll_height());
-            }
-        });
-    }
-    list
 }
 
 /// The message list, oldest first.
