@@ -15,9 +15,11 @@
 
 mod chat;
 mod language;
+mod race;
 mod server_info;
 
 pub use self::chat::{use_room_ping, use_scrolled_to_newest};
 pub use self::language::{use_language_choice, LangChoice};
+pub use self::race::use_race_driver;
 pub use self::server_info::use_server_info;
 pub use crate::ws::use_websocket;

@@ -1,7 +1,6 @@
 //! "TCP vs UDP race": the same numbered packets through both relays, side
 //! by side, with a simulated network on the UDP side.
 
-use gloo_timers::callback::{Interval, Timeout};
 use socketlab_shared::relay::{BINARY_SUBPROTOCOL, TCP_ECHO, UDP_ECHO};
 use socketlab_shared::PercentImpairment;
 use web_sys::HtmlInputElement;
@@ -10,16 +9,13 @@ use yew::prelude::*;
 use super::chart::{chart_legend, race_chart};
 use super::LabProps;
 use crate::api::InfoState;
-use crate::browser::{now_ms, ws_url};
+use crate::browser::ws_url;
 use crate::components::format_ms;
 use crate::components::section::panel;
-use crate::hooks::use_websocket;
+use crate::hooks::{use_race_driver, use_websocket};
 use crate::i18n::Strings;
-use crate::lab::race::{
-    packet, Lane, Phase, Race, RaceAction, Transport, DEFAULT_PACKETS, DRAIN_MS, MAX_PACKETS,
-    SEND_INTERVAL_MS,
-};
-use crate::lab::{relay_path, Chunking, Measured, Measurements, RaceResult};
+use crate::lab::race::{Lane, Phase, Race, RaceAction, Transport, DEFAULT_PACKETS, MAX_PACKETS};
+use crate::lab::relay_path;
 use crate::ws::{Payload, Received, SocketStatus, UseWebSocketHandle};
 
 /// The sliders' upper end for the three probabilities, in percent: well
@@ -163,96 +159,6 @@ fn lane_frames(race: UseReducerDispatcher<Race>, transport: Transport) -> Callba
             });
         }
     })
-}
-
-/// The phases' side effects, one effect per phase, each keyed on the run
-/// so a new race restarts them and an unmount cancels their timers.
-#[hook]
-fn use_race_driver(
-    race: &UseReducerHandle<Race>,
-    tcp: &UseWebSocketHandle,
-    udp: &UseWebSocketHandle,
-    report: UseReducerDispatcher<Measurements>,
-) {
-    let settled = |status: &SocketStatus| status.is_open() || status.is_finished();
-    let ready = race.phase == Phase::Connecting && settled(tcp.status()) && settled(udp.status());
-    let any_open = tcp.status().is_open() || udp.status().is_open();
-    {
-        let race = race.dispatcher();
-        use_effect_with(ready, move |&ready| {
-            if ready {
-                race.dispatch(if any_open {
-                    RaceAction::Go
-                } else {
-                    RaceAction::Finish
-                });
-            }
-        });
-    }
-
-    {
-        let sending = race.phase == Phase::Sending;
-        let (dispatch, planned) = (race.dispatcher(), race.planned);
-        let (tcp, udp) = (tcp.clone(), udp.clone());
-        use_effect_with((sending, race.run), move |&(sending, _)| {
-            let interval = sending.then(|| {
-                let mut seq = 0;
-                let mut tick = move || {
-                    if seq >= planned {
-                        return;
-                    }
-                    for (ws, transport) in [(&tcp, Transport::Tcp), (&udp, Transport::Udp)] {
-                        let at = now_ms();
-                        if ws.send_binary(&packet(seq)).is_ok() {
-                            dispatch.dispatch(RaceAction::Sent { transport, seq, at });
-                        }
-                    }
-                    seq += 1;
-                    if seq == planned {
-                        dispatch.dispatch(RaceAction::AllSent);
-                    }
-                };
-                tick();
-                Interval::new(SEND_INTERVAL_MS, tick)
-            });
-            move || drop(interval)
-        });
-    }
-
-    {
-        let draining = race.phase == Phase::Draining;
-        let dispatch = race.dispatcher();
-        use_effect_with((draining, race.run), move |&(draining, _)| {
-            let timeout = draining
-                .then(|| Timeout::new(DRAIN_MS, move || dispatch.dispatch(RaceAction::Finish)));
-            move || drop(timeout)
-        });
-    }
-
-    {
-        // A race in which nothing could be sent measured nothing.
-        let done = race.phase == Phase::Done && race.tcp.sent() + race.udp.sent() > 0;
-        let measured = Measured::Race {
-            connect_ms: tcp.status().open_ms(),
-            tcp_chunking: Chunking {
-                messages: race.tcp.sent(),
-                chunks: race.tcp.chunks,
-            },
-            result: RaceResult {
-                tcp: race.tcp.stats(),
-                udp: race.udp.stats(),
-                udp_messages: race.udp.chunks,
-            },
-        };
-        let (tcp, udp) = (tcp.clone(), udp.clone());
-        use_effect_with((done, race.run), move |&(done, _)| {
-            if done {
-                tcp.disconnect();
-                udp.disconnect();
-                report.dispatch(measured);
-            }
-        });
-    }
 }
 
 /// Why a lane has nothing to show: the browser refused its URL, or it
