@@ -3,7 +3,7 @@
 use socketlab_shared::endpoints;
 use yew::prelude::*;
 
-use crate::browser::{socket_features, ws_url};
+use crate::browser::{has_global, ws_url};
 use crate::components::chat::ChatPanel;
 use crate::components::compare::comparison_table;
 use crate::components::connection::connection_panel;
@@ -18,7 +18,7 @@ use crate::components::transports::transport_cards;
 use crate::echo::{EchoAction, EchoLog};
 use crate::hooks::{use_language_choice, use_server_info, use_websocket};
 use crate::i18n::LangProps;
-use crate::lab::{Measured, Measurements};
+use crate::lab::{Features, Measured, Measurements};
 
 /// The root component. It owns what the sections share: the language
 /// (handed to every component that shows text), the server's description,
@@ -36,7 +36,7 @@ pub fn App() -> Html {
     let measurements = use_reducer(Measurements::default);
     // Asked again on every render (three property lookups), but reported
     // once: the answer cannot change.
-    let features = socket_features();
+    let features = Features::detect(has_global);
     {
         let report = measurements.dispatcher();
         use_effect_with(features, move |&features| {

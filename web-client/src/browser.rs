@@ -6,8 +6,6 @@
 //! Pure parts such as [`ws_url_from`] are split out so they can be tested
 //! natively.
 
-use crate::lab::Features;
-
 /// The `localStorage` key under which the chosen language is remembered.
 const LANG_KEY: &str = "socketlab.lang";
 
@@ -63,15 +61,6 @@ pub fn hostname() -> String {
 /// them.
 pub fn has_global(name: &str) -> bool {
     js_sys::Reflect::has(&js_sys::global(), &wasm_bindgen::JsValue::from_str(name)).unwrap_or(false)
-}
-
-/// The socket APIs this browser exposes to this page.
-pub fn socket_features() -> Features {
-    Features {
-        tcp_socket: has_global("TCPSocket"),
-        udp_socket: has_global("UDPSocket"),
-        websocket: has_global("WebSocket"),
-    }
 }
 
 /// Percent-encodes a query-string value (room and member names may contain

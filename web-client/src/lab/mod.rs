@@ -42,6 +42,19 @@ pub struct Features {
     pub websocket: bool,
 }
 
+impl Features {
+    /// The socket APIs a global object offers, told by `has_global`
+    /// whether it has a property of a name (on the page,
+    /// `browser::has_global`, so this module stays free of browser calls).
+    pub fn detect(has_global: impl Fn(&str) -> bool) -> Self {
+        Self {
+            tcp_socket: has_global("TCPSocket"),
+            udp_socket: has_global("UDPSocket"),
+            websocket: has_global("WebSocket"),
+        }
+    }
+}
+
 /// How the relay cut a TCP byte stream into WebSocket messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunking {
