@@ -1,12 +1,37 @@
 //! Room and name fields, checked before any connection is attempted.
 
 use socketlab_shared::names::DEFAULT_ROOM;
-use socketlab_shared::{DisplayName, RoomName};
+use socketlab_shared::{endpoints, DisplayName, RoomName};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::JoinRequest;
+use crate::browser::{encode_query_value, ws_url};
 use crate::i18n::Strings;
+
+/// Where to join, once the form has validated it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinRequest {
+    /// The room.
+    pub room: RoomName,
+    /// The name to ask for; `None` lets the server pick a guest name.
+    pub name: Option<DisplayName>,
+}
+
+impl JoinRequest {
+    /// The `/ws/chat?room=…&name=…` URL on this page's server.
+    pub fn url(&self) -> String {
+        let mut url = format!(
+            "{}?room={}",
+            ws_url(endpoints::WS_CHAT),
+            encode_query_value(self.room.as_str())
+        );
+        if let Some(name) = &self.name {
+            url.push_str("&name=");
+            url.push_str(&encode_query_value(name.as_str()));
+        }
+        url
+    }
+}
 
 /// The form's fields, kept by the chat panel.
 #[derive(Clone)]

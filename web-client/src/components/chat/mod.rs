@@ -4,42 +4,16 @@
 mod join_form;
 mod room;
 
-use socketlab_shared::{endpoints, ClientMessage, DisplayName, RoomName};
+use socketlab_shared::ClientMessage;
 use yew::prelude::*;
 
-use self::join_form::{join_form, use_join_fields};
+use self::join_form::{join_form, use_join_fields, JoinRequest};
 use self::room::room_view;
 use super::section::panel;
-use crate::browser::{encode_query_value, ws_url};
 use crate::chat::{ChatAction, ChatState};
 use crate::hooks::{use_room_ping, use_scrolled_to_newest, use_websocket};
 use crate::i18n::LangProps;
 use crate::ws::ReadyState;
-
-/// Where to join, once the form has validated it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JoinRequest {
-    /// The room.
-    pub room: RoomName,
-    /// The name to ask for; `None` lets the server pick a guest name.
-    pub name: Option<DisplayName>,
-}
-
-impl JoinRequest {
-    /// The `/ws/chat?room=…&name=…` URL on this page's server.
-    fn url(&self) -> String {
-        let mut url = format!(
-            "{}?room={}",
-            ws_url(endpoints::WS_CHAT),
-            encode_query_value(self.room.as_str())
-        );
-        if let Some(name) = &self.name {
-            url.push_str("&name=");
-            url.push_str(&encode_query_value(name.as_str()));
-        }
-        url
-    }
-}
 
 /// Owns the chat socket, the room state and the form fields; the
 /// functions of `join_form` and `room` render them.

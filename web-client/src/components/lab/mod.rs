@@ -8,6 +8,7 @@
 mod chart;
 mod features;
 mod nc;
+mod props;
 mod race;
 mod raw;
 mod relay;
@@ -16,23 +17,13 @@ use yew::prelude::*;
 
 use self::features::feature_check;
 use self::nc::nc_panel;
+use self::props::LabProps;
 use self::race::RacePanel;
 use self::raw::RawAttemptPanel;
 use self::relay::RelayPanel;
 use crate::api::InfoState;
 use crate::i18n::Lang;
 use crate::lab::{Features, Measurements};
-
-/// Props of each of the lab's experiments.
-#[derive(Debug, PartialEq, Properties)]
-pub struct LabProps {
-    /// Where findings go (the page's [`Measurements`]).
-    pub report: UseReducerDispatcher<Measurements>,
-    /// The server's description, for its ports and relay targets.
-    pub info: InfoState,
-    /// The language to show the panel in.
-    pub lang: Lang,
-}
 
 /// The lab's panels, in the order of the story: what the browser has
 /// (`features`, detected by the page's root), what happens without a relay,

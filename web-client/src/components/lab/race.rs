@@ -7,7 +7,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::chart::{chart_legend, race_chart};
-use super::LabProps;
+use super::props::LabProps;
 use crate::api::InfoState;
 use crate::browser::ws_url;
 use crate::components::format_ms;

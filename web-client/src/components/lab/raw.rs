@@ -5,7 +5,7 @@ use socketlab_shared::relay::TCP_ECHO;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::LabProps;
+use super::props::LabProps;
 use crate::api::{fetch_captures, try_fetch, InfoState};
 use crate::browser::hostname;
 use crate::components::fill;

@@ -6,7 +6,7 @@ use socketlab_shared::PercentImpairment;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::LabProps;
+use super::props::LabProps;
 use crate::api::InfoState;
 use crate::browser::{now_ms, ws_url};
 use crate::components::section::panel;
