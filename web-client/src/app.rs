@@ -50,19 +50,19 @@ pub fn App() -> Html {
         <>
             { header(&lang) }
             <main>
-                { section("sockets", s.sockets_title, s.sockets_explain, false, sockets) }
-                { section("websocket", s.ws_title, s.ws_explain, false,
+                { section("sockets", s.sockets.title, s.sockets.explain, false, sockets) }
+                { section("websocket", s.websocket.title, s.websocket.explain, false,
                     html! { <EchoLab lang={lang.lang} /> }) }
-                { section("chat", s.chat_title, s.chat_explain, false,
+                { section("chat", s.chat.title, s.chat.explain, false,
                     html! { <ChatPanel lang={lang.lang} /> }) }
-                { section("inspector", s.inspect_title, s.inspect_explain, false,
+                { section("inspector", s.inspector.title, s.inspector.explain, false,
                     html! { <InspectorPanel lang={lang.lang} /> }) }
-                { section("limits", s.limits_title, s.limits_explain, false, browser_apis(s)) }
-                { section("lab", s.lab_title, s.lab_explain, true, lab) }
-                { section("compare", s.compare_title, s.compare_explain, false,
+                { section("limits", s.limits.title, s.limits.explain, false, browser_apis(s)) }
+                { section("lab", s.lab.title, s.lab.explain, true, lab) }
+                { section("compare", s.compare.title, s.compare.explain, false,
                     comparison_table(s, &measurements)) }
             </main>
-            <footer class="site-footer">{ s.footer }</footer>
+            <footer class="site-footer">{ s.page.footer }</footer>
         </>
     }
 }

@@ -12,13 +12,13 @@ use crate::lab::Measurements;
 /// so the learner sees which claims were checked in their own browser.
 pub fn comparison_table(s: &'static Strings, m: &Measurements) -> Html {
     let rows = [
-        (&s.compare_layer, None, None),
-        (&s.compare_who, None, None),
-        (&s.compare_handshake, None, Some(handshake(s, m))),
-        (&s.compare_boundaries, Some(boundaries(s, m)), None),
-        (&s.compare_ordering, Some(ordering(s, m)), None),
+        (&s.compare.layer, None, None),
+        (&s.compare.who, None, None),
+        (&s.compare.handshake, None, Some(handshake(s, m))),
+        (&s.compare.boundaries, Some(boundaries(s, m)), None),
+        (&s.compare.ordering, Some(ordering(s, m)), None),
         (
-            &s.compare_support,
+            &s.compare.support,
             Some(socket_support(s, m)),
             Some(ws_support(s, m)),
         ),
@@ -31,10 +31,10 @@ pub fn comparison_table(s: &'static Strings, m: &Measurements) -> Html {
             html! {
                 <tr>
                     <th scope="row">{ row.aspect }</th>
-                    <td data-label={s.compare_socket}>
+                    <td data-label={s.compare.socket}>
                         { row.socket }{ socket.map(measured_cell) }
                     </td>
-                    <td data-label={s.compare_websocket}>
+                    <td data-label={s.compare.websocket}>
                         { row.websocket }{ websocket.map(measured_cell) }
                     </td>
                 </tr>
@@ -48,8 +48,8 @@ pub fn comparison_table(s: &'static Strings, m: &Measurements) -> Html {
                     <thead>
                         <tr>
                             <td></td>
-                            <th scope="col">{ s.compare_socket }</th>
-                            <th scope="col">{ s.compare_websocket }</th>
+                            <th scope="col">{ s.compare.socket }</th>
+                            <th scope="col">{ s.compare.websocket }</th>
                         </tr>
                     </thead>
                     <tbody>{ for rows }</tbody>
@@ -66,7 +66,7 @@ fn measured_cell(content: Html) -> Html {
 
 /// Shown in a measurable cell before the lab ran.
 fn not_yet(s: &'static Strings) -> Html {
-    html! { <span class="not-measured">{ s.compare_not_measured }</span> }
+    html! { <span class="not-measured">{ s.compare.not_measured }</span> }
 }
 
 /// A measured number, emphasised.
@@ -78,7 +78,7 @@ fn handshake(s: &'static Strings, m: &Measurements) -> Html {
     match m.connect_ms {
         Some(ms) => html! {
             <span id="compare-connect">
-                { fill(s.compare_connect_measured, &[("ms", value(format_ms(ms)))]) }
+                { fill(s.compare.connect_measured, &[("ms", value(format_ms(ms)))]) }
             </span>
         },
         None => not_yet(s),
@@ -90,7 +90,7 @@ fn boundaries(s: &'static Strings, m: &Measurements) -> Html {
         html! {
             <p id="compare-tcp-chunks" data-messages={c.messages.to_string()}
                 data-chunks={c.chunks.to_string()}>
-                { fill(s.compare_tcp_chunks_measured, &[
+                { fill(s.compare.tcp_chunks_measured, &[
                     ("messages", value(c.messages.to_string())),
                     ("chunks", value(c.chunks.to_string())),
                 ]) }
@@ -100,7 +100,7 @@ fn boundaries(s: &'static Strings, m: &Measurements) -> Html {
     let udp = m.race.map(|race| {
         html! {
             <p id="compare-udp-messages">
-                { fill(s.compare_udp_messages_measured, &[
+                { fill(s.compare.udp_messages_measured, &[
                     ("datagrams", value((race.udp.received + race.udp.duplicated).to_string())),
                     ("messages", value(race.udp_messages.to_string())),
                 ]) }
@@ -118,7 +118,7 @@ fn ordering(s: &'static Strings, m: &Measurements) -> Html {
         Some(race) => html! {
             <span id="compare-order" data-tcp={race.tcp.reordered.to_string()}
                 data-udp={race.udp.reordered.to_string()}>
-                { fill(s.compare_order_measured, &[
+                { fill(s.compare.order_measured, &[
                     ("sent", value(race.udp.sent.max(race.tcp.sent).to_string())),
                     ("tcp", value(race.tcp.reordered.to_string())),
                     ("udp", value(race.udp.reordered.to_string())),
@@ -131,9 +131,9 @@ fn ordering(s: &'static Strings, m: &Measurements) -> Html {
 
 fn presence(s: &'static Strings, present: bool) -> Html {
     let (class, text) = if present {
-        ("ok", s.feat_present)
+        ("ok", s.lab.features.present)
     } else {
-        ("bad", s.feat_absent)
+        ("bad", s.lab.features.absent)
     };
     html! { <strong class={class}>{ text }</strong> }
 }
@@ -145,13 +145,13 @@ fn socket_support(s: &'static Strings, m: &Measurements) -> Html {
     html! {
         <>
             <p>
-                { fill(s.compare_support_measured, &[
+                { fill(s.compare.support_measured, &[
                     ("tcp", presence(s, features.tcp_socket)),
                     ("udp", presence(s, features.udp_socket)),
                 ]) }
             </p>
             if let Some(code) = m.raw_close_code {
-                <p>{ fill(s.compare_raw_measured, &[("code", value(code.to_string()))]) }</p>
+                <p>{ fill(s.compare.raw_measured, &[("code", value(code.to_string()))]) }</p>
             }
         </>
     }
@@ -160,7 +160,7 @@ fn socket_support(s: &'static Strings, m: &Measurements) -> Html {
 fn ws_support(s: &'static Strings, m: &Measurements) -> Html {
     match m.features {
         Some(features) => html! {
-            <p>{ fill(s.compare_ws_support_measured, &[("ws", presence(s, features.websocket))]) }</p>
+            <p>{ fill(s.compare.ws_support_measured, &[("ws", presence(s, features.websocket))]) }</p>
         },
         None => not_yet(s),
     }

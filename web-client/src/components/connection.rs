@@ -37,36 +37,36 @@ pub fn connection_panel(
 
     panel(
         "panel",
-        Some(strings.conn_title),
+        Some(strings.connection.title),
         html! {
             <>
                 <label class="field">
-                    <span>{ strings.conn_url_label }</span>
+                    <span>{ strings.connection.url_label }</span>
                     <input id="conn-url" type="url" spellcheck="false" value={(**url).clone()}
                         {oninput} />
                 </label>
                 <div class="buttons">
                     <button id="conn-connect" class="primary" disabled={status.is_active()}
                         onclick={connect}>
-                        { strings.conn_connect }
+                        { strings.connection.connect }
                     </button>
                     <button id="conn-disconnect" disabled={!status.is_active()}
                         onclick={disconnect}>
-                        { strings.conn_disconnect }
+                        { strings.connection.disconnect }
                     </button>
                     <span class="state-now">
-                        { strings.conn_state_label }{ ": " }
+                        { strings.connection.state_label }{ ": " }
                         <output id="conn-state" data-state={state.map_or("NONE", |s| s.name())}>
                             { state.map_or("—", |s| s.name()) }
                         </output>
                     </span>
                 </div>
                 if let Some(failure) = &status.failure {
-                    <p class="problem">{ strings.conn_refused }{ " " }<code>{ failure }</code></p>
+                    <p class="problem">{ strings.connection.refused }{ " " }<code>{ failure }</code></p>
                 }
                 { timeline(strings, &status.timeline) }
                 if status.saw_error_event {
-                    <p class="note">{ strings.conn_error_event }</p>
+                    <p class="note">{ strings.connection.error_event }</p>
                 }
                 if let Some(info) = &status.close {
                     { close_report(strings, info) }
@@ -90,10 +90,10 @@ fn timeline(strings: &'static Strings, changes: &[StateChange]) -> Html {
     });
     html! {
         <div class="timeline">
-            <h4>{ strings.conn_timeline_title }</h4>
+            <h4>{ strings.connection.timeline_title }</h4>
             <ol id="conn-timeline">{ for items }</ol>
             if changes.is_empty() {
-                <p class="hint">{ strings.conn_timeline_empty }</p>
+                <p class="hint">{ strings.connection.timeline_empty }</p>
             }
         </div>
     }
@@ -102,22 +102,22 @@ fn timeline(strings: &'static Strings, changes: &[StateChange]) -> Html {
 /// The `CloseEvent`'s fields, and what its code means in words.
 fn close_report(strings: &'static Strings, info: &CloseInfo) -> Html {
     let reason = if info.reason.is_empty() {
-        html! { <span class="muted">{ strings.conn_close_reason_none }</span> }
+        html! { <span class="muted">{ strings.connection.close_reason_none }</span> }
     } else {
         html! { <code>{ &info.reason }</code> }
     };
     html! {
         <div id="conn-close" class="close-report" data-code={info.code.to_string()}>
-            <h4>{ strings.conn_closed_title }</h4>
+            <h4>{ strings.connection.closed_title }</h4>
             <dl>
-                <dt>{ strings.conn_close_code }</dt>
+                <dt>{ strings.connection.close_code }</dt>
                 <dd><code class="close-code">{ info.code }</code></dd>
-                <dt>{ strings.conn_close_reason }</dt>
+                <dt>{ strings.connection.close_reason }</dt>
                 <dd>{ reason }</dd>
                 <dt>{ "wasClean" }</dt>
                 <dd><code>{ info.was_clean.to_string() }</code></dd>
-                <dt>{ strings.conn_close_meaning }</dt>
-                <dd class="meaning">{ strings.close_meaning(info.code) }</dd>
+                <dt>{ strings.connection.close_meaning }</dt>
+                <dd class="meaning">{ strings.close.meaning(info.code) }</dd>
             </dl>
         </div>
     }

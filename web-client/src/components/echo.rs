@@ -76,29 +76,29 @@ pub fn echo_panel(
 
     panel(
         "panel",
-        Some(strings.echo_title),
+        Some(strings.echo.title),
         html! {
             <>
-                <p class="hint">{ strings.echo_explain }</p>
+                <p class="hint">{ strings.echo.explain }</p>
                 <div class="send-row">
                     <input
                         id="echo-input"
                         type="text"
-                        placeholder={strings.echo_placeholder}
+                        placeholder={strings.echo.placeholder}
                         value={(**text).clone()}
                         {oninput}
                         {onkeydown}
                     />
                     <button id="echo-send-text" class="primary" disabled={!open}
                         onclick={send_text}>
-                        { strings.echo_send_text }
+                        { strings.echo.send_text }
                     </button>
                     <button id="echo-send-binary" disabled={!open} onclick={send_binary}>
-                        { strings.echo_send_binary }
+                        { strings.echo.send_binary }
                     </button>
                 </div>
                 if !open {
-                    <p class="hint">{ strings.echo_needs_open }</p>
+                    <p class="hint">{ strings.echo.needs_open }</p>
                 }
                 if let Some(error) = &**error {
                     <p class="problem">{ error }</p>
@@ -121,7 +121,7 @@ fn echo_log(strings: &'static Strings, log: &EchoLog, current: u32, open: bool) 
         <>
             <ol id="echo-log" class="echo-log">{ for items }</ol>
             if log.trips.is_empty() {
-                <p class="hint">{ strings.echo_empty }</p>
+                <p class="hint">{ strings.echo.empty }</p>
             }
         </>
     }
@@ -132,7 +132,7 @@ fn echo_log(strings: &'static Strings, log: &EchoLog, current: u32, open: bool) 
 fn trip_item(strings: &'static Strings, trip: &RoundTrip, still_possible: bool) -> Html {
     let sent = match &trip.sent {
         Some(sent) => payload_view(strings, &sent.payload),
-        None => html! { <span class="muted">{ strings.echo_unsolicited }</span> },
+        None => html! { <span class="muted">{ strings.echo.unsolicited }</span> },
     };
     let line = |label: &'static str, value: Html| {
         html! { <div class="line"><span class="label">{ label }</span>{ value }</div> }
@@ -140,11 +140,11 @@ fn trip_item(strings: &'static Strings, trip: &RoundTrip, still_possible: bool) 
     match (&trip.reply, trip.matched()) {
         (Some(reply), Some(matched)) => html! {
             <li class="echo-entry" data-match={matched.to_string()}>
-                { line(strings.echo_sent, sent) }
-                { line(strings.echo_back, payload_view(strings, &reply.payload)) }
+                { line(strings.echo.sent, sent) }
+                { line(strings.echo.back, payload_view(strings, &reply.payload)) }
                 <div class="verdict">
                     <span class={if matched { "ok" } else { "bad" }}>
-                        { if matched { strings.echo_match } else { strings.echo_mismatch } }
+                        { if matched { strings.echo.matched } else { strings.echo.mismatched } }
                     </span>
                     if let Some(rtt) = trip.rtt_ms() {
                         <span class="rtt">{ format!("RTT {} ms", format_ms(rtt)) }</span>
@@ -154,9 +154,9 @@ fn trip_item(strings: &'static Strings, trip: &RoundTrip, still_possible: bool) 
         },
         _ => html! {
             <li class="echo-pending">
-                { line(strings.echo_sent, sent) }
+                { line(strings.echo.sent, sent) }
                 <div class="verdict muted">
-                    { if still_possible { strings.echo_waiting } else { strings.echo_lost } }
+                    { if still_possible { strings.echo.waiting } else { strings.echo.lost } }
                 </div>
             </li>
         },
@@ -168,13 +168,13 @@ fn payload_view(strings: &'static Strings, payload: &Payload) -> Html {
     match payload {
         Payload::Text(text) => html! {
             <>
-                <span class="kind">{ strings.kind_text }</span>
+                <span class="kind">{ strings.echo.kind_text }</span>
                 <code class="payload">{ quote(text) }</code>
             </>
         },
         Payload::Binary(bytes) => html! {
             <>
-                <span class="kind binary">{ format!("{} · {} B", strings.kind_binary, bytes.len()) }</span>
+                <span class="kind binary">{ format!("{} · {} B", strings.echo.kind_binary, bytes.len()) }</span>
                 <code class="payload">{ hex(bytes) }</code>
             </>
         },

@@ -20,11 +20,11 @@ pub fn server_endpoints(strings: &'static Strings, info: &InfoState) -> Html {
     };
     let (rows, server) = match info {
         InfoState::Loading => (
-            status_row("loading", strings.endpoints_loading.to_owned()),
+            status_row("loading", strings.endpoints.loading.to_owned()),
             None,
         ),
         InfoState::Failed(error) => (
-            status_row("failed", format!("{} {error}", strings.endpoints_failed)),
+            status_row("failed", format!("{} {error}", strings.endpoints.failed)),
             None,
         ),
         InfoState::Ready(info) => (
@@ -49,13 +49,13 @@ pub fn server_endpoints(strings: &'static Strings, info: &InfoState) -> Html {
         <div class="panel">
             <div class="table-wrap">
                 <table id="server-endpoints" class="data">
-                    <caption>{ strings.endpoints_caption }</caption>
+                    <caption>{ strings.endpoints.caption }</caption>
                     <thead>
                         <tr>
-                            <th scope="col">{ strings.col_name }</th>
-                            <th scope="col">{ strings.col_protocol }</th>
-                            <th scope="col">{ strings.col_addr }</th>
-                            <th scope="col">{ strings.col_path }</th>
+                            <th scope="col">{ strings.endpoints.col_name }</th>
+                            <th scope="col">{ strings.endpoints.col_protocol }</th>
+                            <th scope="col">{ strings.endpoints.col_addr }</th>
+                            <th scope="col">{ strings.endpoints.col_path }</th>
                         </tr>
                     </thead>
                     <tbody>{ rows }</tbody>
@@ -75,14 +75,14 @@ pub fn server_endpoints(strings: &'static Strings, info: &InfoState) -> Html {
 /// instances behind a load balancer, reloading may land on another one.
 fn instance_line(strings: &'static Strings, instance: &InstanceInfo) -> Html {
     let rooms = match instance.bus.as_str() {
-        "local" => html! { strings.endpoints_rooms_local },
-        "nats" => html! { strings.endpoints_rooms_nats },
+        "local" => html! { strings.endpoints.rooms_local },
+        "nats" => html! { strings.endpoints.rooms_nats },
         other => html! { <code>{ other.to_owned() }</code> },
     };
     html! {
         <p id="server-instance" class="fine"
             data-bus={instance.bus.clone()} data-id={instance.id.clone()}>
-            { fill(strings.endpoints_instance, &[
+            { fill(strings.endpoints.instance, &[
                 ("id", html! { <code>{ &instance.id }</code> }),
                 ("addr", html! { <code>{ &instance.listen }</code> }),
                 ("rooms", rooms),

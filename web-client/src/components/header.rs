@@ -29,9 +29,9 @@ pub fn header(context: &LangChoice) -> Html {
         <header class="site-header">
             <div class="brand">
                 <h1>{ "Socketlab" }</h1>
-                <p class="tagline">{ strings.tagline }</p>
+                <p class="tagline">{ strings.page.tagline }</p>
             </div>
-            <div class="lang-switch" role="group" aria-label={strings.lang_switch_label}>
+            <div class="lang-switch" role="group" aria-label={strings.page.lang_switch_label}>
                 { for buttons }
             </div>
         </header>

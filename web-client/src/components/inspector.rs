@@ -68,16 +68,16 @@ pub fn InspectorPanel(props: &LangProps) -> Html {
     let body = match (&*report, status.state(), &status.close) {
         (Some(Ok(report)), _, _) => handshake_view(strings, report),
         (Some(Err(error)), _, _) => {
-            html! { <p class="problem">{ strings.inspect_failed }{ " " }{ error }</p> }
+            html! { <p class="problem">{ strings.inspector.failed }{ " " }{ error }</p> }
         }
-        (None, None, _) => html! { <p class="hint">{ strings.inspect_idle }</p> },
+        (None, None, _) => html! { <p class="hint">{ strings.inspector.idle }</p> },
         (None, Some(_), Some(info)) => html! {
             <p class="problem">
-                { strings.inspect_failed }{ " " }<code>{ info.code }</code>{ " — " }
-                { strings.close_meaning(info.code) }
+                { strings.inspector.failed }{ " " }<code>{ info.code }</code>{ " — " }
+                { strings.close.meaning(info.code) }
             </p>
         },
-        (None, Some(_), None) => html! { <p class="hint">{ strings.inspect_waiting }</p> },
+        (None, Some(_), None) => html! { <p class="hint">{ strings.inspector.waiting }</p> },
     };
 
     panel(
@@ -87,7 +87,7 @@ pub fn InspectorPanel(props: &LangProps) -> Html {
             <>
                 <div class="buttons">
                     <button id="inspect-run" class="primary" onclick={run}>
-                        { strings.inspect_run }
+                        { strings.inspector.run }
                     </button>
                 </div>
                 { body }
@@ -111,14 +111,14 @@ fn handshake_view(strings: &'static Strings, report: &HandshakeReport) -> Html {
     let computed = key.map(accept_key_for);
     let server_accept = response.header("sec-websocket-accept");
     let ok = computed.is_some() && computed.as_deref() == server_accept;
-    let missing = || strings.inspect_missing.to_owned();
+    let missing = || strings.inspector.missing.to_owned();
 
     html! {
         <div class="handshake">
             <div class="http-pair">
-                { http_head("inspect-request", strings.inspect_request_title, request_line,
+                { http_head("inspect-request", strings.inspector.request_title, request_line,
                     &request.headers, UPGRADE_REQUEST_HEADERS) }
-                { http_head("inspect-response", strings.inspect_response_title, status_line,
+                { http_head("inspect-response", strings.inspector.response_title, status_line,
                     &response.headers, UPGRADE_RESPONSE_HEADERS) }
             </div>
             <div class="accept-check">
@@ -128,15 +128,15 @@ fn handshake_view(strings: &'static Strings, report: &HandshakeReport) -> Html {
                 <dl>
                     <dt>{ "sec-websocket-key" }</dt>
                     <dd><code>{ key.map_or_else(missing, str::to_owned) }</code></dd>
-                    <dt>{ strings.inspect_computed_label }</dt>
+                    <dt>{ strings.inspector.computed_label }</dt>
                     <dd><code id="inspect-computed">{ computed.unwrap_or_else(missing) }</code></dd>
-                    <dt>{ strings.inspect_server_label }</dt>
+                    <dt>{ strings.inspector.server_label }</dt>
                     <dd><code id="inspect-server-accept">
                         { server_accept.map_or_else(missing, str::to_owned) }
                     </code></dd>
                 </dl>
                 <p id="inspect-verdict" data-ok={ok.to_string()} class={if ok { "ok" } else { "bad" }}>
-                    { if ok { strings.inspect_match } else { strings.inspect_mismatch } }
+                    { if ok { strings.inspector.matched } else { strings.inspector.mismatched } }
                 </p>
             </div>
         </div>

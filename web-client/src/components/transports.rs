@@ -9,12 +9,12 @@ pub fn transport_cards(strings: &'static Strings) -> Html {
     html! {
         <div class="cards">
             <article class="card tcp">
-                <h3>{ strings.tcp_title }</h3>
-                <p>{ strings.tcp_explain }</p>
+                <h3>{ strings.sockets.tcp_title }</h3>
+                <p>{ strings.sockets.tcp_explain }</p>
             </article>
             <article class="card udp">
-                <h3>{ strings.udp_title }</h3>
-                <p>{ strings.udp_explain }</p>
+                <h3>{ strings.sockets.udp_title }</h3>
+                <p>{ strings.sockets.udp_explain }</p>
             </article>
         </div>
     }

@@ -1,7 +1,9 @@
 //! Every sentence the page shows, once per language.
 //!
-//! [`Strings`] lists them all as fields, and each language module defines
-//! one `const STRINGS: Strings`. Adding a field therefore fails to compile
+//! [`Strings`] lists them all as fields, one nested struct per section of
+//! the page (`s.chat.title`, `s.lab.race.run`, …) so that each component
+//! reads its own section, and each language module defines one
+//! `const STRINGS: Strings`. Adding a field therefore fails to compile
 //! until every language has it: a translation cannot be forgotten. Sentences
 //! that embed a value (a name, a room) are templates with `{slot}`
 //! placeholders, so each language can put the value where its grammar wants
@@ -132,12 +134,12 @@ mod tests {
         for lang in Lang::ALL {
             let strings = lang.strings();
             for &code in close::ALL {
-                let meaning = strings.close_meaning(code);
-                assert_ne!(meaning, strings.close_unknown, "{lang:?} {code}");
+                let meaning = strings.close.meaning(code);
+                assert_ne!(meaning, strings.close.unknown, "{lang:?} {code}");
                 assert!(!meaning.is_empty());
             }
-            assert_eq!(strings.close_meaning(4000), strings.close_application);
-            assert_eq!(strings.close_meaning(999), strings.close_unknown);
+            assert_eq!(strings.close.meaning(4000), strings.close.application);
+            assert_eq!(strings.close.meaning(999), strings.close.unknown);
         }
     }
 
@@ -146,23 +148,23 @@ mod tests {
         for lang in Lang::ALL {
             let s = lang.strings();
             for (text, slots) in [
-                (s.chat_you, &["name", "room"][..]),
-                (s.chat_joined, &["name"][..]),
-                (s.chat_left, &["name"][..]),
-                (s.chat_instance, &["addr", "id"][..]),
-                (s.endpoints_instance, &["addr", "id", "rooms"][..]),
-                (s.raw_explain, &["port"][..]),
-                (s.relay_waiting, &["missing"][..]),
-                (s.compare_connect_measured, &["ms"][..]),
-                (s.compare_tcp_chunks_measured, &["chunks", "messages"][..]),
+                (s.chat.you, &["name", "room"][..]),
+                (s.chat.joined, &["name"][..]),
+                (s.chat.left, &["name"][..]),
+                (s.chat.instance, &["addr", "id"][..]),
+                (s.endpoints.instance, &["addr", "id", "rooms"][..]),
+                (s.lab.raw.explain, &["port"][..]),
+                (s.lab.relay.waiting, &["missing"][..]),
+                (s.compare.connect_measured, &["ms"][..]),
+                (s.compare.tcp_chunks_measured, &["chunks", "messages"][..]),
                 (
-                    s.compare_udp_messages_measured,
+                    s.compare.udp_messages_measured,
                     &["datagrams", "messages"][..],
                 ),
-                (s.compare_order_measured, &["sent", "tcp", "udp"][..]),
-                (s.compare_support_measured, &["tcp", "udp"][..]),
-                (s.compare_ws_support_measured, &["ws"][..]),
-                (s.compare_raw_measured, &["code"][..]),
+                (s.compare.order_measured, &["sent", "tcp", "udp"][..]),
+                (s.compare.support_measured, &["tcp", "udp"][..]),
+                (s.compare.ws_support_measured, &["ws"][..]),
+                (s.compare.raw_measured, &["code"][..]),
             ] {
                 let mut found: Vec<&str> = template(text)
                     .into_iter()

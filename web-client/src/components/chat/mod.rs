@@ -63,19 +63,19 @@ pub fn ChatPanel(props: &LangProps) -> Html {
             <>
                 { join_form(strings, &join_fields, status.is_active(), &on_join, &on_leave) }
                 if status.state() == Some(ReadyState::Connecting) {
-                    <p class="hint">{ strings.chat_connecting }</p>
+                    <p class="hint">{ strings.chat.connecting }</p>
                 }
                 if let Some(info) = &status.close {
                     <p class="note chat-closed">
-                        { strings.chat_closed }{ " " }
-                        <code>{ info.code }</code>{ " — " }{ strings.close_meaning(info.code) }
+                        { strings.chat.closed }{ " " }
+                        <code>{ info.code }</code>{ " — " }{ strings.close.meaning(info.code) }
                     </p>
                 }
                 if chat.you.is_some() || !chat.entries.is_empty() {
                     { room_view(strings, &chat, &list, open, &composer_text, &on_send) }
                 }
                 if let Some(error) = &*send_error {
-                    <p class="problem">{ strings.chat_send_failed }{ " " }{ error }</p>
+                    <p class="problem">{ strings.chat.send_failed }{ " " }{ error }</p>
                 }
             </>
         },

@@ -27,25 +27,25 @@ pub fn room_view(
             if let (true, Some(you), Some(room)) = (open, &chat.you, &chat.room) {
                 <div class="room-bar">
                     <p class="you">
-                        { fill(strings.chat_you, &[
+                        { fill(strings.chat.you, &[
                             ("name", html! { <strong id="chat-you">{ you.as_str() }</strong> }),
                             ("room", html! { <strong class="room-name">{ room.as_str() }</strong> }),
                         ]) }
                     </p>
                     if let Some(instance) = &chat.instance {
                         <p class="instance">
-                            { fill(strings.chat_instance, &[
+                            { fill(strings.chat.instance, &[
                                 ("id", html! { <code id="chat-instance">{ &instance.id }</code> }),
                                 ("addr", html! { <code>{ &instance.listen }</code> }),
                             ]) }
                         </p>
                     }
                     <p class="rtt">
-                        { strings.chat_rtt_label }{ ": " }
+                        { strings.chat.rtt_label }{ ": " }
                         if let Some(rtt) = chat.rtt_ms {
                             <span id="chat-rtt">{ format_ms(rtt) }</span>{ " ms" }
                         } else {
-                            <span class="muted">{ strings.chat_rtt_waiting }</span>
+                            <span class="muted">{ strings.chat.rtt_waiting }</span>
                         }
                     </p>
                 </div>
@@ -67,9 +67,9 @@ fn members(strings: &'static Strings, chat: &ChatState) -> Html {
     let items = chat.members.iter().map(|member| {
         let me = chat.you.as_ref() == Some(&member.name);
         let (placement, title) = match chat.placement(member) {
-            Placement::SameInstance if me => (Some("same-instance"), strings.chat_instance_yours),
-            Placement::SameInstance => (Some("same-instance"), strings.chat_instance_same),
-            Placement::OtherInstance => (Some("other-instance"), strings.chat_instance_other),
+            Placement::SameInstance if me => (Some("same-instance"), strings.chat.instance_yours),
+            Placement::SameInstance => (Some("same-instance"), strings.chat.instance_same),
+            Placement::OtherInstance => (Some("other-instance"), strings.chat.instance_other),
             Placement::Unknown => (None, ""),
         };
         html! {
@@ -85,7 +85,7 @@ fn members(strings: &'static Strings, chat: &ChatState) -> Html {
     });
     html! {
         <aside class="members">
-            <h4>{ strings.chat_members_title }{ format!(" ({})", chat.members.len()) }</h4>
+            <h4>{ strings.chat.members_title }{ format!(" ({})", chat.members.len()) }</h4>
             <ul id="chat-members">{ for items }</ul>
         </aside>
     }
@@ -101,7 +101,7 @@ fn messages(strings: &'static Strings, chat: &ChatState, list: &NodeRef) -> Html
         <div class="messages">
             <ol id="chat-messages" ref={list.clone()}>{ for items }</ol>
             if chat.entries.is_empty() {
-                <p class="hint">{ strings.chat_empty }</p>
+                <p class="hint">{ strings.chat.empty }</p>
             }
         </div>
     }
@@ -131,15 +131,15 @@ fn entry_item(strings: &'static Strings, you: Option<&str>, entry: &ChatEntry) -
                 </li>
             }
         }
-        ChatEntry::Joined(name) => notice(strings.chat_joined, name.as_str()),
-        ChatEntry::Left(name) => notice(strings.chat_left, name.as_str()),
+        ChatEntry::Joined(name) => notice(strings.chat.joined, name.as_str()),
+        ChatEntry::Left(name) => notice(strings.chat.left, name.as_str()),
         ChatEntry::Error { code, message } => html! {
             <li class="chat-error" data-code={code.clone()}>
                 <code>{ code }</code>{ " " }{ message }
             </li>
         },
         ChatEntry::Unreadable(text) => html! {
-            <li class="chat-error">{ strings.chat_unreadable }{ " " }<code>{ text }</code></li>
+            <li class="chat-error">{ strings.chat.unreadable }{ " " }<code>{ text }</code></li>
         },
     }
 }
@@ -182,11 +182,11 @@ fn composer(
     html! {
         <div class="send-row composer">
             <input id="chat-input" type="text" autocomplete="off"
-                placeholder={strings.chat_input_placeholder}
+                placeholder={strings.chat.input_placeholder}
                 disabled={!enabled} value={(**text).clone()} {oninput} {onkeydown} />
             <button id="chat-send" class="primary" onclick={onclick}
                 disabled={!enabled || text.is_empty()}>
-                { strings.chat_send }
+                { strings.chat.send }
             </button>
         </div>
     }

@@ -123,11 +123,11 @@ pub fn race_chart(
             </text>
             <text class="axis" x={num(LEFT + PLOT_W / 2.0)} y={num(HEIGHT - 3.0)}
                 text-anchor="middle">
-                { strings.race_axis_x }
+                { strings.lab.race.axis_x }
             </text>
             <text class="axis" x="10" y={mid.clone()} text-anchor="middle"
                 transform={format!("rotate(-90 10 {mid})")}>
-                { strings.race_axis_y }
+                { strings.lab.race.axis_y }
             </text>
         </svg>
     }
@@ -136,10 +136,10 @@ pub fn race_chart(
 /// What the dots' colours mean.
 pub fn chart_legend(strings: &'static Strings) -> Html {
     let items = [
-        ("in-order", strings.race_legend_in_order),
-        ("late", strings.race_legend_late),
-        ("duplicate", strings.race_legend_duplicate),
-        ("missing", strings.race_legend_missing),
+        ("in-order", strings.lab.race.legend_in_order),
+        ("late", strings.lab.race.legend_late),
+        ("duplicate", strings.lab.race.legend_duplicate),
+        ("missing", strings.lab.race.legend_missing),
     ]
     .into_iter()
     .map(|(class, text)| {

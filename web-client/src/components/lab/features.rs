@@ -21,19 +21,19 @@ pub fn feature_check(strings: &'static Strings, features: Features) -> Html {
             "lab-feature-tcp",
             "TCPSocket",
             tcp_socket,
-            strings.feat_tcp_note,
+            strings.lab.features.tcp_note,
         ),
         (
             "lab-feature-udp",
             "UDPSocket",
             udp_socket,
-            strings.feat_udp_note,
+            strings.lab.features.udp_note,
         ),
         (
             "lab-feature-websocket",
             "WebSocket",
             websocket,
-            strings.feat_ws_note,
+            strings.lab.features.ws_note,
         ),
     ]
     .into_iter()
@@ -41,7 +41,7 @@ pub fn feature_check(strings: &'static Strings, features: Features) -> Html {
         html! {
             <li {id} class={if present { "ok" } else { "bad" }} data-present={present.to_string()}>
                 <span class="verdict">
-                    { if present { strings.feat_present } else { strings.feat_absent } }
+                    { if present { strings.lab.features.present } else { strings.lab.features.absent } }
                 </span>
                 <code class="api-name">{ format!("window.{name}") }</code>
                 <span class="api-note">{ note }</span>
@@ -50,10 +50,10 @@ pub fn feature_check(strings: &'static Strings, features: Features) -> Html {
     });
     panel(
         "panel lab-features",
-        Some(strings.feat_title),
+        Some(strings.lab.features.title),
         html! {
             <>
-                <p class="hint">{ strings.feat_explain }</p>
+                <p class="hint">{ strings.lab.features.explain }</p>
                 <ul class="feature-list">{ for rows }</ul>
             </>
         },

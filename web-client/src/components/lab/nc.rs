@@ -17,9 +17,9 @@ const TCP_CHAT: &str = "tcp-chat";
 pub fn nc_panel(strings: &'static Strings, info: &InfoState) -> Html {
     let host = hostname();
     let rows = [
-        ("lab-nc-chat", TCP_CHAT, "nc", strings.nc_chat_note),
-        ("lab-nc-udp", UDP_ECHO, "nc -u", strings.nc_udp_note),
-        ("lab-nc-tcp", TCP_ECHO, "nc", strings.nc_tcp_note),
+        ("lab-nc-chat", TCP_CHAT, "nc", strings.lab.nc.chat_note),
+        ("lab-nc-udp", UDP_ECHO, "nc -u", strings.lab.nc.udp_note),
+        ("lab-nc-tcp", TCP_ECHO, "nc", strings.lab.nc.tcp_note),
     ]
     .into_iter()
     .map(|(id, name, nc, note)| {
@@ -32,7 +32,7 @@ pub fn nc_panel(strings: &'static Strings, info: &InfoState) -> Html {
                 <code {id} class="command">{ format!("{nc} {} {port}", command_host(&host)) }</code>
             },
             (None, InfoState::Ready(_)) => {
-                html! { <span class="muted">{ strings.nc_missing }</span> }
+                html! { <span class="muted">{ strings.lab.nc.missing }</span> }
             }
             (None, _) => html! { <span class="muted">{ "…" }</span> },
         };
@@ -48,10 +48,10 @@ pub fn nc_panel(strings: &'static Strings, info: &InfoState) -> Html {
     });
     panel(
         "panel lab-nc",
-        Some(strings.nc_title),
+        Some(strings.lab.nc.title),
         html! {
             <>
-                <p class="hint">{ strings.nc_explain }</p>
+                <p class="hint">{ strings.lab.nc.explain }</p>
                 <ul class="nc-list">{ for rows }</ul>
             </>
         },

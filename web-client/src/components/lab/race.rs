@@ -95,10 +95,10 @@ pub fn RacePanel(props: &LabProps) -> Html {
 
     let phase_text = match race.phase {
         Phase::Idle if !available => "",
-        Phase::Idle => strings.race_idle,
-        Phase::Connecting => strings.race_connecting,
-        Phase::Sending => strings.race_sending,
-        Phase::Draining => strings.race_draining,
+        Phase::Idle => strings.lab.race.idle,
+        Phase::Connecting => strings.lab.race.connecting,
+        Phase::Sending => strings.lab.race.sending,
+        Phase::Draining => strings.lab.race.draining,
         Phase::Done => "",
     };
     let lane = |id: &'static str, title: &'static str, lane: &Lane, ws: &UseWebSocketHandle| {
@@ -116,30 +116,30 @@ pub fn RacePanel(props: &LabProps) -> Html {
 
     panel(
         "panel lab-race",
-        Some(strings.race_title),
+        Some(strings.lab.race.title),
         html! {
             <>
-                <p class="hint">{ strings.race_explain }</p>
+                <p class="hint">{ strings.lab.race.explain }</p>
                 { race_controls(strings, *settings, &on_change, race.is_running()) }
                 <div class="buttons">
                     <button id="lab-race-run" class="primary" onclick={run}
                         disabled={race.is_running() || !available}>
-                        { strings.race_run }
+                        { strings.lab.race.run }
                     </button>
                     <span id="lab-race-phase" class="muted" data-phase={phase_name(race.phase)}>
                         { phase_text }
                     </span>
                 </div>
                 if !available {
-                    <p class="note">{ strings.race_unavailable }</p>
+                    <p class="note">{ strings.lab.race.unavailable }</p>
                 }
                 if let Some(error) = &*invalid {
-                    <p class="problem">{ strings.race_invalid }{ " " }{ error }</p>
+                    <p class="problem">{ strings.lab.race.invalid }{ " " }{ error }</p>
                 }
                 if race.run > 0 {
                     <div class="lanes">
-                        { lane("lab-race-tcp", strings.race_tcp_title, &race.tcp, &tcp) }
-                        { lane("lab-race-udp", strings.race_udp_title, &race.udp, &udp) }
+                        { lane("lab-race-tcp", strings.lab.race.tcp_title, &race.tcp, &tcp) }
+                        { lane("lab-race-udp", strings.lab.race.udp_title, &race.udp, &udp) }
                     </div>
                     { chart_legend(strings) }
                 }
@@ -171,7 +171,7 @@ fn lane_problem(strings: &'static Strings, status: &SocketStatus) -> Option<Stri
         (Some(info), None) => Some(format!(
             "{} — {}",
             info.code,
-            strings.close_meaning(info.code)
+            strings.close.meaning(info.code)
         )),
         _ => None,
     }
@@ -223,22 +223,22 @@ fn race_controls(
     html! {
         <div class="race-controls">
             <label class="slider" for="lab-race-packets">
-                <span>{ strings.race_packets_label }</span>
+                <span>{ strings.lab.race.packets_label }</span>
                 <input id="lab-race-packets" type="range" min="10" max={MAX_PACKETS.to_string()}
                     step="10" value={current.packets.to_string()} disabled={disabled}
                     oninput={edit(|s, v| s.packets = v.parse().unwrap_or(DEFAULT_PACKETS))} />
                 <output>{ current.packets }</output>
             </label>
             <fieldset class="network" disabled={disabled}>
-                <legend>{ strings.race_network_title }</legend>
-                { probability("lab-race-loss", strings.race_loss_label, network.loss,
+                <legend>{ strings.lab.race.network_title }</legend>
+                { probability("lab-race-loss", strings.lab.race.loss_label, network.loss,
                     |s, v| s.network.loss = v.parse().unwrap_or(0)) }
-                { probability("lab-race-duplicate", strings.race_duplicate_label, network.duplicate,
+                { probability("lab-race-duplicate", strings.lab.race.duplicate_label, network.duplicate,
                     |s, v| s.network.duplicate = v.parse().unwrap_or(0)) }
-                { probability("lab-race-reorder", strings.race_reorder_label, network.reorder,
+                { probability("lab-race-reorder", strings.lab.race.reorder_label, network.reorder,
                     |s, v| s.network.reorder = v.parse().unwrap_or(0)) }
                 <label class="slider" for="lab-race-delay">
-                    <span>{ strings.race_delay_label }</span>
+                    <span>{ strings.lab.race.delay_label }</span>
                     <input id="lab-race-delay" type="range" min="0"
                         max={SLIDER_MAX_DELAY_MS.to_string()} step="10"
                         value={network.delay_ms.to_string()} disabled={disabled}
@@ -295,16 +295,16 @@ fn lane_view(
             <figcaption>{ title }</figcaption>
             { race_chart(strings, lane, planned, done, title) }
             if let Some(problem) = &problem {
-                <p class="problem">{ strings.race_lane_failed }{ " " }<code>{ problem }</code></p>
+                <p class="problem">{ strings.lab.race.lane_failed }{ " " }<code>{ problem }</code></p>
             }
             <dl class="lane-stats">
-                { stat(strings.race_received, format!("{} / {}", stats.received, stats.sent), "") }
-                { stat(strings.race_lost, lost, if done && stats.lost > 0 { "bad" } else { "" }) }
-                { stat(strings.race_duplicated, stats.duplicated.to_string(),
+                { stat(strings.lab.race.received, format!("{} / {}", stats.received, stats.sent), "") }
+                { stat(strings.lab.race.lost, lost, if done && stats.lost > 0 { "bad" } else { "" }) }
+                { stat(strings.lab.race.duplicated, stats.duplicated.to_string(),
                     if stats.duplicated > 0 { "warn" } else { "" }) }
-                { stat(strings.race_reordered, stats.reordered.to_string(),
+                { stat(strings.lab.race.reordered, stats.reordered.to_string(),
                     if stats.reordered > 0 { "warn" } else { "" }) }
-                { stat(strings.race_rtt, rtt, "wide") }
+                { stat(strings.lab.race.rtt, rtt, "wide") }
             </dl>
         </figure>
     }

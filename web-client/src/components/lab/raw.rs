@@ -74,28 +74,28 @@ pub fn RawAttemptPanel(props: &LabProps) -> Html {
 
     let availability = match (info, port) {
         (_, Some(_)) => Html::default(),
-        (InfoState::Loading, None) => html! { <p class="hint">{ strings.endpoints_loading }</p> },
+        (InfoState::Loading, None) => html! { <p class="hint">{ strings.endpoints.loading }</p> },
         (InfoState::Failed(error), None) => {
-            html! { <p class="problem">{ strings.endpoints_failed }{ " " }{ error }</p> }
+            html! { <p class="problem">{ strings.endpoints.failed }{ " " }{ error }</p> }
         }
         (InfoState::Ready(_), None) => {
-            html! { <p id="lab-raw-disabled" class="note">{ strings.raw_disabled }</p> }
+            html! { <p id="lab-raw-disabled" class="note">{ strings.lab.raw.disabled }</p> }
         }
     };
     let port_text = port.map_or_else(|| "—".to_owned(), |port| port.to_string());
 
     panel(
         "panel lab-raw",
-        Some(strings.raw_title),
+        Some(strings.lab.raw.title),
         html! {
             <>
                 <p class="hint">
-                    { fill(strings.raw_explain, &[("port", html! { <code>{ port_text }</code> })]) }
+                    { fill(strings.lab.raw.explain, &[("port", html! { <code>{ port_text }</code> })]) }
                 </p>
                 <div class="buttons">
                     <button id="lab-raw-run" class="primary" disabled={port.is_none() || busy}
                         onclick={run}>
-                        { strings.raw_run }
+                        { strings.lab.raw.run }
                     </button>
                 </div>
                 { availability }
@@ -116,23 +116,23 @@ fn ws_step(strings: &'static Strings, url: &str, status: &SocketStatus) -> Html 
     let close = status.close.as_ref();
     html! {
         <li id="lab-raw-ws" class="raw-step" data-code={close.map(|info| info.code.to_string())}>
-            <h4>{ strings.raw_ws_title }</h4>
+            <h4>{ strings.lab.raw.ws_title }</h4>
             <code class="call">{ format!("new WebSocket(\"{url}\")") }</code>
             if let Some(failure) = &status.failure {
-                <p class="problem">{ strings.conn_refused }{ " " }<code>{ failure }</code></p>
+                <p class="problem">{ strings.connection.refused }{ " " }<code>{ failure }</code></p>
             }
             if status.saw_error_event {
-                <p class="bad">{ strings.raw_error_event }</p>
+                <p class="bad">{ strings.lab.raw.error_event }</p>
             }
             if let Some(info) = close {
                 <p class="outcome">
                     { "close " }<code class="close-code">{ info.code }</code>
                     { format!(" · wasClean {} — ", info.was_clean) }
-                    { strings.close_meaning(info.code) }
+                    { strings.close.meaning(info.code) }
                 </p>
-                <p class="why">{ strings.raw_ws_why }</p>
+                <p class="why">{ strings.lab.raw.ws_why }</p>
             } else if status.failure.is_none() {
-                <p class="hint">{ strings.raw_waiting }</p>
+                <p class="hint">{ strings.lab.raw.waiting }</p>
             }
         </li>
     }
@@ -146,23 +146,23 @@ fn fetch_step(strings: &'static Strings, url: &str, outcome: Option<&FetchOutcom
         None => None,
     };
     let body = match outcome {
-        None => html! { <p class="hint">{ strings.raw_waiting }</p> },
+        None => html! { <p class="hint">{ strings.lab.raw.waiting }</p> },
         Some(FetchOutcome::Failed { name, message }) => html! {
             <>
                 <p class="outcome">
-                    { strings.raw_fetch_failed }{ " " }
+                    { strings.lab.raw.fetch_failed }{ " " }
                     <code class="bad">{ format!("{name}: {message}") }</code>
                 </p>
-                <p class="why">{ strings.raw_fetch_why }</p>
+                <p class="why">{ strings.lab.raw.fetch_why }</p>
             </>
         },
         Some(FetchOutcome::Answered { status }) => html! {
-            <p class="outcome">{ strings.raw_fetch_answered }{ " " }<code>{ status }</code></p>
+            <p class="outcome">{ strings.lab.raw.fetch_answered }{ " " }<code>{ status }</code></p>
         },
     };
     html! {
         <li id="lab-raw-fetch" class="raw-step" data-failed={failed}>
-            <h4>{ strings.raw_fetch_title }</h4>
+            <h4>{ strings.lab.raw.fetch_title }</h4>
             <code class="call">{ format!("fetch(\"{url}\")") }</code>
             { body }
         </li>
@@ -172,15 +172,15 @@ fn fetch_step(strings: &'static Strings, url: &str, outcome: Option<&FetchOutcom
 /// Step 3: the bytes `tcp-echo` received, as the server kept them.
 fn capture_step(strings: &'static Strings, captures: Option<&Result<Picked, String>>) -> Html {
     let body = match captures {
-        None => html! { <p class="hint">{ strings.raw_waiting }</p> },
+        None => html! { <p class="hint">{ strings.lab.raw.waiting }</p> },
         Some(Err(error)) => {
-            html! { <p class="problem">{ strings.raw_captured_failed }{ " " }{ error }</p> }
+            html! { <p class="problem">{ strings.lab.raw.captured_failed }{ " " }{ error }</p> }
         }
         Some(Ok(picked)) => captured_view(strings, picked),
     };
     html! {
         <li id="lab-raw-capture" class="raw-step">
-            <h4>{ strings.raw_captured_title }</h4>
+            <h4>{ strings.lab.raw.captured_title }</h4>
             <code class="call">{ "GET /api/tcp-echo/captures" }</code>
             { body }
         </li>
@@ -191,21 +191,21 @@ fn captured_view(strings: &'static Strings, picked: &Picked) -> Html {
     let websocket = match &picked.websocket {
         Some(capture) => html! {
             <>
-                <p class="why strong">{ strings.raw_captured_why }</p>
+                <p class="why strong">{ strings.lab.raw.captured_why }</p>
                 <pre id="lab-raw-captured" class="wire" data-len={capture.len.to_string()}>
                     { request_lines(&capture.text) }
                 </pre>
                 <p class="fine">{ format!("peer {} · {} B", capture.peer, capture.len) }</p>
             </>
         },
-        None => html! { <p class="note">{ strings.raw_captured_none }</p> },
+        None => html! { <p class="note">{ strings.lab.raw.captured_none }</p> },
     };
     html! {
         <>
             { websocket }
             if let Some(plain) = &picked.plain {
                 <details class="plain-capture">
-                    <summary>{ strings.raw_captured_plain }</summary>
+                    <summary>{ strings.lab.raw.captured_plain }</summary>
                     <pre id="lab-raw-captured-fetch" class="wire">{ request_lines(&plain.text) }</pre>
                 </details>
             }

@@ -98,22 +98,24 @@ pub fn RelayPanel(props: &LabProps) -> Html {
 
     panel(
         "panel lab-relay",
-        Some(strings.relay_title),
+        Some(strings.lab.relay.title),
         html! {
             <>
-                <p class="hint">{ strings.relay_explain }</p>
+                <p class="hint">{ strings.lab.relay.explain }</p>
                 <div class="send-row">
-                    <input id="lab-relay-input" type="text" aria-label={strings.relay_input_label}
-                        placeholder={strings.relay_input_label} value={(*text).clone()} {oninput} />
+                    <input id="lab-relay-input" type="text"
+                        aria-label={strings.lab.relay.input_label}
+                        placeholder={strings.lab.relay.input_label} value={(*text).clone()}
+                        {oninput} />
                     <button id="lab-relay-run" class="primary" onclick={run}
                         disabled={text.is_empty() || busy || !listed}>
-                        { strings.relay_run }
+                        { strings.lab.relay.run }
                     </button>
                 </div>
                 if !listed {
-                    <p class="note">{ strings.raw_disabled }</p>
+                    <p class="note">{ strings.lab.raw.disabled }</p>
                 } else if text.is_empty() {
-                    <p class="hint">{ strings.relay_empty }</p>
+                    <p class="hint">{ strings.lab.relay.empty }</p>
                 }
                 if probe.connection > 0 {
                     { probe_view(strings, &probe, status) }
@@ -140,22 +142,22 @@ fn probe_view(strings: &'static Strings, probe: &Probe, status: &SocketStatus) -
         Some(ok) => html! {
             <p id="lab-relay-verdict" class={classes!("verdict-line", if ok { "ok" } else { "bad" })}
                 data-ok={ok.to_string()}>
-                { if ok { strings.relay_same } else { strings.relay_different } }
+                { if ok { strings.lab.relay.same } else { strings.lab.relay.different } }
             </p>
         },
         None => match (&status.failure, &status.close) {
             (Some(failure), _) => html! {
-                <p class="problem">{ strings.conn_refused }{ " " }<code>{ failure }</code></p>
+                <p class="problem">{ strings.connection.refused }{ " " }<code>{ failure }</code></p>
             },
             (None, Some(info)) => html! {
                 <p class="problem">
-                    { strings.relay_closed }{ " " }<code>{ info.code }</code>{ " — " }
-                    { strings.close_meaning(info.code) }
+                    { strings.lab.relay.closed }{ " " }<code>{ info.code }</code>{ " — " }
+                    { strings.close.meaning(info.code) }
                 </p>
             },
             (None, None) => html! {
                 <p class="hint">
-                    { fill(strings.relay_waiting, &[("missing", html! { probe.missing() })]) }
+                    { fill(strings.lab.relay.waiting, &[("missing", html! { probe.missing() })]) }
                 </p>
             },
         },
@@ -164,13 +166,13 @@ fn probe_view(strings: &'static Strings, probe: &Probe, status: &SocketStatus) -
     html! {
         <div class="probe">
             <dl class="facts">
-                <dt>{ strings.relay_connect_label }</dt>
+                <dt>{ strings.lab.relay.connect_label }</dt>
                 <dd id="lab-relay-connect">{ ms(probe.connect_ms) }</dd>
-                <dt>{ strings.relay_protocol_label }</dt>
+                <dt>{ strings.lab.relay.protocol_label }</dt>
                 <dd><code>{ status.protocol.clone().unwrap_or_else(|| "…".to_owned()) }</code></dd>
-                <dt>{ strings.relay_rtt_label }</dt>
+                <dt>{ strings.lab.relay.rtt_label }</dt>
                 <dd id="lab-relay-rtt">{ ms(probe.rtt_ms()) }</dd>
-                <dt>{ strings.relay_chunks_label }</dt>
+                <dt>{ strings.lab.relay.chunks_label }</dt>
                 <dd id="lab-relay-chunks" data-chunks={probe.chunks.len().to_string()}>
                     { probe.chunks.len() }
                     if !probe.chunks.is_empty() {
@@ -180,11 +182,15 @@ fn probe_view(strings: &'static Strings, probe: &Probe, status: &SocketStatus) -
             </dl>
             <div class="dumps">
                 <figure class="dump">
-                    <figcaption>{ format!("{} · {} B", strings.relay_sent_label, sent.len()) }</figcaption>
+                    <figcaption>
+                        { format!("{} · {} B", strings.lab.relay.sent_label, sent.len()) }
+                    </figcaption>
                     <pre class="hexdump">{ hexdump(sent) }</pre>
                 </figure>
                 <figure class="dump">
-                    <figcaption>{ format!("{} · {} B", strings.relay_back_label, received.len()) }</figcaption>
+                    <figcaption>
+                        { format!("{} · {} B", strings.lab.relay.back_label, received.len()) }
+                    </figcaption>
                     <pre id="lab-relay-hex" class="hexdump">{ hexdump(received) }</pre>
                 </figure>
             </div>
