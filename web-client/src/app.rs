@@ -44,7 +44,8 @@ pub fn App() -> Html {
         });
     }
 
-    let sockets = html! { <>{ server_endpoints(s, &info) }{ transport_cards(s) }</> };
+    let sockets =
+        html! { <>{ server_endpoints(&s.endpoints, &info) }{ transport_cards(&s.sockets) }</> };
     let lab = lab_panels(lang.lang, features, &info, &measurements.dispatcher());
     html! {
         <>
@@ -57,7 +58,8 @@ pub fn App() -> Html {
                     html! { <ChatPanel lang={lang.lang} /> }) }
                 { section("inspector", s.inspector.title, s.inspector.explain, false,
                     html! { <InspectorPanel lang={lang.lang} /> }) }
-                { section("limits", s.limits.title, s.limits.explain, false, browser_apis(s)) }
+                { section("limits", s.limits.title, s.limits.explain, false,
+                    browser_apis(&s.limits)) }
                 { section("lab", s.lab.title, s.lab.explain, true, lab) }
                 { section("compare", s.compare.title, s.compare.explain, false,
                     comparison_table(s, &measurements)) }
@@ -86,7 +88,7 @@ fn EchoLab(props: &LangProps) -> Html {
     html! {
         <>
             { connection_panel(strings, &ws, &url) }
-            { echo_panel(strings, &ws, &log, &text, &error) }
+            { echo_panel(&strings.echo, &ws, &log, &text, &error) }
         </>
     }
 }

@@ -4,7 +4,7 @@
 use yew::prelude::*;
 
 use super::{fill, format_ms};
-use crate::i18n::{CompareRow, Strings};
+use crate::i18n::{CompareRow, CompareStrings, FeaturesStrings, Strings};
 use crate::lab::Measurements;
 
 /// The comparison table, given what the lab measured so far. Every cell
@@ -14,9 +14,9 @@ pub fn comparison_table(s: &'static Strings, m: &Measurements) -> Html {
     let rows = [
         (&s.compare.layer, None, None),
         (&s.compare.who, None, None),
-        (&s.compare.handshake, None, Some(handshake(s, m))),
-        (&s.compare.boundaries, Some(boundaries(s, m)), None),
-        (&s.compare.ordering, Some(ordering(s, m)), None),
+        (&s.compare.handshake, None, Some(handshake(&s.compare, m))),
+        (&s.compare.boundaries, Some(boundaries(&s.compare, m)), None),
+        (&s.compare.ordering, Some(ordering(&s.compare, m)), None),
         (
             &s.compare.support,
             Some(socket_support(s, m)),
@@ -65,8 +65,8 @@ fn measured_cell(content: Html) -> Html {
 }
 
 /// Shown in a measurable cell before the lab ran.
-fn not_yet(s: &'static Strings) -> Html {
-    html! { <span class="not-measured">{ s.compare.not_measured }</span> }
+fn not_yet(s: &'static CompareStrings) -> Html {
+    html! { <span class="not-measured">{ s.not_measured }</span> }
 }
 
 /// A measured number, emphasised.
@@ -74,23 +74,23 @@ fn value(text: impl Into<AttrValue>) -> Html {
     html! { <strong>{ text.into() }</strong> }
 }
 
-fn handshake(s: &'static Strings, m: &Measurements) -> Html {
+fn handshake(s: &'static CompareStrings, m: &Measurements) -> Html {
     match m.connect_ms {
         Some(ms) => html! {
             <span id="compare-connect">
-                { fill(s.compare.connect_measured, &[("ms", value(format_ms(ms)))]) }
+                { fill(s.connect_measured, &[("ms", value(format_ms(ms)))]) }
             </span>
         },
         None => not_yet(s),
     }
 }
 
-fn boundaries(s: &'static Strings, m: &Measurements) -> Html {
+fn boundaries(s: &'static CompareStrings, m: &Measurements) -> Html {
     let tcp = m.tcp_chunking.map(|c| {
         html! {
             <p id="compare-tcp-chunks" data-messages={c.messages.to_string()}
                 data-chunks={c.chunks.to_string()}>
-                { fill(s.compare.tcp_chunks_measured, &[
+                { fill(s.tcp_chunks_measured, &[
                     ("messages", value(c.messages.to_string())),
                     ("chunks", value(c.chunks.to_string())),
                 ]) }
@@ -100,7 +100,7 @@ fn boundaries(s: &'static Strings, m: &Measurements) -> Html {
     let udp = m.race.map(|race| {
         html! {
             <p id="compare-udp-messages">
-                { fill(s.compare.udp_messages_measured, &[
+                { fill(s.udp_messages_measured, &[
                     ("datagrams", value((race.udp.received + race.udp.duplicated).to_string())),
                     ("messages", value(race.udp_messages.to_string())),
                 ]) }
@@ -113,12 +113,12 @@ fn boundaries(s: &'static Strings, m: &Measurements) -> Html {
     html! { <>{ tcp }{ udp }</> }
 }
 
-fn ordering(s: &'static Strings, m: &Measurements) -> Html {
+fn ordering(s: &'static CompareStrings, m: &Measurements) -> Html {
     match m.race {
         Some(race) => html! {
             <span id="compare-order" data-tcp={race.tcp.reordered.to_string()}
                 data-udp={race.udp.reordered.to_string()}>
-                { fill(s.compare.order_measured, &[
+                { fill(s.order_measured, &[
                     ("sent", value(race.udp.sent.max(race.tcp.sent).to_string())),
                     ("tcp", value(race.tcp.reordered.to_string())),
                     ("udp", value(race.udp.reordered.to_string())),
@@ -129,25 +129,25 @@ fn ordering(s: &'static Strings, m: &Measurements) -> Html {
     }
 }
 
-fn presence(s: &'static Strings, present: bool) -> Html {
+fn presence(s: &'static FeaturesStrings, present: bool) -> Html {
     let (class, text) = if present {
-        ("ok", s.lab.features.present)
+        ("ok", s.present)
     } else {
-        ("bad", s.lab.features.absent)
+        ("bad", s.absent)
     };
     html! { <strong class={class}>{ text }</strong> }
 }
 
 fn socket_support(s: &'static Strings, m: &Measurements) -> Html {
     let Some(features) = m.features else {
-        return not_yet(s);
+        return not_yet(&s.compare);
     };
     html! {
         <>
             <p>
                 { fill(s.compare.support_measured, &[
-                    ("tcp", presence(s, features.tcp_socket)),
-                    ("udp", presence(s, features.udp_socket)),
+                    ("tcp", presence(&s.lab.features, features.tcp_socket)),
+                    ("udp", presence(&s.lab.features, features.udp_socket)),
                 ]) }
             </p>
             if let Some(code) = m.raw_close_code {
@@ -160,8 +160,9 @@ fn socket_support(s: &'static Strings, m: &Measurements) -> Html {
 fn ws_support(s: &'static Strings, m: &Measurements) -> Html {
     match m.features {
         Some(features) => html! {
-            <p>{ fill(s.compare.ws_support_measured, &[("ws", presence(s, features.websocket))]) }</p>
+            <p>{ fill(s.compare.ws_support_measured,
+                &[("ws", presence(&s.lab.features, features.websocket))]) }</p>
         },
-        None => not_yet(s),
+        None => not_yet(&s.compare),
     }
 }

@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use super::format_ms;
 use super::section::panel;
-use crate::i18n::Strings;
+use crate::i18n::{ConnectionStrings, Strings};
 use crate::ws::{CloseInfo, StateChange, UseWebSocketHandle};
 
 /// URL field, Connect/Disconnect, the `readyState` timeline and, once
@@ -62,9 +62,11 @@ pub fn connection_panel(
                     </span>
                 </div>
                 if let Some(failure) = &status.failure {
-                    <p class="problem">{ strings.connection.refused }{ " " }<code>{ failure }</code></p>
+                    <p class="problem">
+                        { strings.connection.refused }{ " " }<code>{ failure }</code>
+                    </p>
                 }
-                { timeline(strings, &status.timeline) }
+                { timeline(&strings.connection, &status.timeline) }
                 if status.saw_error_event {
                     <p class="note">{ strings.connection.error_event }</p>
                 }
@@ -77,7 +79,7 @@ pub fn connection_panel(
 }
 
 /// The states the socket went through, with when.
-fn timeline(strings: &'static Strings, changes: &[StateChange]) -> Html {
+fn timeline(strings: &'static ConnectionStrings, changes: &[StateChange]) -> Html {
     let items = changes.iter().map(|change| {
         let name = change.state.name();
         html! {
@@ -90,10 +92,10 @@ fn timeline(strings: &'static Strings, changes: &[StateChange]) -> Html {
     });
     html! {
         <div class="timeline">
-            <h4>{ strings.connection.timeline_title }</h4>
+            <h4>{ strings.timeline_title }</h4>
             <ol id="conn-timeline">{ for items }</ol>
             if changes.is_empty() {
-                <p class="hint">{ strings.connection.timeline_empty }</p>
+                <p class="hint">{ strings.timeline_empty }</p>
             }
         </div>
     }

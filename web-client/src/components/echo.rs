@@ -8,14 +8,14 @@ use super::format_ms;
 use super::section::panel;
 use crate::browser::now_ms;
 use crate::echo::{hex, EchoAction, EchoLog, RoundTrip, Sent};
-use crate::i18n::Strings;
+use crate::i18n::EchoStrings;
 use crate::ws::{Payload, UseWebSocketHandle};
 
 /// An input, two send buttons and the log of round trips. `ws` is the
 /// connection panel's socket, expected to be on `/ws/echo`; `log` holds
 /// the round trips so far, `text` the input and `error` the last refusal.
 pub fn echo_panel(
-    strings: &'static Strings,
+    strings: &'static EchoStrings,
     ws: &UseWebSocketHandle,
     log: &UseReducerHandle<EchoLog>,
     text: &UseStateHandle<String>,
@@ -76,29 +76,29 @@ pub fn echo_panel(
 
     panel(
         "panel",
-        Some(strings.echo.title),
+        Some(strings.title),
         html! {
             <>
-                <p class="hint">{ strings.echo.explain }</p>
+                <p class="hint">{ strings.explain }</p>
                 <div class="send-row">
                     <input
                         id="echo-input"
                         type="text"
-                        placeholder={strings.echo.placeholder}
+                        placeholder={strings.placeholder}
                         value={(**text).clone()}
                         {oninput}
                         {onkeydown}
                     />
                     <button id="echo-send-text" class="primary" disabled={!open}
                         onclick={send_text}>
-                        { strings.echo.send_text }
+                        { strings.send_text }
                     </button>
                     <button id="echo-send-binary" disabled={!open} onclick={send_binary}>
-                        { strings.echo.send_binary }
+                        { strings.send_binary }
                     </button>
                 </div>
                 if !open {
-                    <p class="hint">{ strings.echo.needs_open }</p>
+                    <p class="hint">{ strings.needs_open }</p>
                 }
                 if let Some(error) = &**error {
                     <p class="problem">{ error }</p>
@@ -112,7 +112,7 @@ pub fn echo_panel(
 /// The round trips, oldest first. The socket's `current` connection
 /// number and whether it is `open` tell an echo still on its way from one
 /// that will never come.
-fn echo_log(strings: &'static Strings, log: &EchoLog, current: u32, open: bool) -> Html {
+fn echo_log(strings: &'static EchoStrings, log: &EchoLog, current: u32, open: bool) -> Html {
     let items = log.trips.iter().map(|trip| {
         let still_possible = open && trip.sent.as_ref().is_some_and(|s| s.connection == current);
         trip_item(strings, trip, still_possible)
@@ -121,7 +121,7 @@ fn echo_log(strings: &'static Strings, log: &EchoLog, current: u32, open: bool) 
         <>
             <ol id="echo-log" class="echo-log">{ for items }</ol>
             if log.trips.is_empty() {
-                <p class="hint">{ strings.echo.empty }</p>
+                <p class="hint">{ strings.empty }</p>
             }
         </>
     }
@@ -129,10 +129,10 @@ fn echo_log(strings: &'static Strings, log: &EchoLog, current: u32, open: bool) 
 
 /// One round trip. Only complete ones are `li.echo-entry` (with
 /// `data-match`), so a test waiting for an entry never sees a half one.
-fn trip_item(strings: &'static Strings, trip: &RoundTrip, still_possible: bool) -> Html {
+fn trip_item(strings: &'static EchoStrings, trip: &RoundTrip, still_possible: bool) -> Html {
     let sent = match &trip.sent {
         Some(sent) => payload_view(strings, &sent.payload),
-        None => html! { <span class="muted">{ strings.echo.unsolicited }</span> },
+        None => html! { <span class="muted">{ strings.unsolicited }</span> },
     };
     let line = |label: &'static str, value: Html| {
         html! { <div class="line"><span class="label">{ label }</span>{ value }</div> }
@@ -140,11 +140,11 @@ fn trip_item(strings: &'static Strings, trip: &RoundTrip, still_possible: bool) 
     match (&trip.reply, trip.matched()) {
         (Some(reply), Some(matched)) => html! {
             <li class="echo-entry" data-match={matched.to_string()}>
-                { line(strings.echo.sent, sent) }
-                { line(strings.echo.back, payload_view(strings, &reply.payload)) }
+                { line(strings.sent, sent) }
+                { line(strings.back, payload_view(strings, &reply.payload)) }
                 <div class="verdict">
                     <span class={if matched { "ok" } else { "bad" }}>
-                        { if matched { strings.echo.matched } else { strings.echo.mismatched } }
+                        { if matched { strings.matched } else { strings.mismatched } }
                     </span>
                     if let Some(rtt) = trip.rtt_ms() {
                         <span class="rtt">{ format!("RTT {} ms", format_ms(rtt)) }</span>
@@ -154,9 +154,9 @@ fn trip_item(strings: &'static Strings, trip: &RoundTrip, still_possible: bool) 
         },
         _ => html! {
             <li class="echo-pending">
-                { line(strings.echo.sent, sent) }
+                { line(strings.sent, sent) }
                 <div class="verdict muted">
-                    { if still_possible { strings.echo.waiting } else { strings.echo.lost } }
+                    { if still_possible { strings.waiting } else { strings.lost } }
                 </div>
             </li>
         },
@@ -164,17 +164,17 @@ fn trip_item(strings: &'static Strings, trip: &RoundTrip, still_possible: bool) 
 }
 
 /// A payload as a learner should see it: text as text, bytes as hex.
-fn payload_view(strings: &'static Strings, payload: &Payload) -> Html {
+fn payload_view(strings: &'static EchoStrings, payload: &Payload) -> Html {
     match payload {
         Payload::Text(text) => html! {
             <>
-                <span class="kind">{ strings.echo.kind_text }</span>
+                <span class="kind">{ strings.kind_text }</span>
                 <code class="payload">{ quote(text) }</code>
             </>
         },
         Payload::Binary(bytes) => html! {
             <>
-                <span class="kind binary">{ format!("{} · {} B", strings.echo.kind_binary, bytes.len()) }</span>
+                <span class="kind binary">{ format!("{} · {} B", strings.kind_binary, bytes.len()) }</span>
                 <code class="payload">{ hex(bytes) }</code>
             </>
         },

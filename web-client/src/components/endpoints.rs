@@ -6,11 +6,11 @@ use socketlab_shared::InstanceInfo;
 
 use super::fill;
 use crate::api::InfoState;
-use crate::i18n::Strings;
+use crate::i18n::EndpointsStrings;
 
 /// Shows each endpoint's socket address, so "a socket is IP + port" is
 /// illustrated with the numbers of the server the learner is using.
-pub fn server_endpoints(strings: &'static Strings, info: &InfoState) -> Html {
+pub fn server_endpoints(strings: &'static EndpointsStrings, info: &InfoState) -> Html {
     let status_row = |class: &'static str, text: String| {
         html! { <tr class={class}><td colspan="4">{ text }</td></tr> }
     };
@@ -19,12 +19,9 @@ pub fn server_endpoints(strings: &'static Strings, info: &InfoState) -> Html {
         _ => None,
     };
     let (rows, server) = match info {
-        InfoState::Loading => (
-            status_row("loading", strings.endpoints.loading.to_owned()),
-            None,
-        ),
+        InfoState::Loading => (status_row("loading", strings.loading.to_owned()), None),
         InfoState::Failed(error) => (
-            status_row("failed", format!("{} {error}", strings.endpoints.failed)),
+            status_row("failed", format!("{} {error}", strings.failed)),
             None,
         ),
         InfoState::Ready(info) => (
@@ -49,13 +46,13 @@ pub fn server_endpoints(strings: &'static Strings, info: &InfoState) -> Html {
         <div class="panel">
             <div class="table-wrap">
                 <table id="server-endpoints" class="data">
-                    <caption>{ strings.endpoints.caption }</caption>
+                    <caption>{ strings.caption }</caption>
                     <thead>
                         <tr>
-                            <th scope="col">{ strings.endpoints.col_name }</th>
-                            <th scope="col">{ strings.endpoints.col_protocol }</th>
-                            <th scope="col">{ strings.endpoints.col_addr }</th>
-                            <th scope="col">{ strings.endpoints.col_path }</th>
+                            <th scope="col">{ strings.col_name }</th>
+                            <th scope="col">{ strings.col_protocol }</th>
+                            <th scope="col">{ strings.col_addr }</th>
+                            <th scope="col">{ strings.col_path }</th>
                         </tr>
                     </thead>
                     <tbody>{ rows }</tbody>
@@ -73,16 +70,16 @@ pub fn server_endpoints(strings: &'static Strings, info: &InfoState) -> Html {
 
 /// "Answered by instance `ID` at `IP:PORT` — rooms: …": with several
 /// instances behind a load balancer, reloading may land on another one.
-fn instance_line(strings: &'static Strings, instance: &InstanceInfo) -> Html {
+fn instance_line(strings: &'static EndpointsStrings, instance: &InstanceInfo) -> Html {
     let rooms = match instance.bus.as_str() {
-        "local" => html! { strings.endpoints.rooms_local },
-        "nats" => html! { strings.endpoints.rooms_nats },
+        "local" => html! { strings.rooms_local },
+        "nats" => html! { strings.rooms_nats },
         other => html! { <code>{ other.to_owned() }</code> },
     };
     html! {
         <p id="server-instance" class="fine"
             data-bus={instance.bus.clone()} data-id={instance.id.clone()}>
-            { fill(strings.endpoints.instance, &[
+            { fill(strings.instance, &[
                 ("id", html! { <code>{ &instance.id }</code> }),
                 ("addr", html! { <code>{ &instance.listen }</code> }),
                 ("rooms", rooms),

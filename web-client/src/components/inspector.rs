@@ -10,7 +10,7 @@ use yew::prelude::*;
 use super::section::panel;
 use crate::browser::ws_url;
 use crate::hooks::use_websocket;
-use crate::i18n::{LangProps, Strings};
+use crate::i18n::{InspectorStrings, LangProps};
 use crate::ws::{Payload, Received};
 
 /// Request headers that make an HTTP request a WebSocket upgrade.
@@ -66,7 +66,7 @@ pub fn InspectorPanel(props: &LangProps) -> Html {
 
     let status = ws.status();
     let body = match (&*report, status.state(), &status.close) {
-        (Some(Ok(report)), _, _) => handshake_view(strings, report),
+        (Some(Ok(report)), _, _) => handshake_view(&strings.inspector, report),
         (Some(Err(error)), _, _) => {
             html! { <p class="problem">{ strings.inspector.failed }{ " " }{ error }</p> }
         }
@@ -97,7 +97,7 @@ pub fn InspectorPanel(props: &LangProps) -> Html {
 }
 
 /// Request, response, and the accept-key check.
-fn handshake_view(strings: &'static Strings, report: &HandshakeReport) -> Html {
+fn handshake_view(strings: &'static InspectorStrings, report: &HandshakeReport) -> Html {
     let HandshakeReport { request, response } = report;
     let request_line = format!("{} {} {}", request.method, request.path, request.version);
     let status_line = format!(
@@ -111,14 +111,14 @@ fn handshake_view(strings: &'static Strings, report: &HandshakeReport) -> Html {
     let computed = key.map(accept_key_for);
     let server_accept = response.header("sec-websocket-accept");
     let ok = computed.is_some() && computed.as_deref() == server_accept;
-    let missing = || strings.inspector.missing.to_owned();
+    let missing = || strings.missing.to_owned();
 
     html! {
         <div class="handshake">
             <div class="http-pair">
-                { http_head("inspect-request", strings.inspector.request_title, request_line,
+                { http_head("inspect-request", strings.request_title, request_line,
                     &request.headers, UPGRADE_REQUEST_HEADERS) }
-                { http_head("inspect-response", strings.inspector.response_title, status_line,
+                { http_head("inspect-response", strings.response_title, status_line,
                     &response.headers, UPGRADE_RESPONSE_HEADERS) }
             </div>
             <div class="accept-check">
@@ -128,15 +128,15 @@ fn handshake_view(strings: &'static Strings, report: &HandshakeReport) -> Html {
                 <dl>
                     <dt>{ "sec-websocket-key" }</dt>
                     <dd><code>{ key.map_or_else(missing, str::to_owned) }</code></dd>
-                    <dt>{ strings.inspector.computed_label }</dt>
+                    <dt>{ strings.computed_label }</dt>
                     <dd><code id="inspect-computed">{ computed.unwrap_or_else(missing) }</code></dd>
-                    <dt>{ strings.inspector.server_label }</dt>
+                    <dt>{ strings.server_label }</dt>
                     <dd><code id="inspect-server-accept">
                         { server_accept.map_or_else(missing, str::to_owned) }
                     </code></dd>
                 </dl>
                 <p id="inspect-verdict" data-ok={ok.to_string()} class={if ok { "ok" } else { "bad" }}>
-                    { if ok { strings.inspector.matched } else { strings.inspector.mismatched } }
+                    { if ok { strings.matched } else { strings.mismatched } }
                 </p>
             </div>
         </div>

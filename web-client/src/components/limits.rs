@@ -2,23 +2,23 @@
 
 use yew::prelude::*;
 
-use crate::i18n::Strings;
+use crate::i18n::LimitsStrings;
 
 /// A short list: the doors a browser opens, and the two it keeps shut.
-pub fn browser_apis(strings: &'static Strings) -> Html {
+pub fn browser_apis(strings: &'static LimitsStrings) -> Html {
     let apis: [(&str, bool, &str); 6] = [
-        ("WebSocket", true, strings.limits.websocket),
-        ("HTTP (fetch)", true, strings.limits.http),
-        ("WebRTC", true, strings.limits.webrtc),
-        ("WebTransport", true, strings.limits.webtransport),
-        ("TCP socket", false, strings.limits.tcp),
-        ("UDP socket", false, strings.limits.udp),
+        ("WebSocket", true, strings.websocket),
+        ("HTTP (fetch)", true, strings.http),
+        ("WebRTC", true, strings.webrtc),
+        ("WebTransport", true, strings.webtransport),
+        ("TCP socket", false, strings.tcp),
+        ("UDP socket", false, strings.udp),
     ];
     let items = apis.into_iter().map(|(name, allowed, note)| {
         let (class, verdict) = if allowed {
-            ("ok", strings.limits.yes)
+            ("ok", strings.yes)
         } else {
-            ("bad", strings.limits.no)
+            ("bad", strings.no)
         };
         html! {
             <li class={class} data-allowed={allowed.to_string()}>

@@ -2,19 +2,19 @@
 
 use yew::prelude::*;
 
-use crate::i18n::Strings;
+use crate::i18n::SocketsStrings;
 
 /// Two cards contrasting the transports a program (but not a page) can use.
-pub fn transport_cards(strings: &'static Strings) -> Html {
+pub fn transport_cards(strings: &'static SocketsStrings) -> Html {
     html! {
         <div class="cards">
             <article class="card tcp">
-                <h3>{ strings.sockets.tcp_title }</h3>
-                <p>{ strings.sockets.tcp_explain }</p>
+                <h3>{ strings.tcp_title }</h3>
+                <p>{ strings.tcp_explain }</p>
             </article>
             <article class="card udp">
-                <h3>{ strings.sockets.udp_title }</h3>
-                <p>{ strings.sockets.udp_explain }</p>
+                <h3>{ strings.udp_title }</h3>
+                <p>{ strings.udp_explain }</p>
             </article>
         </div>
     }

@@ -13,7 +13,11 @@ mod en;
 mod ko;
 mod strings;
 
-pub use self::strings::{CompareRow, Strings};
+pub use self::strings::{
+    ChatStrings, CloseStrings, CompareRow, CompareStrings, ConnectionStrings, EchoStrings,
+    EndpointsStrings, FeaturesStrings, InspectorStrings, LimitsStrings, NcStrings, RaceStrings,
+    RawStrings, SocketsStrings, Strings,
+};
 use yew::Properties;
 
 /// A language the page is written in.

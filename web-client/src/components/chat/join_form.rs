@@ -6,7 +6,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::browser::{encode_query_value, ws_url};
-use crate::i18n::Strings;
+use crate::i18n::ChatStrings;
 
 /// Where to join, once the form has validated it.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +57,7 @@ pub fn use_join_fields() -> JoinFields {
 /// valid room and name. `active`: whether the chat socket is connecting or
 /// open.
 pub fn join_form(
-    strings: &'static Strings,
+    strings: &'static ChatStrings,
     fields: &JoinFields,
     active: bool,
     on_join: &Callback<JoinRequest>,
@@ -74,7 +74,7 @@ pub fn join_form(
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let Ok(room) = RoomName::parse(&room) else {
-                problem.set(Some(strings.chat.room_rule.to_owned()));
+                problem.set(Some(strings.room_rule.to_owned()));
                 return;
             };
             let name = match name.trim() {
@@ -82,7 +82,7 @@ pub fn join_form(
                 raw => match DisplayName::parse(raw) {
                     Ok(name) => Some(name),
                     Err(_) => {
-                        problem.set(Some(strings.chat.name_rule.to_owned()));
+                        problem.set(Some(strings.name_rule.to_owned()));
                         return;
                     }
                 },
@@ -102,22 +102,22 @@ pub fn join_form(
     html! {
         <form class="join-form" {onsubmit}>
             <label class="field">
-                <span>{ strings.chat.room_label }</span>
+                <span>{ strings.room_label }</span>
                 <input id="chat-room" type="text" spellcheck="false" autocomplete="off"
                     disabled={active} value={(**room).clone()} oninput={input(room)} />
             </label>
             <label class="field">
-                <span>{ strings.chat.name_label }</span>
+                <span>{ strings.name_label }</span>
                 <input id="chat-name" type="text" spellcheck="false" autocomplete="nickname"
-                    placeholder={strings.chat.name_placeholder}
+                    placeholder={strings.name_placeholder}
                     disabled={active} value={(**name).clone()} oninput={input(name)} />
             </label>
             <div class="buttons">
                 <button id="chat-join" type="submit" class="primary" disabled={active}>
-                    { strings.chat.join }
+                    { strings.join }
                 </button>
                 <button id="chat-leave" type="button" disabled={!active} onclick={on_leave}>
-                    { strings.chat.leave }
+                    { strings.leave }
                 </button>
             </div>
             if let Some(problem) = &**problem {

@@ -61,7 +61,7 @@ pub fn ChatPanel(props: &LangProps) -> Html {
         None,
         html! {
             <>
-                { join_form(strings, &join_fields, status.is_active(), &on_join, &on_leave) }
+                { join_form(&strings.chat, &join_fields, status.is_active(), &on_join, &on_leave) }
                 if status.state() == Some(ReadyState::Connecting) {
                     <p class="hint">{ strings.chat.connecting }</p>
                 }
@@ -72,7 +72,7 @@ pub fn ChatPanel(props: &LangProps) -> Html {
                     </p>
                 }
                 if chat.you.is_some() || !chat.entries.is_empty() {
-                    { room_view(strings, &chat, &list, open, &composer_text, &on_send) }
+                    { room_view(&strings.chat, &chat, &list, open, &composer_text, &on_send) }
                 }
                 if let Some(error) = &*send_error {
                     <p class="problem">{ strings.chat.send_failed }{ " " }{ error }</p>

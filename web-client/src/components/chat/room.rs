@@ -7,7 +7,7 @@ use yew::prelude::*;
 use crate::browser::local_time;
 use crate::chat::{ChatEntry, ChatState, Placement};
 use crate::components::{fill, format_ms};
-use crate::i18n::Strings;
+use crate::i18n::ChatStrings;
 
 /// The room as the server described it: identity and RTT on top, members
 /// beside the messages (in `list`, see `hooks::use_scrolled_to_newest`),
@@ -15,7 +15,7 @@ use crate::i18n::Strings;
 /// `on_send` is called with the text to say, which the chat panel keeps in
 /// `composer_text` while it is typed.
 pub fn room_view(
-    strings: &'static Strings,
+    strings: &'static ChatStrings,
     chat: &ChatState,
     list: &NodeRef,
     open: bool,
@@ -27,25 +27,25 @@ pub fn room_view(
             if let (true, Some(you), Some(room)) = (open, &chat.you, &chat.room) {
                 <div class="room-bar">
                     <p class="you">
-                        { fill(strings.chat.you, &[
+                        { fill(strings.you, &[
                             ("name", html! { <strong id="chat-you">{ you.as_str() }</strong> }),
                             ("room", html! { <strong class="room-name">{ room.as_str() }</strong> }),
                         ]) }
                     </p>
                     if let Some(instance) = &chat.instance {
                         <p class="instance">
-                            { fill(strings.chat.instance, &[
+                            { fill(strings.instance, &[
                                 ("id", html! { <code id="chat-instance">{ &instance.id }</code> }),
                                 ("addr", html! { <code>{ &instance.listen }</code> }),
                             ]) }
                         </p>
                     }
                     <p class="rtt">
-                        { strings.chat.rtt_label }{ ": " }
+                        { strings.rtt_label }{ ": " }
                         if let Some(rtt) = chat.rtt_ms {
                             <span id="chat-rtt">{ format_ms(rtt) }</span>{ " ms" }
                         } else {
-                            <span class="muted">{ strings.chat.rtt_waiting }</span>
+                            <span class="muted">{ strings.rtt_waiting }</span>
                         }
                     </p>
                 </div>
@@ -63,13 +63,13 @@ pub fn room_view(
 
 /// Everyone in the room; you are marked, and each member carries a badge
 /// naming the server instance their socket is on.
-fn members(strings: &'static Strings, chat: &ChatState) -> Html {
+fn members(strings: &'static ChatStrings, chat: &ChatState) -> Html {
     let items = chat.members.iter().map(|member| {
         let me = chat.you.as_ref() == Some(&member.name);
         let (placement, title) = match chat.placement(member) {
-            Placement::SameInstance if me => (Some("same-instance"), strings.chat.instance_yours),
-            Placement::SameInstance => (Some("same-instance"), strings.chat.instance_same),
-            Placement::OtherInstance => (Some("other-instance"), strings.chat.instance_other),
+            Placement::SameInstance if me => (Some("same-instance"), strings.instance_yours),
+            Placement::SameInstance => (Some("same-instance"), strings.instance_same),
+            Placement::OtherInstance => (Some("other-instance"), strings.instance_other),
             Placement::Unknown => (None, ""),
         };
         html! {
@@ -85,14 +85,14 @@ fn members(strings: &'static Strings, chat: &ChatState) -> Html {
     });
     html! {
         <aside class="members">
-            <h4>{ strings.chat.members_title }{ format!(" ({})", chat.members.len()) }</h4>
+            <h4>{ strings.members_title }{ format!(" ({})", chat.members.len()) }</h4>
             <ul id="chat-members">{ for items }</ul>
         </aside>
     }
 }
 
 /// The message list, oldest first.
-fn messages(strings: &'static Strings, chat: &ChatState, list: &NodeRef) -> Html {
+fn messages(strings: &'static ChatStrings, chat: &ChatState, list: &NodeRef) -> Html {
     let items = chat
         .entries
         .iter()
@@ -101,14 +101,14 @@ fn messages(strings: &'static Strings, chat: &ChatState, list: &NodeRef) -> Html
         <div class="messages">
             <ol id="chat-messages" ref={list.clone()}>{ for items }</ol>
             if chat.entries.is_empty() {
-                <p class="hint">{ strings.chat.empty }</p>
+                <p class="hint">{ strings.empty }</p>
             }
         </div>
     }
 }
 
 /// One line: a message, a join/leave notice, or an error.
-fn entry_item(strings: &'static Strings, you: Option<&str>, entry: &ChatEntry) -> Html {
+fn entry_item(strings: &'static ChatStrings, you: Option<&str>, entry: &ChatEntry) -> Html {
     let notice = |template: &str, name: &str| {
         html! {
             <li class="chat-notice">
@@ -131,15 +131,15 @@ fn entry_item(strings: &'static Strings, you: Option<&str>, entry: &ChatEntry) -
                 </li>
             }
         }
-        ChatEntry::Joined(name) => notice(strings.chat.joined, name.as_str()),
-        ChatEntry::Left(name) => notice(strings.chat.left, name.as_str()),
+        ChatEntry::Joined(name) => notice(strings.joined, name.as_str()),
+        ChatEntry::Left(name) => notice(strings.left, name.as_str()),
         ChatEntry::Error { code, message } => html! {
             <li class="chat-error" data-code={code.clone()}>
                 <code>{ code }</code>{ " " }{ message }
             </li>
         },
         ChatEntry::Unreadable(text) => html! {
-            <li class="chat-error">{ strings.chat.unreadable }{ " " }<code>{ text }</code></li>
+            <li class="chat-error">{ strings.unreadable }{ " " }<code>{ text }</code></li>
         },
     }
 }
@@ -147,7 +147,7 @@ fn entry_item(strings: &'static Strings, you: Option<&str>, entry: &ChatEntry) -
 /// The input line (its `text` kept by the chat panel); Enter sends (but
 /// not while an IME is still composing a Hangul syllable).
 fn composer(
-    strings: &'static Strings,
+    strings: &'static ChatStrings,
     enabled: bool,
     text: &UseStateHandle<String>,
     on_send: &Callback<String>,
@@ -182,11 +182,11 @@ fn composer(
     html! {
         <div class="send-row composer">
             <input id="chat-input" type="text" autocomplete="off"
-                placeholder={strings.chat.input_placeholder}
+                placeholder={strings.input_placeholder}
                 disabled={!enabled} value={(**text).clone()} {oninput} {onkeydown} />
             <button id="chat-send" class="primary" onclick={onclick}
                 disabled={!enabled || text.is_empty()}>
-                { strings.chat.send }
+                { strings.send }
             </button>
         </div>
     }

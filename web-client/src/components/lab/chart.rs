@@ -14,7 +14,7 @@
 use yew::prelude::*;
 
 use crate::components::{format_ms, push_tenths};
-use crate::i18n::Strings;
+use crate::i18n::RaceStrings;
 use crate::lab::race::{ArrivalKind, Lane};
 
 /// The drawing's coordinate system (scaled to the width by CSS).
@@ -56,7 +56,7 @@ fn num(value: f64) -> String {
 /// packets are lost, not late. The packets `planned` fix the vertical scale
 /// before any arrive; `label` is the chart's accessible name.
 pub fn race_chart(
-    strings: &'static Strings,
+    strings: &'static RaceStrings,
     lane: &Lane,
     planned: u32,
     done: bool,
@@ -123,23 +123,23 @@ pub fn race_chart(
             </text>
             <text class="axis" x={num(LEFT + PLOT_W / 2.0)} y={num(HEIGHT - 3.0)}
                 text-anchor="middle">
-                { strings.lab.race.axis_x }
+                { strings.axis_x }
             </text>
             <text class="axis" x="10" y={mid.clone()} text-anchor="middle"
                 transform={format!("rotate(-90 10 {mid})")}>
-                { strings.lab.race.axis_y }
+                { strings.axis_y }
             </text>
         </svg>
     }
 }
 
 /// What the dots' colours mean.
-pub fn chart_legend(strings: &'static Strings) -> Html {
+pub fn chart_legend(strings: &'static RaceStrings) -> Html {
     let items = [
-        ("in-order", strings.lab.race.legend_in_order),
-        ("late", strings.lab.race.legend_late),
-        ("duplicate", strings.lab.race.legend_duplicate),
-        ("missing", strings.lab.race.legend_missing),
+        ("in-order", strings.legend_in_order),
+        ("late", strings.legend_late),
+        ("duplicate", strings.legend_duplicate),
+        ("missing", strings.legend_missing),
     ]
     .into_iter()
     .map(|(class, text)| {

@@ -3,37 +3,27 @@
 use yew::prelude::*;
 
 use crate::components::section::panel;
-use crate::i18n::Strings;
+use crate::i18n::FeaturesStrings;
 use crate::lab::Features;
 
 /// Three rows, `TCPSocket`, `UDPSocket` and `WebSocket`, each marked
 /// present or absent as detected in this page (by the page's root, which
 /// also reports them to the comparison table), so "pages get no raw
 /// sockets" is a fact the learner sees, not one they are told.
-pub fn feature_check(strings: &'static Strings, features: Features) -> Html {
+pub fn feature_check(strings: &'static FeaturesStrings, features: Features) -> Html {
     let Features {
         tcp_socket,
         udp_socket,
         websocket,
     } = features;
     let rows = [
-        (
-            "lab-feature-tcp",
-            "TCPSocket",
-            tcp_socket,
-            strings.lab.features.tcp_note,
-        ),
-        (
-            "lab-feature-udp",
-            "UDPSocket",
-            udp_socket,
-            strings.lab.features.udp_note,
-        ),
+        ("lab-feature-tcp", "TCPSocket", tcp_socket, strings.tcp_note),
+        ("lab-feature-udp", "UDPSocket", udp_socket, strings.udp_note),
         (
             "lab-feature-websocket",
             "WebSocket",
             websocket,
-            strings.lab.features.ws_note,
+            strings.ws_note,
         ),
     ]
     .into_iter()
@@ -41,7 +31,7 @@ pub fn feature_check(strings: &'static Strings, features: Features) -> Html {
         html! {
             <li {id} class={if present { "ok" } else { "bad" }} data-present={present.to_string()}>
                 <span class="verdict">
-                    { if present { strings.lab.features.present } else { strings.lab.features.absent } }
+                    { if present { strings.present } else { strings.absent } }
                 </span>
                 <code class="api-name">{ format!("window.{name}") }</code>
                 <span class="api-note">{ note }</span>
@@ -50,10 +40,10 @@ pub fn feature_check(strings: &'static Strings, features: Features) -> Html {
     });
     panel(
         "panel lab-features",
-        Some(strings.lab.features.title),
+        Some(strings.title),
         html! {
             <>
-                <p class="hint">{ strings.lab.features.explain }</p>
+                <p class="hint">{ strings.explain }</p>
                 <ul class="feature-list">{ for rows }</ul>
             </>
         },

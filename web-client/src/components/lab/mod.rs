@@ -42,11 +42,11 @@ pub fn lab_panels(
     };
     html! {
         <div class="lab-grid">
-            { feature_check(strings, features) }
+            { feature_check(&strings.lab.features, features) }
             <RawAttemptPanel ..props() />
             <RelayPanel ..props() />
             <RacePanel ..props() />
-            { nc_panel(strings, info) }
+            { nc_panel(&strings.lab.nc, info) }
         </div>
     }
 }

@@ -6,7 +6,7 @@ use yew::prelude::*;
 use crate::api::InfoState;
 use crate::browser::hostname;
 use crate::components::section::panel;
-use crate::i18n::Strings;
+use crate::i18n::NcStrings;
 use crate::lab::raw::{command_host, endpoint_port};
 
 /// The line-based door to the chat rooms (`/api/info` calls it this).
@@ -14,12 +14,12 @@ const TCP_CHAT: &str = "tcp-chat";
 
 /// One command per built-in socket, with this page's host and the ports
 /// from `/api/info`, so it can be pasted into a terminal as is.
-pub fn nc_panel(strings: &'static Strings, info: &InfoState) -> Html {
+pub fn nc_panel(strings: &'static NcStrings, info: &InfoState) -> Html {
     let host = hostname();
     let rows = [
-        ("lab-nc-chat", TCP_CHAT, "nc", strings.lab.nc.chat_note),
-        ("lab-nc-udp", UDP_ECHO, "nc -u", strings.lab.nc.udp_note),
-        ("lab-nc-tcp", TCP_ECHO, "nc", strings.lab.nc.tcp_note),
+        ("lab-nc-chat", TCP_CHAT, "nc", strings.chat_note),
+        ("lab-nc-udp", UDP_ECHO, "nc -u", strings.udp_note),
+        ("lab-nc-tcp", TCP_ECHO, "nc", strings.tcp_note),
     ]
     .into_iter()
     .map(|(id, name, nc, note)| {
@@ -32,7 +32,7 @@ pub fn nc_panel(strings: &'static Strings, info: &InfoState) -> Html {
                 <code {id} class="command">{ format!("{nc} {} {port}", command_host(&host)) }</code>
             },
             (None, InfoState::Ready(_)) => {
-                html! { <span class="muted">{ strings.lab.nc.missing }</span> }
+                html! { <span class="muted">{ strings.missing }</span> }
             }
             (None, _) => html! { <span class="muted">{ "…" }</span> },
         };
@@ -48,10 +48,10 @@ pub fn nc_panel(strings: &'static Strings, info: &InfoState) -> Html {
     });
     panel(
         "panel lab-nc",
-        Some(strings.lab.nc.title),
+        Some(strings.title),
         html! {
             <>
-                <p class="hint">{ strings.lab.nc.explain }</p>
+                <p class="hint">{ strings.explain }</p>
                 <ul class="nc-list">{ for rows }</ul>
             </>
         },

@@ -13,7 +13,7 @@ use crate::browser::ws_url;
 use crate::components::format_ms;
 use crate::components::section::panel;
 use crate::hooks::{use_race_driver, use_websocket};
-use crate::i18n::Strings;
+use crate::i18n::{CloseStrings, RaceStrings};
 use crate::lab::race::{Lane, Phase, Race, RaceAction, Transport, DEFAULT_PACKETS, MAX_PACKETS};
 use crate::lab::relay_path;
 use crate::ws::{Payload, Received, SocketStatus, UseWebSocketHandle};
@@ -102,9 +102,9 @@ pub fn RacePanel(props: &LabProps) -> Html {
         Phase::Done => "",
     };
     let lane = |id: &'static str, title: &'static str, lane: &Lane, ws: &UseWebSocketHandle| {
-        let problem = lane_problem(strings, ws.status());
+        let problem = lane_problem(&strings.close, ws.status());
         lane_view(
-            strings,
+            &strings.lab.race,
             id,
             title,
             lane,
@@ -120,7 +120,7 @@ pub fn RacePanel(props: &LabProps) -> Html {
         html! {
             <>
                 <p class="hint">{ strings.lab.race.explain }</p>
-                { race_controls(strings, *settings, &on_change, race.is_running()) }
+                { race_controls(&strings.lab.race, *settings, &on_change, race.is_running()) }
                 <div class="buttons">
                     <button id="lab-race-run" class="primary" onclick={run}
                         disabled={race.is_running() || !available}>
@@ -141,7 +141,7 @@ pub fn RacePanel(props: &LabProps) -> Html {
                         { lane("lab-race-tcp", strings.lab.race.tcp_title, &race.tcp, &tcp) }
                         { lane("lab-race-udp", strings.lab.race.udp_title, &race.udp, &udp) }
                     </div>
-                    { chart_legend(strings) }
+                    { chart_legend(&strings.lab.race) }
                 }
             </>
         },
@@ -163,16 +163,12 @@ fn lane_frames(race: UseReducerDispatcher<Race>, transport: Transport) -> Callba
 
 /// Why a lane has nothing to show: the browser refused its URL, or it
 /// closed without ever opening (e.g. the server refused the upgrade).
-fn lane_problem(strings: &'static Strings, status: &SocketStatus) -> Option<String> {
+fn lane_problem(strings: &'static CloseStrings, status: &SocketStatus) -> Option<String> {
     if let Some(failure) = &status.failure {
         return Some(failure.clone());
     }
     match (&status.close, status.open_ms()) {
-        (Some(info), None) => Some(format!(
-            "{} — {}",
-            info.code,
-            strings.close.meaning(info.code)
-        )),
+        (Some(info), None) => Some(format!("{} — {}", info.code, strings.meaning(info.code))),
         _ => None,
     }
 }
@@ -192,7 +188,7 @@ fn phase_name(phase: Phase) -> &'static str {
 /// The packet count and the simulated network's four sliders, showing
 /// `current` and reporting every change to `on_change`.
 fn race_controls(
-    strings: &'static Strings,
+    strings: &'static RaceStrings,
     current: Settings,
     on_change: &Callback<Settings>,
     disabled: bool,
@@ -223,22 +219,22 @@ fn race_controls(
     html! {
         <div class="race-controls">
             <label class="slider" for="lab-race-packets">
-                <span>{ strings.lab.race.packets_label }</span>
+                <span>{ strings.packets_label }</span>
                 <input id="lab-race-packets" type="range" min="10" max={MAX_PACKETS.to_string()}
                     step="10" value={current.packets.to_string()} disabled={disabled}
                     oninput={edit(|s, v| s.packets = v.parse().unwrap_or(DEFAULT_PACKETS))} />
                 <output>{ current.packets }</output>
             </label>
             <fieldset class="network" disabled={disabled}>
-                <legend>{ strings.lab.race.network_title }</legend>
-                { probability("lab-race-loss", strings.lab.race.loss_label, network.loss,
+                <legend>{ strings.network_title }</legend>
+                { probability("lab-race-loss", strings.loss_label, network.loss,
                     |s, v| s.network.loss = v.parse().unwrap_or(0)) }
-                { probability("lab-race-duplicate", strings.lab.race.duplicate_label, network.duplicate,
+                { probability("lab-race-duplicate", strings.duplicate_label, network.duplicate,
                     |s, v| s.network.duplicate = v.parse().unwrap_or(0)) }
-                { probability("lab-race-reorder", strings.lab.race.reorder_label, network.reorder,
+                { probability("lab-race-reorder", strings.reorder_label, network.reorder,
                     |s, v| s.network.reorder = v.parse().unwrap_or(0)) }
                 <label class="slider" for="lab-race-delay">
-                    <span>{ strings.lab.race.delay_label }</span>
+                    <span>{ strings.delay_label }</span>
                     <input id="lab-race-delay" type="range" min="0"
                         max={SLIDER_MAX_DELAY_MS.to_string()} step="10"
                         value={network.delay_ms.to_string()} disabled={disabled}
@@ -253,7 +249,7 @@ fn race_controls(
 /// One transport: its chart and its numbers, also as `data-*` attributes
 /// so tests read them without parsing text.
 fn lane_view(
-    strings: &'static Strings,
+    strings: &'static RaceStrings,
     id: &'static str,
     title: &'static str,
     lane: &Lane,
@@ -295,16 +291,16 @@ fn lane_view(
             <figcaption>{ title }</figcaption>
             { race_chart(strings, lane, planned, done, title) }
             if let Some(problem) = &problem {
-                <p class="problem">{ strings.lab.race.lane_failed }{ " " }<code>{ problem }</code></p>
+                <p class="problem">{ strings.lane_failed }{ " " }<code>{ problem }</code></p>
             }
             <dl class="lane-stats">
-                { stat(strings.lab.race.received, format!("{} / {}", stats.received, stats.sent), "") }
-                { stat(strings.lab.race.lost, lost, if done && stats.lost > 0 { "bad" } else { "" }) }
-                { stat(strings.lab.race.duplicated, stats.duplicated.to_string(),
+                { stat(strings.received, format!("{} / {}", stats.received, stats.sent), "") }
+                { stat(strings.lost, lost, if done && stats.lost > 0 { "bad" } else { "" }) }
+                { stat(strings.duplicated, stats.duplicated.to_string(),
                     if stats.duplicated > 0 { "warn" } else { "" }) }
-                { stat(strings.lab.race.reordered, stats.reordered.to_string(),
+                { stat(strings.reordered, stats.reordered.to_string(),
                     if stats.reordered > 0 { "warn" } else { "" }) }
-                { stat(strings.lab.race.rtt, rtt, "wide") }
+                { stat(strings.rtt, rtt, "wide") }
             </dl>
         </figure>
     }

@@ -11,7 +11,7 @@ use crate::browser::hostname;
 use crate::components::fill;
 use crate::components::section::panel;
 use crate::hooks::use_websocket;
-use crate::i18n::Strings;
+use crate::i18n::{RawStrings, Strings};
 use crate::lab::raw::{
     endpoint_port, is_telltale, raw_http_url, raw_ws_url, FetchOutcome, Picked, RawAction,
     RawAttempt,
@@ -90,7 +90,8 @@ pub fn RawAttemptPanel(props: &LabProps) -> Html {
         html! {
             <>
                 <p class="hint">
-                    { fill(strings.lab.raw.explain, &[("port", html! { <code>{ port_text }</code> })]) }
+                    { fill(strings.lab.raw.explain,
+                        &[("port", html! { <code>{ port_text }</code> })]) }
                 </p>
                 <div class="buttons">
                     <button id="lab-raw-run" class="primary" disabled={port.is_none() || busy}
@@ -102,8 +103,9 @@ pub fn RawAttemptPanel(props: &LabProps) -> Html {
                 if let (Some(port), true) = (port, attempt.run > 0) {
                     <ol class="raw-steps">
                         { ws_step(strings, &raw_ws_url(&host, port), ws.status()) }
-                        { fetch_step(strings, &raw_http_url(&host, port), attempt.fetch.as_ref()) }
-                        { capture_step(strings, attempt.captures.as_ref()) }
+                        { fetch_step(&strings.lab.raw, &raw_http_url(&host, port),
+                            attempt.fetch.as_ref()) }
+                        { capture_step(&strings.lab.raw, attempt.captures.as_ref()) }
                     </ol>
                 }
             </>
@@ -139,30 +141,30 @@ fn ws_step(strings: &'static Strings, url: &str, status: &SocketStatus) -> Html 
 }
 
 /// Step 2: `fetch(url)` and the rejection it ends in.
-fn fetch_step(strings: &'static Strings, url: &str, outcome: Option<&FetchOutcome>) -> Html {
+fn fetch_step(strings: &'static RawStrings, url: &str, outcome: Option<&FetchOutcome>) -> Html {
     let failed = match outcome {
         Some(FetchOutcome::Failed { .. }) => Some("true"),
         Some(FetchOutcome::Answered { .. }) => Some("false"),
         None => None,
     };
     let body = match outcome {
-        None => html! { <p class="hint">{ strings.lab.raw.waiting }</p> },
+        None => html! { <p class="hint">{ strings.waiting }</p> },
         Some(FetchOutcome::Failed { name, message }) => html! {
             <>
                 <p class="outcome">
-                    { strings.lab.raw.fetch_failed }{ " " }
+                    { strings.fetch_failed }{ " " }
                     <code class="bad">{ format!("{name}: {message}") }</code>
                 </p>
-                <p class="why">{ strings.lab.raw.fetch_why }</p>
+                <p class="why">{ strings.fetch_why }</p>
             </>
         },
         Some(FetchOutcome::Answered { status }) => html! {
-            <p class="outcome">{ strings.lab.raw.fetch_answered }{ " " }<code>{ status }</code></p>
+            <p class="outcome">{ strings.fetch_answered }{ " " }<code>{ status }</code></p>
         },
     };
     html! {
         <li id="lab-raw-fetch" class="raw-step" data-failed={failed}>
-            <h4>{ strings.lab.raw.fetch_title }</h4>
+            <h4>{ strings.fetch_title }</h4>
             <code class="call">{ format!("fetch(\"{url}\")") }</code>
             { body }
         </li>
@@ -170,42 +172,42 @@ fn fetch_step(strings: &'static Strings, url: &str, outcome: Option<&FetchOutcom
 }
 
 /// Step 3: the bytes `tcp-echo` received, as the server kept them.
-fn capture_step(strings: &'static Strings, captures: Option<&Result<Picked, String>>) -> Html {
+fn capture_step(strings: &'static RawStrings, captures: Option<&Result<Picked, String>>) -> Html {
     let body = match captures {
-        None => html! { <p class="hint">{ strings.lab.raw.waiting }</p> },
+        None => html! { <p class="hint">{ strings.waiting }</p> },
         Some(Err(error)) => {
-            html! { <p class="problem">{ strings.lab.raw.captured_failed }{ " " }{ error }</p> }
+            html! { <p class="problem">{ strings.captured_failed }{ " " }{ error }</p> }
         }
         Some(Ok(picked)) => captured_view(strings, picked),
     };
     html! {
         <li id="lab-raw-capture" class="raw-step">
-            <h4>{ strings.lab.raw.captured_title }</h4>
+            <h4>{ strings.captured_title }</h4>
             <code class="call">{ "GET /api/tcp-echo/captures" }</code>
             { body }
         </li>
     }
 }
 
-fn captured_view(strings: &'static Strings, picked: &Picked) -> Html {
+fn captured_view(strings: &'static RawStrings, picked: &Picked) -> Html {
     let websocket = match &picked.websocket {
         Some(capture) => html! {
             <>
-                <p class="why strong">{ strings.lab.raw.captured_why }</p>
+                <p class="why strong">{ strings.captured_why }</p>
                 <pre id="lab-raw-captured" class="wire" data-len={capture.len.to_string()}>
                     { request_lines(&capture.text) }
                 </pre>
                 <p class="fine">{ format!("peer {} · {} B", capture.peer, capture.len) }</p>
             </>
         },
-        None => html! { <p class="note">{ strings.lab.raw.captured_none }</p> },
+        None => html! { <p class="note">{ strings.captured_none }</p> },
     };
     html! {
         <>
             { websocket }
             if let Some(plain) = &picked.plain {
                 <details class="plain-capture">
-                    <summary>{ strings.lab.raw.captured_plain }</summary>
+                    <summary>{ strings.captured_plain }</summary>
                     <pre id="lab-raw-captured-fetch" class="wire">{ request_lines(&plain.text) }</pre>
                 </details>
             }
