@@ -527,6 +527,11 @@ pub struct CompareStrings {
 /// What each WebSocket close code means.
 #[derive(Debug, PartialEq, Eq)]
 pub struct CloseStrings {
+    /// Any other code. Declared first on purpose: with a code's text at
+    /// offset 0, `meaning` compiles to a jump table instead of a lookup
+    /// table, 50 bytes more WebAssembly. (Struct literals may list the
+    /// fields in any order, so the languages keep theirs.)
+    pub unknown: &'static str,
     /// Close code 1000.
     pub normal: &'static str,
     /// Close code 1001.
@@ -553,8 +558,6 @@ pub struct CloseStrings {
     pub bad_gateway: &'static str,
     /// Close codes 3000–4999, which applications define.
     pub application: &'static str,
-    /// Any other code.
-    pub unknown: &'static str,
 }
 
 impl CloseStrings {
