@@ -74,8 +74,7 @@ pub fn ensure_web_tools() -> Result<()> {
     .ensure()
 }
 
-/// Ensures the system tools the browser tests (and soon the NATS tests)
-/// need, installing the missing ones with a single apt-get run.
+/// Ensures the system tools the browser tests and the NATS tests need, installing the missing ones with a single apt-get run.
 pub fn ensure_test_tools() -> Result<()> {
     // The paths the tests are told to use, and the Debian packages that
     // provide them.
@@ -83,6 +82,11 @@ pub fn ensure_test_tools() -> Result<()> {
         ("/usr/bin/chromium", "chromium"),
         ("/usr/bin/chromedriver", "chromium-driver"),
         ("/usr/sbin/nats-server", "nats-server"),
+        // Korean text in the browser tests' screenshots, not empty boxes.
+        (
+            "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+            "fonts-noto-cjk",
+        ),
     ];
 
     let mut missing = Vec::new();
