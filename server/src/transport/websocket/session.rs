@@ -1,10 +1,12 @@
 //! A WebSocket as the services see it: [`WsSession`] implements the
-//! session interface ([`Inbound`], [`Outbound`]) once per service, which
-//! is all the framing a WebSocket needs.
+//! session interface ([`Inbound`], [`Outbound`]) once, for every service
+//! input that can be read from a message ([`Decode`]) and every output that
+//! can be written as one ([`Encode`]). That is all the framing a WebSocket
+//! needs:
 //!
 //! - chat: JSON text frames in ([`ChatInput`]), JSON text frames out; a
 //!   room event's frame was encoded once for every member.
-//! - echo: text and binary frames, as they came ([`Data`]).
+//! - echo and the relay: text and binary frames, as they came ([`Data`]).
 //! - inspect: the handshake report out, as one JSON text frame.
 
 use futures_util::SinkExt;
@@ -15,31 +17,98 @@ use super::socket::{self, ReadGate, WebSocket};
 use crate::service::chat::session::{ChatInput, ChatOutput};
 use crate::service::session::{Data, Inbound, Incoming, Lost, Outbound, Split};
 
+/// A service's input, read from one WebSocket data message (text or
+/// binary; control frames never reach it).
+pub trait Decode: Sized + Send {
+    /// Decodes `message`.
+    fn decode(message: Message) -> Self;
+}
+
+/// A service's output, written as one WebSocket message (or none).
+pub trait Encode: Send {
+    /// The message to send, if this output has one on a WebSocket.
+    fn encode(self) -> Option<Message>;
+}
+
+/// Chat speaks JSON text frames.
+impl Decode for ChatInput {
+    fn decode(message: Message) -> Self {
+        match message {
+            Message::Text(text) => match ClientMessage::parse(&text) {
+                Ok(message) => ChatInput::Message(message),
+                Err(err) => ChatInput::Invalid(err),
+            },
+            _ => ChatInput::Refused(ProtocolError::new(
+                ErrorCode::BinaryNotSupported,
+                "chat speaks JSON text frames; send {\"type\":\"say\",\"text\":\"...\"}",
+            )),
+        }
+    }
+}
+
+impl Encode for ChatOutput {
+    fn encode(self) -> Option<Message> {
+        match self {
+            ChatOutput::Event(event) => Some(Message::Text(event.frame)),
+            ChatOutput::Reply(reply) => Some(Message::text(reply.to_json())),
+            // The page has its own help; a WebSocket client never asks.
+            ChatOutput::Help => None,
+        }
+    }
+}
+
+/// Echo and the relay take frames as they came.
+impl Decode for Data {
+    fn decode(message: Message) -> Self {
+        match message {
+            Message::Text(text) => Data::Text(text),
+            other => Data::Binary(other.into_data()),
+        }
+    }
+}
+
+impl Encode for Data {
+    fn encode(self) -> Option<Message> {
+        Some(match self {
+            Data::Text(text) => Message::Text(text),
+            Data::Binary(bytes) => Message::Binary(bytes),
+        })
+    }
+}
+
+/// The inspector's report (and any single server message).
+impl Encode for ServerMessage {
+    fn encode(self) -> Option<Message> {
+        Some(Message::text(self.to_json()))
+    }
+}
+
 /// A server-side WebSocket session.
 pub struct WsSession {
     ws: WebSocket,
+    reader: Reader,
+}
+
+/// What the reading side keeps between frames.
+struct Reader {
     /// Polls the socket only after it signalled input (see [`ReadGate`]).
     gate: ReadGate,
     /// The code of the client's close frame, once it sent one.
     client_code: Option<u16>,
 }
 
-impl WsSession {
-    /// Wraps an upgraded connection.
-    pub fn new(ws: WebSocket) -> Self {
+impl Reader {
+    fn new() -> Self {
         Self {
-            ws,
             gate: ReadGate::new(),
             client_code: None,
         }
     }
 
-    /// The next frame as one of the session's events, with `decode` turning
-    /// a data frame into the service's input.
-    fn incoming<T>(
+    /// One frame as one of the session's events.
+    fn incoming<T: Decode>(
         &mut self,
         frame: Option<Result<Message, tungstenite::Error>>,
-        decode: impl FnOnce(Message) -> T,
     ) -> Incoming<T> {
         match frame {
             None => Incoming::Closed(self.client_code),
@@ -51,37 +120,34 @@ impl WsSession {
             }
             // tungstenite answers pings itself; every frame is a sign of life.
             Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Incoming::Heard,
-            Some(Ok(message)) => Incoming::Message(decode(message)),
+            Some(Ok(message)) => Incoming::Message(T::decode(message)),
         }
     }
 
-    /// Reads the next frame and decodes it.
-    async fn next<T>(&mut self, decode: impl FnOnce(Message) -> T) -> Incoming<T> {
-        let frame = self.gate.next(&mut self.ws).await;
-        self.incoming(frame, decode)
+    async fn recv<T: Decode, S>(&mut self, stream: &mut S) -> Incoming<T>
+    where
+        S: futures_util::Stream<Item = Result<Message, tungstenite::Error>> + Unpin,
+    {
+        let frame = self.gate.next(stream).await;
+        self.incoming(frame)
     }
 
-    /// The next frame if it is already here, decoded.
-    async fn next_now<T>(&mut self, decode: impl FnOnce(Message) -> T) -> Option<Incoming<T>> {
-        let frame = self.gate.now(&mut self.ws).await?;
-        Some(self.incoming(frame, decode))
+    async fn recv_now<T: Decode, S>(&mut self, stream: &mut S) -> Option<Incoming<T>>
+    where
+        S: futures_util::Stream<Item = Result<Message, tungstenite::Error>> + Unpin,
+    {
+        let frame = self.gate.now(stream).await?;
+        Some(self.incoming(frame))
     }
+}
 
-    async fn feed_message(&mut self, message: Message) -> Result<(), Lost> {
-        self.ws.feed(message).await.map_err(|_| Lost)
-    }
-
-    async fn flush_socket(&mut self) -> Result<(), Lost> {
-        SinkExt::<Message>::flush(&mut self.ws)
-            .await
-            .map_err(|_| Lost)
-    }
-
-    async fn ping_socket(&mut self) -> Result<(), Lost> {
-        self.ws
-            .send(Message::Ping(Default::default()))
-            .await
-            .map_err(|_| Lost)
+impl WsSession {
+    /// Wraps an upgraded connection.
+    pub fn new(ws: WebSocket) -> Self {
+        Self {
+            ws,
+            reader: Reader::new(),
+        }
     }
 }
 
@@ -112,101 +178,35 @@ fn invalid<T>(err: &tungstenite::Error) -> Incoming<T> {
     Incoming::Invalid { code, reason }
 }
 
-/// Chat speaks JSON text frames.
-fn chat_input(message: Message) -> ChatInput {
-    match message {
-        Message::Text(text) => match ClientMessage::parse(&text) {
-            Ok(message) => ChatInput::Message(message),
-            Err(err) => ChatInput::Invalid(err),
-        },
-        _ => ChatInput::Refused(ProtocolError::new(
-            ErrorCode::BinaryNotSupported,
-            "chat speaks JSON text frames; send {\"type\":\"say\",\"text\":\"...\"}",
-        )),
+impl<T: Decode> Inbound<T> for WsSession {
+    async fn recv(&mut self) -> Incoming<T> {
+        self.reader.recv(&mut self.ws).await
+    }
+
+    async fn recv_now(&mut self) -> Option<Incoming<T>> {
+        self.reader.recv_now(&mut self.ws).await
     }
 }
 
-/// Echo and the inspector take frames as they came.
-fn data(message: Message) -> Data {
-    match message {
-        Message::Text(text) => Data::Text(text),
-        other => Data::Binary(other.into_data()),
-    }
-}
-
-impl Inbound<ChatInput> for WsSession {
-    async fn recv(&mut self) -> Incoming<ChatInput> {
-        self.next(chat_input).await
-    }
-}
-
-impl Outbound<ChatOutput> for WsSession {
-    async fn feed(&mut self, item: ChatOutput) -> Result<(), Lost> {
-        let message = match item {
-            ChatOutput::Event(event) => Message::Text(event.frame),
-            ChatOutput::Reply(reply) => Message::text(reply.to_json()),
-            // The page has its own help; a WebSocket client never asks.
-            ChatOutput::Help => return Ok(()),
-        };
-        self.feed_message(message).await
+impl<T: Encode> Outbound<T> for WsSession {
+    async fn feed(&mut self, item: T) -> Result<(), Lost> {
+        match item.encode() {
+            Some(message) => self.ws.feed(message).await.map_err(|_| Lost),
+            None => Ok(()),
+        }
     }
 
     async fn flush(&mut self) -> Result<(), Lost> {
-        self.flush_socket().await
+        SinkExt::<Message>::flush(&mut self.ws)
+            .await
+            .map_err(|_| Lost)
     }
 
     async fn ping(&mut self) -> Result<(), Lost> {
-        self.ping_socket().await
-    }
-
-    async fn close(&mut self, code: u16, reason: &str) {
-        socket::close(&mut self.ws, code, reason).await;
-    }
-}
-
-impl Inbound<Data> for WsSession {
-    async fn recv(&mut self) -> Incoming<Data> {
-        self.next(data).await
-    }
-
-    async fn recv_now(&mut self) -> Option<Incoming<Data>> {
-        self.next_now(data).await
-    }
-}
-
-impl Outbound<Data> for WsSession {
-    async fn feed(&mut self, item: Data) -> Result<(), Lost> {
-        let message = match item {
-            Data::Text(text) => Message::Text(text),
-            Data::Binary(bytes) => Message::Binary(bytes),
-        };
-        self.feed_message(message).await
-    }
-
-    async fn flush(&mut self) -> Result<(), Lost> {
-        self.flush_socket().await
-    }
-
-    async fn ping(&mut self) -> Result<(), Lost> {
-        self.ping_socket().await
-    }
-
-    async fn close(&mut self, code: u16, reason: &str) {
-        socket::close(&mut self.ws, code, reason).await;
-    }
-}
-
-impl Outbound<ServerMessage> for WsSession {
-    async fn feed(&mut self, item: ServerMessage) -> Result<(), Lost> {
-        self.feed_message(Message::text(item.to_json())).await
-    }
-
-    async fn flush(&mut self) -> Result<(), Lost> {
-        self.flush_socket().await
-    }
-
-    async fn ping(&mut self) -> Result<(), Lost> {
-        self.ping_socket().await
+        self.ws
+            .send(Message::Ping(Default::default()))
+            .await
+            .map_err(|_| Lost)
     }
 
     async fn close(&mut self, code: u16, reason: &str) {
@@ -217,8 +217,7 @@ impl Outbound<ServerMessage> for WsSession {
 /// The receiving half of a split [`WsSession`].
 pub struct WsRx {
     stream: futures_util::stream::SplitStream<WebSocket>,
-    gate: ReadGate,
-    client_code: Option<u16>,
+    reader: Reader,
 }
 
 /// The sending half of a split [`WsSession`].
@@ -235,8 +234,7 @@ impl Split<Data> for WsSession {
         (
             WsRx {
                 stream,
-                gate: self.gate,
-                client_code: self.client_code,
+                reader: self.reader,
             },
             WsTx { sink },
         )
@@ -246,46 +244,27 @@ impl Split<Data> for WsSession {
         let ws = tx.sink.reunite(rx.stream).ok()?;
         Some(Self {
             ws,
-            gate: rx.gate,
-            client_code: rx.client_code,
+            reader: rx.reader,
         })
     }
 }
 
-impl WsRx {
-    fn incoming(&mut self, frame: Option<Result<Message, tungstenite::Error>>) -> Incoming<Data> {
-        match frame {
-            None => Incoming::Closed(self.client_code),
-            Some(Err(err)) => invalid(&err),
-            Some(Ok(Message::Close(frame))) => {
-                self.client_code = frame.map(|f| u16::from(f.code));
-                Incoming::Heard
-            }
-            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Incoming::Heard,
-            Some(Ok(message)) => Incoming::Message(data(message)),
+impl<T: Decode> Inbound<T> for WsRx {
+    async fn recv(&mut self) -> Incoming<T> {
+        self.reader.recv(&mut self.stream).await
+    }
+
+    async fn recv_now(&mut self) -> Option<Incoming<T>> {
+        self.reader.recv_now(&mut self.stream).await
+    }
+}
+
+impl<T: Encode> Outbound<T> for WsTx {
+    async fn feed(&mut self, item: T) -> Result<(), Lost> {
+        match item.encode() {
+            Some(message) => self.sink.feed(message).await.map_err(|_| Lost),
+            None => Ok(()),
         }
-    }
-}
-
-impl Inbound<Data> for WsRx {
-    async fn recv(&mut self) -> Incoming<Data> {
-        let frame = self.gate.next(&mut self.stream).await;
-        self.incoming(frame)
-    }
-
-    async fn recv_now(&mut self) -> Option<Incoming<Data>> {
-        let frame = self.gate.now(&mut self.stream).await?;
-        Some(self.incoming(frame))
-    }
-}
-
-impl Outbound<Data> for WsTx {
-    async fn feed(&mut self, item: Data) -> Result<(), Lost> {
-        let message = match item {
-            Data::Text(text) => Message::Text(text),
-            Data::Binary(bytes) => Message::Binary(bytes),
-        };
-        self.sink.feed(message).await.map_err(|_| Lost)
     }
 
     async fn flush(&mut self) -> Result<(), Lost> {

@@ -78,58 +78,50 @@ impl ReadGate {
     where
         S: futures_util::Stream + Unpin,
     {
-        std::future::poll_fn(|cx| {
-            self.signal.task.register(cx.waker());
-            if !self
-                .signal
-                .woken
-                .swap(false, std::sync::atomic::Ordering::AcqRel)
-            {
-                return std::task::Poll::Pending;
-            }
-            let mut gated = std::task::Context::from_waker(&self.waker);
-            let polled = stream.poll_next_unpin(&mut gated);
-            if polled.is_ready() {
-                self.signal
-                    .woken
-                    .store(true, std::sync::atomic::Ordering::Release);
-            }
-            polled
-        })
-        .await
+        std::future::poll_fn(|cx| self.poll_gated(cx, stream)).await
     }
-}
 
-impl ReadGate {
     /// The stream's next item if it can be had without waiting, `None` if
-    /// it would have to wait, polled through the gate, so
-    /// the socket stays registered with the gate's waker and a later
-    /// [`ReadGate::next`] still hears of new input.
+    /// it would have to wait; polled through the gate, so the socket stays
+    /// registered with the gate's waker and a later [`ReadGate::next`]
+    /// still hears of new input.
     pub async fn now<S>(&self, stream: &mut S) -> Option<Option<S::Item>>
     where
         S: futures_util::Stream + Unpin,
     {
-        std::future::poll_fn(|cx| {
-            self.signal.task.register(cx.waker());
-            if !self
-                .signal
-                .woken
-                .swap(false, std::sync::atomic::Ordering::AcqRel)
-            {
-                return std::task::Poll::Ready(None);
-            }
-            let mut gated = std::task::Context::from_waker(&self.waker);
-            match stream.poll_next_unpin(&mut gated) {
-                std::task::Poll::Ready(item) => {
-                    self.signal
-                        .woken
-                        .store(true, std::sync::atomic::Ordering::Release);
-                    std::task::Poll::Ready(Some(item))
-                }
-                std::task::Poll::Pending => std::task::Poll::Ready(None),
-            }
+        std::future::poll_fn(|cx| match self.poll_gated(cx, stream) {
+            std::task::Poll::Ready(item) => std::task::Poll::Ready(Some(item)),
+            std::task::Poll::Pending => std::task::Poll::Ready(None),
         })
         .await
+    }
+
+    /// Polls `stream` with the gate's waker if it signalled since the last
+    /// poll; `Pending` otherwise, with the task registered for the signal.
+    fn poll_gated<S>(
+        &self,
+        cx: &mut std::task::Context<'_>,
+        stream: &mut S,
+    ) -> std::task::Poll<Option<S::Item>>
+    where
+        S: futures_util::Stream + Unpin,
+    {
+        self.signal.task.register(cx.waker());
+        if !self
+            .signal
+            .woken
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
+        {
+            return std::task::Poll::Pending;
+        }
+        let mut gated = std::task::Context::from_waker(&self.waker);
+        let polled = stream.poll_next_unpin(&mut gated);
+        if polled.is_ready() {
+            self.signal
+                .woken
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+        polled
     }
 }
 
