@@ -209,7 +209,8 @@ pub struct Config {
     pub max_connections_per_ip: u32,
 
     /// Chat frames per second one connection may send (sustained).
-    #[arg(long, env = "SOCKETLAB_CHAT_RATE", default_value_t = 10.0)]
+    #[arg(long, env = "SOCKETLAB_CHAT_RATE", default_value_t = 10.0,
+          value_parser = rate_per_second)]
     pub chat_rate: f64,
 
     /// Chat frames one connection may send at once before the rate applies.
@@ -248,6 +249,22 @@ pub struct Config {
     /// subprotocol; missing gives 401, wrong gives 403.
     #[arg(long, env = "SOCKETLAB_RELAY_TOKEN", hide_env_values = true)]
     pub relay_token: Option<String>,
+}
+
+/// `--chat-rate`: a finite number of messages per second, 0.01 to 10,000
+/// (NaN or infinity would turn the limit off without saying so).
+fn rate_per_second(raw: &str) -> Result<f64, String> {
+    let rate: f64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a number; give messages per second, e.g. 10"))?;
+    if rate.is_finite() && (0.01..=10_000.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!(
+            "{raw:?} is out of range; give 0.01 to 10000 messages per second"
+        ))
+    }
 }
 
 /// How log lines are written.

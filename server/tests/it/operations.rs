@@ -257,3 +257,20 @@ async fn behind_a_trusted_proxy_limits_apply_to_the_forwarded_address() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_rate_that_is_not_a_finite_number_is_refused_naming_the_flag() {
+    // NaN would make every comparison in the token bucket false: no limit
+    // at all, silently.
+    for bad in ["NaN", "inf", "-1", "0", "lots"] {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_socketlab"))
+            .args(["--listen", "127.0.0.1:0"])
+            .arg(format!("--chat-rate={bad}"))
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "--chat-rate {bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--chat-rate"), "{stderr}");
+    }
+}
