@@ -267,7 +267,7 @@ pub struct OpenConnection {
 impl OpenConnection {
     /// Records the close code (`None`: ended without one) and the close.
     pub fn closed(self, code: Option<u16>) {
-        let code = code.map_or_else(|| "none".to_owned(), |c| c.to_string());
+        let code = close_code_label(code);
         self.metrics
             .closes
             .get_or_create(&CloseLabel {
@@ -278,11 +278,43 @@ impl OpenConnection {
     }
 }
 
+/// A close code as a label with a bounded set of values: the standard
+/// codes as themselves, the ranges a client may choose (3000–3999 for
+/// libraries, 4000–4999 for applications) as `3xxx` and `4xxx`. A client
+/// picks its own close code, and one series per code it picks would let it
+/// grow `/metrics` without bound.
+fn close_code_label(code: Option<u16>) -> String {
+    match code {
+        None => "none".to_owned(),
+        Some(code @ 1000..=1015) => code.to_string(),
+        Some(3000..=3999) => "3xxx".to_owned(),
+        Some(4000..=4999) => "4xxx".to_owned(),
+        Some(_) => "other".to_owned(),
+    }
+}
+
 impl Drop for OpenConnection {
     fn drop(&mut self) {
         self.metrics
             .connections_open
             .get_or_create(&endpoint_label(self.endpoint))
             .dec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_chosen_close_codes_fall_into_a_few_labels() {
+        assert_eq!(close_code_label(None), "none");
+        assert_eq!(close_code_label(Some(1000)), "1000");
+        assert_eq!(close_code_label(Some(1013)), "1013");
+        assert_eq!(close_code_label(Some(3001)), "3xxx");
+        assert_eq!(close_code_label(Some(4321)), "4xxx");
+        assert_eq!(close_code_label(Some(4999)), "4xxx");
+        assert_eq!(close_code_label(Some(2999)), "other");
+        assert_eq!(close_code_label(Some(1016)), "other");
     }
 }

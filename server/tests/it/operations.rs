@@ -274,3 +274,45 @@ async fn a_rate_that_is_not_a_finite_number_is_refused_naming_the_flag() {
         assert!(stderr.contains("--chat-rate"), "{stderr}");
     }
 }
+
+#[tokio::test]
+async fn client_chosen_close_codes_do_not_grow_the_metrics() {
+    let server = TestServer::start().await;
+    // Forty clients, forty codes of their own choosing.
+    for code in (4000..4040).chain(3000..3002) {
+        let mut client = server.connect("/ws/echo").await;
+        client
+            .ws
+            .close(Some(CloseFrame {
+                code: CloseCode::from(code),
+                reason: "mine".into(),
+            }))
+            .await
+            .unwrap();
+        let _ = client.expect_close().await;
+    }
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    loop {
+        let (_, metrics) = http_get(server.addr, "/metrics").await;
+        let closes = |code: &str| {
+            sample(
+                &metrics,
+                &format!("socketlab_closes_total{{endpoint=\"echo\",code=\"{code}\"}}"),
+            )
+        };
+        if closes("4xxx") == 40.0 && closes("3xxx") == 2.0 {
+            let series = metrics
+                .lines()
+                .filter(|l| l.starts_with("socketlab_closes_total{"))
+                .count();
+            assert_eq!(series, 2, "one series per range, not per code:\n{metrics}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "closes not counted:\n{metrics}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.stop().await;
+}
