@@ -185,6 +185,19 @@ async fn churn_of_2000_connections_leaves_nothing_behind() {
 
 #[tokio::test]
 async fn a_flood_is_rate_limited_then_closed_with_1008() {
+    flood_is_limited(|i| Message::text(format!(r#"{{"type":"ping","id":{i}}}"#))).await;
+}
+
+#[tokio::test]
+async fn a_flood_of_binary_frames_counts_against_the_same_limit() {
+    // Chat refuses binary frames with an error reply; before, those frames
+    // skipped the token bucket, so 1,000 of them got 1,000 replies.
+    flood_is_limited(|i| Message::binary(vec![i as u8; 16])).await;
+}
+
+/// 500 frames made by `frame` at once: the sender is warned with
+/// `rate_limited`, then closed with 1008, and the room goes on.
+async fn flood_is_limited(frame: fn(usize) -> Message) {
     let server = TestServer::start().await;
     let mut room = Bystander::join(&server).await;
     let mut eve = server.connect("/ws/chat?room=hostile&name=eve").await;
@@ -192,11 +205,7 @@ async fn a_flood_is_rate_limited_then_closed_with_1008() {
     let (mut tx, mut rx) = eve.ws.split();
     let flood = tokio::spawn(async move {
         for i in 0..500 {
-            if tx
-                .send(Message::text(format!(r#"{{"type":"ping","id":{i}}}"#)))
-                .await
-                .is_err()
-            {
+            if tx.send(frame(i)).await.is_err() {
                 break;
             }
         }

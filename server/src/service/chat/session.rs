@@ -35,12 +35,9 @@ pub enum ChatInput {
     /// A well-formed message (a JSON frame, or a line typed at the door).
     Message(ClientMessage),
     /// A message that was read but is wrong (bad JSON, an unknown type,
-    /// invalid text): counted against the rate limit, answered with the
-    /// error.
+    /// invalid text, a WebSocket binary frame): counted against the rate
+    /// limit like every message, answered with the error.
     Invalid(ProtocolError),
-    /// Something this transport cannot carry for chat (a WebSocket binary
-    /// frame): answered with the error.
-    Refused(ProtocolError),
     /// The client asked how to use the chat (`/help` at the door).
     Help,
 }
@@ -219,7 +216,6 @@ impl Session<'_> {
     /// Acts on one client message; returns the reply to send, if any.
     async fn handle(&mut self, input: ChatInput) -> Result<Option<ChatOutput>, End> {
         let message = match input {
-            ChatInput::Refused(err) => return Ok(Some(ChatOutput::Reply(err.into()))),
             ChatInput::Message(message) => Ok(message),
             ChatInput::Invalid(err) => Err(err),
             ChatInput::Help => return Ok(Some(ChatOutput::Help)),

@@ -38,7 +38,7 @@ impl Decode for ChatInput {
                 Ok(message) => ChatInput::Message(message),
                 Err(err) => ChatInput::Invalid(err),
             },
-            _ => ChatInput::Refused(ProtocolError::new(
+            _ => ChatInput::Invalid(ProtocolError::new(
                 ErrorCode::BinaryNotSupported,
                 "chat speaks JSON text frames; send {\"type\":\"say\",\"text\":\"...\"}",
             )),
