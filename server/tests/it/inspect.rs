@@ -55,3 +55,30 @@ async fn reports_the_key_sent_and_the_accept_answered() {
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket")));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn credentials_are_shown_as_their_length_only() {
+    let server = TestServer::start().await;
+    let mut request = server.ws_url("/ws/inspect").into_client_request().unwrap();
+    let headers = request.headers_mut();
+    headers.insert("cookie", "session=s3cr3t-cookie".parse().unwrap());
+    headers.insert("authorization", "Bearer s3cr3t-token".parse().unwrap());
+    headers.insert("x-visible", "shown".parse().unwrap());
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut client = common::Client { ws };
+    let ServerMessage::Handshake(report) = client.recv().await else {
+        panic!("first frame must be the handshake");
+    };
+    assert_eq!(
+        report.request.header("cookie"),
+        Some("<redacted, 21 bytes>")
+    );
+    assert_eq!(
+        report.request.header("authorization"),
+        Some("<redacted, 19 bytes>")
+    );
+    assert_eq!(report.request.header("x-visible"), Some("shown"));
+    let json = ServerMessage::Handshake(report).to_json();
+    assert!(!json.contains("s3cr3t"), "{json}");
+    server.stop().await;
+}

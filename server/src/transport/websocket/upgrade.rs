@@ -123,7 +123,7 @@ pub fn websocket(
                             // The server speaks only HTTP/1.1 (see `server.rs`),
                             // the only version RFC 6455 upgrades run over.
                             version: "HTTP/1.1".to_owned(),
-                            headers: header_pairs(&headers),
+                            headers: redacted(header_pairs(&headers)),
                         },
                         key,
                         on_upgrade,
@@ -184,6 +184,21 @@ fn is_valid_key(key: &str) -> bool {
         && key[..22]
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+/// Headers whose values are credentials. The inspector's report goes to
+/// a page script, and handing it the cookie would undo `HttpOnly` for any
+/// script on an allowed origin.
+const SECRET_HEADERS: &[&str] = &["cookie", "authorization", "proxy-authorization"];
+
+/// `pairs` with every credential's value replaced by its length.
+fn redacted(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    for (name, value) in &mut pairs {
+        if SECRET_HEADERS.contains(&name.as_str()) {
+            *value = format!("<redacted, {} bytes>", value.len());
+        }
+    }
+    pairs
 }
 
 fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
