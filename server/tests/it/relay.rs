@@ -326,3 +326,29 @@ async fn idle_relays_are_closed() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_oversize_message_closes_the_relay_with_1009_and_says_the_limit() {
+    let server = TestServer::start_with(|c| c.relay_max_message = 64 * 1024).await;
+    // UDP: one message is one datagram; 70,000 bytes cannot be one. Before,
+    // the connection was reset and clients saw 1006.
+    let mut udp = server.connect("/ws/relay/udp-echo").await;
+    udp.send(Message::binary(vec![7; 70_000])).await;
+    let reason = expect_close_code(&mut udp, close::MESSAGE_TOO_BIG).await;
+    assert!(reason.contains("65507"), "{reason}");
+    // TCP: the limit is --relay-max-message.
+    let mut tcp = server.connect("/ws/relay/tcp-echo").await;
+    tcp.send(Message::binary(vec![7; 70_000])).await;
+    let reason = expect_close_code(&mut tcp, close::MESSAGE_TOO_BIG).await;
+    assert!(reason.contains("65536"), "{reason}");
+    // Others are unaffected.
+    let mut other = server.connect("/ws/relay/tcp-echo").await;
+    other
+        .send(Message::binary(b"still relaying".to_vec()))
+        .await;
+    assert_eq!(
+        other.next().await,
+        Message::binary(b"still relaying".to_vec())
+    );
+    server.stop().await;
+}

@@ -32,6 +32,9 @@ enum End {
     TargetFailed(std::io::Error),
     /// The client sent a text frame.
     TextFrame,
+    /// The client broke the transport's rules (e.g. a message over the
+    /// limit): close with this code and reason.
+    ClientError(u16, String),
     /// The server is shutting down.
     Shutdown,
     /// Nothing moved for the idle timeout.
@@ -125,7 +128,11 @@ pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
                     return End::ClientClosed(code);
                 }
                 Incoming::Heard => {}
-                Incoming::Invalid { .. } | Incoming::Lost => {
+                Incoming::Invalid { code, reason } => {
+                    let _ = to_target.flush().await;
+                    return End::ClientError(code, reason);
+                }
+                Incoming::Lost => {
                     let _ = to_target.flush().await;
                     return End::ClientLost;
                 }
@@ -183,6 +190,7 @@ pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
             "the relay carries bytes: send binary frames, not text".to_owned(),
         ),
         End::Shutdown => (close::GOING_AWAY, "server shutting down".to_owned()),
+        End::ClientError(code, reason) => (code, reason),
         End::Idle => (
             close::NORMAL,
             format!(

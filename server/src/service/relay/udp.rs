@@ -99,7 +99,12 @@ pub async fn run<C: Inbound<Data> + Outbound<Data>>(
                 ),
                 Incoming::Heard => {}
                 Incoming::Closed(code) => return code,
-                Incoming::Invalid { .. } | Incoming::Lost => return None,
+                Incoming::Invalid { code, reason } if code == close::MESSAGE_TOO_BIG => break (
+                    code,
+                    format!("{reason}: one message is one UDP datagram, at most {MAX_DATAGRAM} bytes"),
+                ),
+                Incoming::Invalid { code, reason } => break (code, reason),
+                Incoming::Lost => return None,
             },
         }
     };
