@@ -65,8 +65,11 @@ impl ConnectionLimiter {
         }
     }
 
-    /// Takes a slot for `ip`, or says which cap is reached.
+    /// Takes a slot for `ip`, or says which cap is reached. IPv6 clients
+    /// count by their /64, the block one subscriber gets: a single host
+    /// can pick any address in it.
     pub fn try_acquire(&self, ip: IpAddr) -> Result<ConnectionPermit, Refused> {
+        let ip = per_ip_key(ip);
         let mut counts = self.counts();
         if counts.total >= self.max_total {
             return Err(Refused::Total(self.max_total));
@@ -94,6 +97,18 @@ impl ConnectionLimiter {
     }
 }
 
+/// The address a client counts under: an IPv4 address as it is (also when
+/// it arrives IPv4-mapped), an IPv6 address as its /64 network.
+fn per_ip_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        },
+    }
+}
+
 impl Drop for ConnectionPermit {
     fn drop(&mut self) {
         let mut counts = self.limiter.counts();
@@ -110,6 +125,15 @@ impl Drop for ConnectionPermit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        let key = |s: &str| per_ip_key(s.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
+        assert_eq!(key("192.0.2.1").to_string(), "192.0.2.1");
+    }
 
     #[test]
     fn connection_caps() {

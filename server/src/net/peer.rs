@@ -15,8 +15,10 @@ use http::HeaderMap;
 pub struct PeerAddr(pub SocketAddr);
 
 /// The client's address for per-IP limits and logs: the TCP peer, or with
-/// `trust_proxy`, the last `X-Forwarded-For` entry (the one the proxy
-/// appended). `None` when the request came without a connection (tests).
+/// `trust_proxy`, the last `X-Forwarded-For` entry over all its header
+/// lines: the one the proxy appended. Everything before it the client may
+/// have written itself, including whole header lines of its own. `None`
+/// when the request came without a connection (tests).
 pub fn client_addr(
     peer: Option<PeerAddr>,
     headers: &HeaderMap,
@@ -27,7 +29,9 @@ pub fn client_addr(
         return peer;
     }
     let forwarded = headers
-        .get("x-forwarded-for")
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit(',').next())
         .and_then(|ip| ip.trim().parse::<IpAddr>().ok());

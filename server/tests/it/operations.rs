@@ -316,3 +316,43 @@ async fn client_chosen_close_codes_do_not_grow_the_metrics() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_client_cannot_choose_its_forwarded_address_with_header_lines_of_its_own() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let server = TestServer::start_with(|c| {
+        c.trust_proxy = true;
+        c.max_connections_per_ip = 1;
+    })
+    .await;
+    // Each request carries its X-Forwarded-For as separate header lines: the
+    // client's own first, the proxy's appended last.
+    let connect = |lines: &'static [&'static str]| {
+        let mut request = server.ws_url("/ws/echo").into_client_request().unwrap();
+        for line in lines {
+            request
+                .headers_mut()
+                .append("x-forwarded-for", line.parse().unwrap());
+        }
+        tokio_tungstenite::connect_async(request)
+    };
+    let status = |result: Result<_, tokio_tungstenite::tungstenite::Error>| match result {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("{other:?}"),
+    };
+    let first = connect(&["198.51.100.1", "192.0.2.10"]).await;
+    assert!(first.is_ok(), "first client");
+    assert_eq!(
+        status(connect(&["198.51.100.2", "192.0.2.10"]).await),
+        503,
+        "the proxy's line decides, not the client's"
+    );
+    // IPv6 clients count by their /64.
+    let v6 = connect(&["2001:db8:1:2::1"]).await;
+    assert!(v6.is_ok());
+    assert_eq!(status(connect(&["2001:db8:1:2::ffff"]).await), 503);
+    assert_eq!(status(connect(&["2001:db8:1:3::1"]).await), 101);
+    drop((first, v6));
+    server.stop().await;
+}
