@@ -142,7 +142,9 @@ impl Server {
         let mut http = auto::Builder::new(TokioExecutor::new()).http1_only();
         http.http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(state.config.header_timeout());
+            .header_read_timeout(state.config.header_timeout())
+            // A head larger than this is answered 431 by hyper.
+            .max_buf_size(state.config.max_request_head as usize);
         let graceful = GracefulShutdown::new();
         tokio::pin!(signal);
 

@@ -133,6 +133,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout_secs: u64,
 
+    /// Largest HTTP request head (request line and headers) in bytes;
+    /// bigger is answered 431, as nginx and other front ends do.
+    #[arg(long, env = "SOCKETLAB_MAX_REQUEST_HEAD", default_value_t = 32 * 1024,
+          value_parser = clap::value_parser!(u32).range(8192..=1_048_576))]
+    pub max_request_head: u32,
+
     /// A relay target, NAME=tcp://HOST:PORT or NAME=udp://HOST:PORT;
     /// repeatable (comma-separated in the variable). Clients reach it at
     /// /ws/relay/NAME and can reach nothing else.

@@ -412,3 +412,24 @@ async fn an_echo_client_that_never_reads_is_cut_off_and_others_keep_echoing() {
     assert_eq!(bystander.next().await, Message::text("still here?"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_oversize_request_head_gets_431_and_others_are_served() {
+    let server = TestServer::start().await;
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "GET /ws/inspect HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    // The server may answer before it has read everything.
+    let _ = tcp.write_all(head.as_bytes()).await;
+    let mut answer = vec![0u8; 64];
+    let n = tokio::time::timeout(common::WAIT, tcp.read(&mut answer))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    assert_eq!(http_get(server.addr, "/healthz").await.0, 200);
+    server.stop().await;
+}
