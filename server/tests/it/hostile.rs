@@ -433,3 +433,50 @@ async fn an_oversize_request_head_gets_431_and_others_are_served() {
     assert_eq!(http_get(server.addr, "/healthz").await.0, 200);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_relay_client_that_never_reads_is_cut_off_and_others_keep_relaying() {
+    // tcp-echo sends everything back; a client that only sends fills the
+    // way back until the server's writes stop making progress. Before, the
+    // relay waited on it until --relay-tcp-idle-secs (300 s).
+    let server = TestServer::start_with(|c| c.send_timeout_secs = 1).await;
+    let mut bystander = server.connect("/ws/relay/tcp-echo").await;
+    let hog = server.connect("/ws/relay/tcp-echo").await;
+    let (mut hog_tx, mut hog_rx) = hog.ws.split();
+    let writer = tokio::spawn(async move {
+        let chunk = vec![0u8; 64 * 1024];
+        for sent in 0..4_000u32 {
+            if hog_tx.send(Message::binary(chunk.clone())).await.is_err() {
+                return sent;
+            }
+        }
+        4_000
+    });
+    let sent = tokio::time::timeout(Duration::from_secs(30), writer)
+        .await
+        .expect("the server never cut off a relay client that does not read")
+        .unwrap();
+    assert!(sent < 4_000, "all 250 MiB were accepted");
+    // What the hog finally reads ends with 1013 and the reason.
+    let code = loop {
+        match tokio::time::timeout(common::WAIT, hog_rx.next()).await {
+            Ok(Some(Ok(Message::Close(Some(frame))))) => break Some(u16::from(frame.code)),
+            Ok(Some(Ok(_))) => continue,
+            _ => break None,
+        }
+    };
+    // The close frame may be lost behind the unread data; when it arrives,
+    // it says why.
+    assert!(
+        matches!(code, None | Some(close::TRY_AGAIN_LATER)),
+        "{code:?}"
+    );
+    bystander
+        .send(Message::binary(b"still relaying".to_vec()))
+        .await;
+    assert_eq!(
+        bystander.next().await,
+        Message::binary(b"still relaying".to_vec())
+    );
+    server.stop().await;
+}

@@ -36,6 +36,8 @@ pub struct Relay {
     pub shutdown: crate::shutdown::Shutdown,
     /// Timeouts.
     pub limits: RelayLimits,
+    /// How long one write to the client may take (`--send-timeout-secs`).
+    pub send_timeout: Duration,
     /// Where to count bytes.
     pub metrics: crate::telemetry::Metrics,
 }

@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 
 use super::Relay;
-use crate::service::session::{Data, Inbound, Incoming, Outbound, Split};
+use crate::service::session::{self, Data, Inbound, Incoming, Outbound, SendError, Split};
 
 /// Bytes read from the target per message to the client, at most.
 const READ_CHUNK: usize = 64 * 1024;
@@ -37,6 +37,8 @@ enum End {
     ClientError(u16, String),
     /// The server is shutting down.
     Shutdown,
+    /// The client did not read what the target sent for this long.
+    TooSlow(Duration),
     /// Nothing moved for the idle timeout.
     Idle,
 }
@@ -81,6 +83,7 @@ pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
         shutdown,
         limits,
         metrics,
+        send_timeout,
     } = relay;
     let started = Instant::now();
     let connect = tokio::time::timeout(limits.connect_timeout, TcpStream::connect(addr));
@@ -157,12 +160,10 @@ pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
                 Ok(n) => {
                     activity.touch();
                     let chunk = buffer.split().freeze();
-                    let sent = async {
-                        to_client.feed(Data::Binary(chunk)).await?;
-                        to_client.flush().await
-                    };
-                    if sent.await.is_err() {
-                        return End::ClientLost;
+                    match session::send(&mut to_client, Data::Binary(chunk), send_timeout).await {
+                        Ok(()) => {}
+                        Err(SendError::Timeout(limit)) => return End::TooSlow(limit),
+                        Err(SendError::Lost) => return End::ClientLost,
                     }
                     counters.to_client.inc_by(n as u64);
                 }
@@ -190,6 +191,10 @@ pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
             "the relay carries bytes: send binary frames, not text".to_owned(),
         ),
         End::Shutdown => (close::GOING_AWAY, "server shutting down".to_owned()),
+        End::TooSlow(limit) => (
+            close::TRY_AGAIN_LATER,
+            format!("not reading for {limit:?} (--send-timeout-secs)"),
+        ),
         End::ClientError(code, reason) => (code, reason),
         End::Idle => (
             close::NORMAL,

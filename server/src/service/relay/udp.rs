@@ -12,7 +12,7 @@ use socketlab_shared::{close, Impairment};
 use tokio::net::UdpSocket;
 
 use crate::demo::udp_echo::Impairments;
-use crate::service::session::{Data, Inbound, Incoming, Outbound};
+use crate::service::session::{self, Data, Inbound, Incoming, Outbound, SendError};
 
 /// The largest UDP payload over IPv4.
 pub const MAX_DATAGRAM: usize = 65_507;
@@ -30,6 +30,7 @@ pub async fn run<C: Inbound<Data> + Outbound<Data>>(
         shutdown,
         limits,
         metrics,
+        send_timeout,
     } = relay;
     let local: SocketAddr = if addr.is_ipv4() {
         (Ipv4Addr::UNSPECIFIED, 0).into()
@@ -74,12 +75,13 @@ pub async fn run<C: Inbound<Data> + Outbound<Data>>(
             received = socket.recv(&mut buffer) => match received {
                 Ok(n) => {
                     let datagram = Data::Binary(Bytes::copy_from_slice(&buffer[..n]));
-                    let sent = async {
-                        conn.feed(datagram).await?;
-                        conn.flush().await
-                    };
-                    if sent.await.is_err() {
-                        return None;
+                    match session::send(conn, datagram, send_timeout).await {
+                        Ok(()) => {}
+                        Err(SendError::Timeout(limit)) => break (
+                            close::TRY_AGAIN_LATER,
+                            format!("not reading for {limit:?} (--send-timeout-secs)"),
+                        ),
+                        Err(SendError::Lost) => return None,
                     }
                     counters.to_client.inc_by(n as u64);
                 }

@@ -190,6 +190,7 @@ async fn accept_relay(
         shutdown: state.shutdown.clone(),
         limits: state.relay_limits(),
         metrics: state.metrics.clone(),
+        send_timeout: state.config.send_timeout(),
     };
     let impairment = admitted
         .impairment
