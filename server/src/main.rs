@@ -13,7 +13,7 @@ async fn main() -> ExitCode {
         // Prints help/version, or the error naming the flag or key (exit 2).
         Err(err) => err.exit(),
     };
-    socketlab_server::logging::init(&config.log, config.log_format);
+    let _log = socketlab_server::logging::init(&config.log, config.log_format);
 
     let server = match Server::bind(config).await {
         Ok(server) => server,

@@ -98,6 +98,9 @@ pub struct Metrics {
     pub chat_rooms: Gauge,
     /// Chat members across rooms (set when scraped).
     pub chat_members: Gauge,
+    /// Log lines dropped because nobody read the log (caught up when
+    /// scraped).
+    pub log_lines_dropped: Counter,
 }
 
 impl Default for Metrics {
@@ -121,6 +124,7 @@ impl Metrics {
             Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.0001, 2.0, 16)));
         let chat_rooms = Gauge::default();
         let chat_members = Gauge::default();
+        let log_lines_dropped = Counter::default();
         registry.register(
             "connections_open",
             "Open WebSocket connections",
@@ -171,6 +175,11 @@ impl Metrics {
             "Chat members connected to this instance",
             chat_members.clone(),
         );
+        registry.register(
+            "log_lines_dropped",
+            "Log lines dropped because stderr was not read fast enough",
+            log_lines_dropped.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             connections_open,
@@ -183,6 +192,7 @@ impl Metrics {
             relay_connect_seconds,
             chat_rooms,
             chat_members,
+            log_lines_dropped,
         }
     }
 

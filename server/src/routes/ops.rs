@@ -33,6 +33,13 @@ pub fn metrics(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = 
         let stats = state.bus.stats();
         state.metrics.chat_rooms.set(stats.rooms as i64);
         state.metrics.chat_members.set(stats.members as i64);
+        // The writer only counts up; bring the counter up to its count.
+        let dropped = crate::logging::dropped_lines();
+        let counted = state.metrics.log_lines_dropped.get();
+        state
+            .metrics
+            .log_lines_dropped
+            .inc_by(dropped.saturating_sub(counted));
         warp::reply::with_header(
             state.metrics.render(),
             http::header::CONTENT_TYPE,

@@ -356,3 +356,29 @@ async fn a_client_cannot_choose_its_forwarded_address_with_header_lines_of_its_o
     drop((first, v6));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_log_nobody_reads_does_not_stop_the_server() {
+    // spawn_binary pipes stderr and never reads it, like `socketlab | less`
+    // paused, or a stuck log shipper. Each connection logs two lines; a
+    // blocking writer stopped a runtime worker after a few hundred.
+    let (_child, url) = spawn_binary(&["--listen", "127.0.0.1:0", "--log", "info"]).await;
+    let ws = url.replacen("http://", "ws://", 1);
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    let churn = async {
+        for _ in 0..3_000 {
+            let mut client = common::Client::connect(&format!("{ws}/ws/echo")).await;
+            client.ws.close(Some(normal())).await.unwrap();
+            let _ = client.expect_close().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), churn)
+        .await
+        .expect("connections kept being served while nobody read the log");
+    assert_eq!(http_get(addr, "/healthz").await.0, 200);
+    let (_, metrics) = http_get(addr, "/metrics").await;
+    assert!(
+        sample(&metrics, "socketlab_log_lines_dropped_total") > 0.0,
+        "the lines that could not be written are counted:\n{metrics}"
+    );
+}
