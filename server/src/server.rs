@@ -322,10 +322,16 @@ impl DemoListeners {
     fn serve(self, state: &AppState) {
         let shutdown = &state.shutdown;
         if let (Some(listener), Some(captures)) = (self.tcp_echo, state.tcp_captures.clone()) {
+            let limits = crate::demo::tcp_echo::EchoLimits {
+                connections: state.admission.connections.clone(),
+                idle: std::time::Duration::from_secs(state.config.demo_idle_secs),
+                send_timeout: state.config.send_timeout(),
+            };
             shutdown.spawn(crate::demo::tcp_echo::serve(
                 listener,
                 captures,
                 shutdown.clone(),
+                limits,
             ));
         }
         if let (Some(socket), Some(impairments)) = (self.udp_echo, state.udp_impairments.clone()) {

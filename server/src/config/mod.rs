@@ -177,6 +177,11 @@ pub struct Config {
     #[arg(long, env = "SOCKETLAB_TCP_CHAT_PORT", default_value_t = 0)]
     pub tcp_chat_port: u16,
 
+    /// Seconds a tcp-echo client may send nothing before it is closed.
+    #[arg(long, env = "SOCKETLAB_DEMO_IDLE_SECS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub demo_idle_secs: u64,
+
     /// Do not start the built-in TCP echo socket (nor its relay target).
     #[arg(long, env = "SOCKETLAB_NO_TCP_ECHO")]
     pub no_tcp_echo: bool,

@@ -2,14 +2,17 @@
 //! last few connections.
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use socketlab_shared::TcpCapture;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::clock::now_ms;
+use crate::net::admission::ConnectionLimiter;
+use crate::net::deadline::within;
 use crate::shutdown::Shutdown;
 use crate::sync::lock;
 
@@ -25,10 +28,15 @@ pub struct Captures {
 }
 
 impl Captures {
-    /// Newest first.
-    pub fn list(&self) -> Vec<TcpCapture> {
+    /// Newest first, only those of connections from `client`: what other
+    /// clients sent, and their addresses, are theirs.
+    pub fn list_for(&self, client: IpAddr) -> Vec<TcpCapture> {
         let captures = lock(&self.inner);
-        captures.iter().cloned().collect()
+        captures
+            .iter()
+            .filter(|c| c.peer.parse::<SocketAddr>().is_ok_and(|p| p.ip() == client))
+            .cloned()
+            .collect()
     }
 
     fn record(&self, capture: TcpCapture) {
@@ -40,8 +48,25 @@ impl Captures {
     }
 }
 
+/// The limits of one tcp-echo connection.
+#[derive(Debug, Clone)]
+pub struct EchoLimits {
+    /// The server's connection caps, per IP and in total, which tcp-echo
+    /// clients count under like everyone else.
+    pub connections: ConnectionLimiter,
+    /// How long a connection may send nothing before it is closed.
+    pub idle: Duration,
+    /// How long one write back may take before the client counts as gone.
+    pub send_timeout: Duration,
+}
+
 /// Accepts and echoes until shutdown.
-pub async fn serve(listener: TcpListener, captures: Captures, shutdown: Shutdown) {
+pub async fn serve(
+    listener: TcpListener,
+    captures: Captures,
+    shutdown: Shutdown,
+    limits: EchoLimits,
+) {
     let stop = shutdown.clone();
     crate::net::accept::accept_loop(
         "tcp-echo",
@@ -51,10 +76,17 @@ pub async fn serve(listener: TcpListener, captures: Captures, shutdown: Shutdown
         move |stream, peer| {
             let captures = captures.clone();
             let stop = stop.clone();
+            let limits = limits.clone();
             async move {
+                // Over a cap, the connection is closed at once: 256 idle
+                // connections from one address must not shut everyone
+                // else out of the lab.
+                let Ok(_permit) = limits.connections.try_acquire(peer.ip()) else {
+                    return;
+                };
                 tokio::select! {
                     () = stop.begun() => {}
-                    () = echo(stream, peer, captures) => {}
+                    () = echo(stream, peer, captures, &limits) => {}
                 }
             }
         },
@@ -62,15 +94,15 @@ pub async fn serve(listener: TcpListener, captures: Captures, shutdown: Shutdown
     .await;
 }
 
-async fn echo(mut stream: TcpStream, peer: SocketAddr, captures: Captures) {
+async fn echo(mut stream: TcpStream, peer: SocketAddr, captures: Captures, limits: &EchoLimits) {
     let at_ms = now_ms();
     let mut first = Vec::new();
     let mut recorded = false;
     let mut buffer = vec![0u8; 16 * 1024];
     loop {
-        let n = match stream.read(&mut buffer).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+        let n = match tokio::time::timeout(limits.idle, stream.read(&mut buffer)).await {
+            Ok(Ok(0) | Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => n,
         };
         if !recorded {
             let room = TcpCapture::MAX_BYTES - first.len();
@@ -83,7 +115,8 @@ async fn echo(mut stream: TcpStream, peer: SocketAddr, captures: Captures) {
                 recorded = true;
             }
         }
-        if stream.write_all(&buffer[..n]).await.is_err() {
+        let written = within(limits.send_timeout, stream.write_all(&buffer[..n])).await;
+        if !matches!(written, Ok(Ok(()))) {
             break;
         }
     }

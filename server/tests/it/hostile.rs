@@ -480,3 +480,90 @@ async fn a_relay_client_that_never_reads_is_cut_off_and_others_keep_relaying() {
     );
     server.stop().await;
 }
+
+/// The built-in tcp-echo's address, from /api/info.
+async fn tcp_echo_addr(server: &TestServer) -> std::net::SocketAddr {
+    let (_, body) = http_get(server.addr, "/api/info").await;
+    let info: socketlab_shared::ServerInfo = serde_json::from_str(&body).unwrap();
+    let endpoint = info
+        .endpoints
+        .iter()
+        .find(|e| e.name == "tcp-echo")
+        .unwrap();
+    endpoint.addr.parse().unwrap()
+}
+
+/// A TCP connection to `to` from the loopback address `from`.
+async fn connect_from(from: &str, to: std::net::SocketAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    socket.connect(to).await.unwrap()
+}
+
+/// Whether `stream` echoes a line back.
+async fn echoes(stream: &mut tokio::net::TcpStream) -> bool {
+    if stream.write_all(b"ping\n").await.is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 5];
+    matches!(
+        tokio::time::timeout(common::WAIT, stream.read_exact(&mut buf)).await,
+        Ok(Ok(_))
+    ) && &buf == b"ping\n"
+}
+
+#[tokio::test]
+async fn idle_tcp_echo_clients_from_one_address_cannot_shut_others_out() {
+    let server = TestServer::start_with(|c| {
+        c.max_connections_per_ip = 4;
+        c.demo_idle_secs = 1;
+    })
+    .await;
+    let echo = tcp_echo_addr(&server).await;
+    let mut hogs = Vec::new();
+    for _ in 0..4 {
+        let mut hog = connect_from("127.0.0.2", echo).await;
+        assert!(echoes(&mut hog).await);
+        hogs.push(hog);
+    }
+    // Over the per-IP cap: closed at once.
+    let mut extra = connect_from("127.0.0.2", echo).await;
+    let mut buf = [0u8; 1];
+    let read = tokio::time::timeout(common::WAIT, extra.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+    // Another address is served.
+    let mut other = connect_from("127.0.0.1", echo).await;
+    assert!(echoes(&mut other).await);
+    // Idle connections are closed after --demo-idle-secs.
+    let read = tokio::time::timeout(Duration::from_secs(5), hogs[0].read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "an idle hog is closed: {read:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn each_client_sees_only_its_own_tcp_echo_captures() {
+    let server = TestServer::start().await;
+    let echo = tcp_echo_addr(&server).await;
+    let mut theirs = connect_from("127.0.0.2", echo).await;
+    theirs
+        .write_all(b"GET /their-secret HTTP/1.1\r\n\r\n")
+        .await
+        .unwrap();
+    let mut mine = connect_from("127.0.0.1", echo).await;
+    mine.write_all(b"GET /mine HTTP/1.1\r\n\r\n").await.unwrap();
+    let mut buf = [0u8; 8];
+    let _ = tokio::time::timeout(common::WAIT, mine.read(&mut buf)).await;
+    let _ = tokio::time::timeout(common::WAIT, theirs.read(&mut buf)).await;
+    // The test's HTTP client connects from 127.0.0.1.
+    let (status, body) = http_get(server.addr, "/api/tcp-echo/captures").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("/mine"), "{body}");
+    assert!(
+        !body.contains("their-secret") && !body.contains("127.0.0.2"),
+        "{body}"
+    );
+    server.stop().await;
+}
