@@ -24,6 +24,8 @@ pub enum Problem {
     Unauthorized(String),
     /// The request is not allowed (bad Origin, wrong token).
     Forbidden(String),
+    /// The request names a host this server does not answer to.
+    Misdirected(String),
     /// The server cannot take this request now (capacity).
     Unavailable(String),
     /// The server failed; details are in its log.
@@ -44,6 +46,7 @@ impl Reply for Problem {
             Problem::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned()),
             Problem::Unauthorized(text) => (StatusCode::UNAUTHORIZED, text),
             Problem::Forbidden(text) => (StatusCode::FORBIDDEN, text),
+            Problem::Misdirected(text) => (StatusCode::MISDIRECTED_REQUEST, text),
             Problem::Unavailable(text) => (StatusCode::SERVICE_UNAVAILABLE, text),
             Problem::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -50,6 +50,8 @@ pub struct AppState {
     pub udp_impairments: Option<udp_echo::Impairments>,
     /// Origin allow-list, connection caps, the client-address rule.
     pub admission: Admission,
+    /// The host names this server answers to.
+    pub hosts: Arc<crate::net::host::HostPolicy>,
     /// Prometheus metrics.
     pub metrics: Metrics,
     /// Whether clients connect with TLS (`https://`, `wss://`).
@@ -104,9 +106,13 @@ impl AppState {
             shutdown: Shutdown::default(),
             relay: Arc::new(relay),
             demo,
+            hosts: Arc::new(crate::net::host::HostPolicy::new(
+                local_addr.ip(),
+                &config.public_hosts,
+            )),
             admission: Admission {
                 origins: Arc::new(OriginPolicy::new(
-                    &config.allowed_origins,
+                    &allowed_origins(&config),
                     !config.require_origin,
                 )),
                 connections: ConnectionLimiter::new(
@@ -207,4 +213,17 @@ async fn connect_bus(config: &Config, instance: &InstanceId) -> anyhow::Result<A
     )
     .await?;
     Ok(Arc::new(bus))
+}
+
+/// `--allowed-origin`, plus `trunk serve`'s pages with `--dev`.
+fn allowed_origins(config: &Config) -> Vec<String> {
+    let mut origins = config.allowed_origins.clone();
+    if config.dev {
+        origins.extend(
+            crate::net::origin::TRUNK_SERVE_ORIGINS
+                .iter()
+                .map(|s| s.to_string()),
+        );
+    }
+    origins
 }

@@ -240,11 +240,30 @@ pub struct Config {
     pub pong_timeout_secs: u64,
 
     /// A page origin allowed to open WebSockets besides the server's own
-    /// (repeatable; `*` allows any). Default: trunk serve's dev origins.
-    #[arg(long = "allowed-origin", value_name = "ORIGIN", env = "SOCKETLAB_ALLOWED_ORIGINS",
-          value_delimiter = ',',
-          default_values_t = crate::net::origin::TRUNK_SERVE_ORIGINS.iter().map(|s| s.to_string()))]
+    /// (repeatable; `*` allows any).
+    #[arg(
+        long = "allowed-origin",
+        value_name = "ORIGIN",
+        env = "SOCKETLAB_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
     pub allowed_origins: Vec<String>,
+
+    /// A host name this server answers to besides localhost, loopback and
+    /// the --listen IP (repeatable): its public name, e.g. lab.example.org.
+    /// Requests for other names get 421 (that stops DNS rebinding).
+    #[arg(
+        long = "public-host",
+        value_name = "NAME",
+        env = "SOCKETLAB_PUBLIC_HOSTS",
+        value_delimiter = ','
+    )]
+    pub public_hosts: Vec<String>,
+
+    /// Development: also allow the pages of `trunk serve` (127.0.0.1:8081,
+    /// localhost:8081) to open WebSockets. Never in production.
+    #[arg(long, env = "SOCKETLAB_DEV")]
+    pub dev: bool,
 
     /// Refuse WebSocket upgrades that carry no Origin header (non-browser clients).
     #[arg(long, env = "SOCKETLAB_REQUIRE_ORIGIN")]

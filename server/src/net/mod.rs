@@ -5,12 +5,14 @@
 //! - [`deadline`]: the time limit on every send and flush.
 //! - [`tls`]: the rustls acceptor, reloaded on SIGHUP.
 //! - [`peer`]: the client's address ([`peer::PeerAddr`], X-Forwarded-For).
-//! - [`admission`] and [`origin`]: connection caps, the `Origin` allow-list.
+//! - [`admission`], [`origin`] and [`host`]: connection caps, the `Origin`
+//!   allow-list, the `Host` allow-list.
 //! - [`metered`]: byte counts per connection, below every codec.
 
 pub mod accept;
 pub mod admission;
 pub mod deadline;
+pub mod host;
 pub mod metered;
 pub mod origin;
 pub mod peer;

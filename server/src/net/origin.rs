@@ -15,7 +15,7 @@ pub struct OriginPolicy {
     allow_missing: bool,
 }
 
-/// `trunk serve`'s address, allowed by default so the dev loop works.
+/// `trunk serve`'s address, allowed with `--dev` so the dev loop works.
 pub const TRUNK_SERVE_ORIGINS: &[&str] = &["http://127.0.0.1:8081", "http://localhost:8081"];
 
 impl OriginPolicy {

@@ -248,9 +248,10 @@ async fn foreign_origins_get_403_and_own_origin_passes() {
         refused_status(url.clone(), Some(&format!("http://{}", server.addr))).await,
         101
     );
+    // trunk serve's dev pages only with --dev.
     assert_eq!(
         refused_status(url.clone(), Some("http://127.0.0.1:8081")).await,
-        101
+        403
     );
     assert_eq!(refused_status(url, None).await, 101);
     server.stop().await;
@@ -564,6 +565,80 @@ async fn each_client_sees_only_its_own_tcp_echo_captures() {
     assert!(
         !body.contains("their-secret") && !body.contains("127.0.0.2"),
         "{body}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn trunk_serve_pages_are_allowed_only_in_dev_mode() {
+    let server = TestServer::start_with(|c| c.dev = true).await;
+    let url = server.ws_url("/ws/echo");
+    assert_eq!(
+        refused_status(url, Some("http://127.0.0.1:8081")).await,
+        101
+    );
+    server.stop().await;
+}
+
+/// The status of `GET path` with `Host: host` (and a matching Origin, as a
+/// rebound page's browser sends), plus the body.
+async fn with_host(server: &TestServer, path: &str, host: &str, upgrade: bool) -> (u16, String) {
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let upgrade = if upgrade {
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    } else {
+        ""
+    };
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n{upgrade}\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(common::WAIT, tcp.read(&mut answer))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]).into_owned();
+    let status = answer[9..12].parse().unwrap();
+    (status, answer)
+}
+
+#[tokio::test]
+async fn a_rebound_host_name_gets_421_everywhere_a_page_could_use() {
+    // A page on rebound.example rebinds its name to 127.0.0.1: its requests
+    // carry Host and Origin rebound.example, and Origin == Host passed.
+    let server = TestServer::start().await;
+    let rebound = format!("rebound.example:{}", server.addr.port());
+    for (path, upgrade) in [
+        ("/ws/relay/tcp-echo", true),
+        ("/ws/chat?room=r&name=n", true),
+        ("/api/info", false),
+        ("/api/tcp-echo/captures", false),
+        ("/", false),
+    ] {
+        let (status, answer) = with_host(&server, path, &rebound, upgrade).await;
+        assert_eq!(status, 421, "{path}: {answer}");
+        assert!(answer.contains("--public-host rebound.example"), "{answer}");
+    }
+    // Probes and scrapers use whatever address they dialled.
+    assert_eq!(with_host(&server, "/healthz", &rebound, false).await.0, 200);
+    // The server's own names are answered.
+    let own = format!("localhost:{}", server.addr.port());
+    assert_eq!(
+        with_host(&server, "/ws/relay/tcp-echo", &own, true).await.0,
+        101
+    );
+    server.stop().await;
+
+    // A public name is allowed with --public-host.
+    let server = TestServer::start_with(|c| c.public_hosts = vec!["lab.example".to_owned()]).await;
+    let public = format!("lab.example:{}", server.addr.port());
+    assert_eq!(with_host(&server, "/api/info", &public, false).await.0, 200);
+    assert_eq!(
+        with_host(&server, "/ws/relay/tcp-echo", &public, true)
+            .await
+            .0,
+        101
     );
     server.stop().await;
 }
