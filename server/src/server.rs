@@ -176,10 +176,12 @@ impl Server {
             loop {
                 tokio::select! {
                     () = &mut deadline => break,
-                    accepted = listener.accept() => {
-                        if let Ok((stream, peer)) = accepted {
+                    accepted = listener.accept() => match accepted {
+                        Ok((stream, peer)) => {
                             serve_connection(&http, &graceful, &service, tls.as_ref(), stream, peer);
                         }
+                        // Usually EMFILE: back off instead of spinning.
+                        Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
                     }
                 }
             }

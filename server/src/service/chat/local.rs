@@ -76,9 +76,14 @@ impl LocalBus {
             return Ok(room.clone());
         }
         if rooms.len() >= self.inner.config.max_rooms {
+            // Only a room nobody holds: a joiner that has looked a room up
+            // holds it until it is in, and evicting the room under it would
+            // split one room name into two rooms.
             let empty = rooms
                 .iter()
-                .find(|(_, room)| lock(&room.state).members.is_empty())
+                .find(|(_, room)| {
+                    Arc::strong_count(room) == 1 && lock(&room.state).members.is_empty()
+                })
                 .map(|(name, _)| name.clone());
             match empty {
                 Some(empty) => {
@@ -199,5 +204,27 @@ impl Drop for LocalSeat {
                 name: self.name.clone(),
             }));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_room_being_joined_is_not_evicted() {
+        let bus = LocalBus::new(LocalBusConfig {
+            queue: 8,
+            max_rooms: 1,
+            instance: "test".to_owned(),
+        });
+        let a = RoomName::parse("a").unwrap();
+        let b = RoomName::parse("b").unwrap();
+        // A joiner has looked `a` up and not yet entered it.
+        let held = bus.room(&a).unwrap();
+        assert!(matches!(bus.room(&b), Err(BusError::TooManyRooms)));
+        drop(held);
+        // Nobody holds `a` now: it makes room for `b`.
+        assert!(bus.room(&b).is_ok());
     }
 }
