@@ -177,6 +177,11 @@ pub struct Config {
     #[arg(long, env = "SOCKETLAB_TCP_CHAT_PORT", default_value_t = 0)]
     pub tcp_chat_port: u16,
 
+    /// Seconds an nc door client may type nothing before it is closed.
+    #[arg(long, env = "SOCKETLAB_DOOR_IDLE_SECS", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub door_idle_secs: u64,
+
     /// Seconds a tcp-echo client may send nothing before it is closed.
     #[arg(long, env = "SOCKETLAB_DEMO_IDLE_SECS", default_value_t = 120,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]

@@ -98,6 +98,10 @@ impl Encoder<String> for LineCodec {
 /// A door client's connection, as the chat service sees it.
 pub struct Door {
     lines: Lines,
+    /// How long a client may type nothing before the door closes.
+    idle: Duration,
+    /// When that time runs out, from the last line received.
+    idle_until: tokio::time::Instant,
 }
 
 /// Accepts door clients until shutdown.
@@ -120,8 +124,11 @@ pub async fn serve(listener: TcpListener, state: AppState) {
 }
 
 async fn session(stream: TcpStream, peer: SocketAddr, state: AppState) {
+    let idle = Duration::from_secs(state.config.door_idle_secs);
     let mut door = Door {
         lines: Framed::new(stream, LineCodec::new()),
+        idle,
+        idle_until: tokio::time::Instant::now() + idle,
     };
     let send_timeout = state.config.send_timeout();
     // The same caps as a WebSocket: one address cannot take every slot.
@@ -264,7 +271,17 @@ fn decode(line: &str) -> Incoming<ChatInput> {
 
 impl Inbound<ChatInput> for Door {
     async fn recv(&mut self) -> Incoming<ChatInput> {
-        match self.lines.next().await {
+        // The deadline is kept across calls: the service calls this anew
+        // after every room event, and a quiet client must not be kept
+        // alive by a busy room.
+        let Ok(line) = tokio::time::timeout_at(self.idle_until, self.lines.next()).await else {
+            return Incoming::Invalid {
+                code: close::GOING_AWAY,
+                reason: format!("nothing typed for {:?} (--door-idle-secs)", self.idle),
+            };
+        };
+        self.idle_until = tokio::time::Instant::now() + self.idle;
+        match line {
             None | Some(Err(_)) => Incoming::Lost,
             Some(Ok(Line::TooLong)) => Incoming::Message(ChatInput::Invalid(ProtocolError::new(
                 ErrorCode::TextTooLong,

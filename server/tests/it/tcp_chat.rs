@@ -219,3 +219,29 @@ async fn the_door_validates_lines_as_the_chat_does() {
     assert!(nc.line().await.ends_with("checker: fine"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_door_client_that_types_nothing_is_let_go() {
+    let server = TestServer::start_with(|c| c.door_idle_secs = 1).await;
+    let mut browser = server.connect("/ws/chat?room=quiet&name=web").await;
+    let _ = browser.recv().await;
+    let mut nc = LineClient::connect(&server).await;
+    nc.enter("lurker", "quiet").await;
+    // A busy room does not keep a quiet client: the deadline runs from its
+    // last line, not from the last event.
+    for i in 0..4 {
+        browser
+            .send_text(&format!(r#"{{"type":"say","text":"tick {i}"}}"#))
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let mut goodbye = None;
+    while let Some(line) = nc.line_or_eof().await {
+        if line.contains("goodbye") {
+            goodbye = Some(line);
+        }
+    }
+    let goodbye = goodbye.expect("a last line");
+    assert!(goodbye.contains("--door-idle-secs"), "{goodbye}");
+    server.stop().await;
+}
