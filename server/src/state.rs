@@ -204,6 +204,10 @@ async fn connect_bus(config: &Config, instance: &InstanceId) -> anyhow::Result<A
         token: config.bus_token.clone(),
         tls_ca: config.bus_tls_ca.clone(),
         tls_required: config.bus_tls,
+        max_age: Some(std::time::Duration::from_secs(
+            config.bus_history_days * 24 * 60 * 60,
+        )),
+        max_bytes: Some(config.bus_max_bytes as i64),
     };
     let bus = NatsBus::connect(
         &options,

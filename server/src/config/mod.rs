@@ -107,6 +107,18 @@ pub struct Config {
     #[arg(long, env = "SOCKETLAB_BUS_TLS")]
     pub bus_tls: bool,
 
+    /// Days a chat message stays in the NATS stream (the newest 50 per room
+    /// are the history; this ends rooms nobody uses any more).
+    #[arg(long, env = "SOCKETLAB_BUS_HISTORY_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub bus_history_days: u64,
+
+    /// Size limit of the NATS chat stream in bytes; the oldest messages go
+    /// first.
+    #[arg(long, env = "SOCKETLAB_BUS_MAX_BYTES", default_value_t = 1 << 30,
+          value_parser = clap::value_parser!(u64).range(1_048_576..=1 << 40))]
+    pub bus_max_bytes: u64,
+
     /// This instance's name in /api/info and in heartbeats to other
     /// instances (default: a random one).
     #[arg(long, env = "SOCKETLAB_INSTANCE_ID")]

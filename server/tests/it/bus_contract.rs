@@ -329,3 +329,40 @@ async fn a_member_that_does_not_read_lags_instead_of_growing_memory() {
         other => panic!("expected Lagged, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn nats_chat_stream_gets_the_age_and_size_limits_even_when_it_exists() {
+    // Without limits the stream kept 50 messages of every room ever used,
+    // forever. An instance started with limits updates a stream made
+    // before them.
+    let server = nats::NatsServer::start();
+    let me = |id: &str| InstanceId {
+        id: id.to_owned(),
+        listen: "127.0.0.1:0".to_owned(),
+    };
+    let unlimited = NatsOptions {
+        urls: vec![server.url()],
+        ..Default::default()
+    };
+    let old = NatsBus::connect(&unlimited, me("old"), 64, 10)
+        .await
+        .unwrap();
+    old.close();
+    let limited = NatsOptions {
+        urls: vec![server.url()],
+        max_age: Some(Duration::from_secs(3 * 24 * 60 * 60)),
+        max_bytes: Some(8 << 20),
+        ..Default::default()
+    };
+    let bus = NatsBus::connect(&limited, me("new"), 64, 10).await.unwrap();
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let mut stream = async_nats::jetstream::new(client)
+        .get_stream("SOCKETLAB_CHAT")
+        .await
+        .unwrap();
+    let config = &stream.info().await.unwrap().config;
+    assert_eq!(config.max_age, Duration::from_secs(3 * 24 * 60 * 60));
+    assert_eq!(config.max_bytes, 8 << 20);
+    assert_eq!(config.max_messages_per_subject, 50);
+    bus.close();
+}

@@ -77,6 +77,12 @@ pub struct NatsOptions {
     pub tls_ca: Option<std::path::PathBuf>,
     /// Whether TLS to NATS is required.
     pub tls_required: bool,
+    /// Messages older than this leave the chat stream (`None`: kept until
+    /// the per-room history limit pushes them out).
+    pub max_age: Option<Duration>,
+    /// The chat stream's size limit in bytes; the oldest messages go first
+    /// (`None`: no limit).
+    pub max_bytes: Option<i64>,
 }
 
 /// Rooms on NATS JetStream. Cheap to clone.
@@ -148,10 +154,15 @@ impl NatsBus {
                 )
             })?;
         let js = jetstream::new(client.clone());
-        js.get_or_create_stream(stream::Config {
+        // Created or updated: the limits follow the flags of the instance
+        // that started last, so a stream made before them gets them too.
+        // Without them every room ever used kept its history forever.
+        js.create_or_update_stream(stream::Config {
             name: STREAM.to_owned(),
             subjects: vec![format!("{CHAT_SUBJECT}.*")],
             max_messages_per_subject: HISTORY_LEN as i64,
+            max_age: options.max_age.unwrap_or_default(),
+            max_bytes: options.max_bytes.unwrap_or(-1),
             storage: stream::StorageType::File,
             ..Default::default()
         })
