@@ -387,22 +387,12 @@ async fn an_echo_client_that_never_reads_is_cut_off_and_others_keep_echoing() {
     let server = TestServer::start_with(|c| c.send_timeout_secs = 1).await;
     let mut bystander = server.connect("/ws/echo").await;
     let hog = server.connect("/ws/echo").await;
-    let (mut hog_tx, hog_rx) = hog.ws.split();
+    let (hog_tx, hog_rx) = hog.ws.split();
     // Send without ever reading: the replies pile up in the socket buffers
     // until the server's writes stop making progress.
-    let writer = tokio::spawn(async move {
-        let chunk = vec![0u8; 64 * 1024];
-        for sent in 0..4_000u32 {
-            if hog_tx.send(Message::binary(chunk.clone())).await.is_err() {
-                return sent;
-            }
-        }
-        4_000
-    });
-    let sent = tokio::time::timeout(Duration::from_secs(30), writer)
+    let sent = tokio::time::timeout(Duration::from_secs(30), send_until_cut_off(hog_tx))
         .await
-        .expect("the server never cut off a client that does not read")
-        .unwrap();
+        .expect("the server never cut off a client that does not read");
     assert!(
         sent < 4_000,
         "all 250 MiB were accepted: the replies were buffered instead of the client being dropped"
@@ -443,20 +433,10 @@ async fn a_relay_client_that_never_reads_is_cut_off_and_others_keep_relaying() {
     let server = TestServer::start_with(|c| c.send_timeout_secs = 1).await;
     let mut bystander = server.connect("/ws/relay/tcp-echo").await;
     let hog = server.connect("/ws/relay/tcp-echo").await;
-    let (mut hog_tx, mut hog_rx) = hog.ws.split();
-    let writer = tokio::spawn(async move {
-        let chunk = vec![0u8; 64 * 1024];
-        for sent in 0..4_000u32 {
-            if hog_tx.send(Message::binary(chunk.clone())).await.is_err() {
-                return sent;
-            }
-        }
-        4_000
-    });
-    let sent = tokio::time::timeout(Duration::from_secs(30), writer)
+    let (hog_tx, mut hog_rx) = hog.ws.split();
+    let sent = tokio::time::timeout(Duration::from_secs(30), send_until_cut_off(hog_tx))
         .await
-        .expect("the server never cut off a relay client that does not read")
-        .unwrap();
+        .expect("the server never cut off a relay client that does not read");
     assert!(sent < 4_000, "all 250 MiB were accepted");
     // What the hog finally reads ends with 1013 and the reason.
     let code = loop {
@@ -641,4 +621,19 @@ async fn a_rebound_host_name_gets_421_everywhere_a_page_could_use() {
         101
     );
     server.stop().await;
+}
+
+/// Sends 64 KiB messages, up to 4,000 (250 MiB), until the server stops
+/// taking them; returns how many it took.
+async fn send_until_cut_off<S>(mut tx: S) -> u32
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let chunk = vec![0u8; 64 * 1024];
+    for sent in 0..4_000u32 {
+        if tx.send(Message::binary(chunk.clone())).await.is_err() {
+            return sent;
+        }
+    }
+    4_000
 }
