@@ -637,3 +637,62 @@ where
     }
     4_000
 }
+
+#[tokio::test]
+async fn a_relay_target_that_never_reads_is_let_go_with_1014() {
+    // A target that accepts and then reads nothing: the client's bytes
+    // pile up until the relay's writes stop making progress. Before, the
+    // relay (and the client's sends) waited until the idle timeout.
+    let sink = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sink_addr = sink.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let (socket, _) = sink.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(socket);
+    });
+    let server = TestServer::start_with(|c| {
+        c.send_timeout_secs = 1;
+        c.relay_targets = vec![format!("sink=tcp://{sink_addr}").parse().unwrap()];
+    })
+    .await;
+    let client = server.connect("/ws/relay/sink").await;
+    let (tx, mut rx) = client.ws.split();
+    // Up to 64 MiB, far more than the sockets between here and the sink
+    // hold; whatever the relay stops taking stays unsent.
+    let sender = tokio::spawn(async move {
+        let mut tx = tx;
+        let chunk = vec![0u8; 64 * 1024];
+        for _ in 0..1_000 {
+            if tx.send(Message::binary(chunk.clone())).await.is_err() {
+                break;
+            }
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(Ok(message)) = rx.next().await {
+            if message.is_close() {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the relay never gave up on a target that does not read");
+    // tungstenite's client answers a 1014 with a 1002 of its own and hands
+    // the application that one, so the server's code is read from the
+    // server's own count.
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    loop {
+        let (_, metrics) = http_get(server.addr, "/metrics").await;
+        if metrics.contains("socketlab_closes_total{endpoint=\"relay\",code=\"1014\"} 1") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no 1014 counted:\n{metrics}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sender.abort();
+    held.abort();
+    server.stop().await;
+}

@@ -39,6 +39,8 @@ enum End {
     Shutdown,
     /// The client did not read what the target sent for this long.
     TooSlow(Duration),
+    /// The target did not read what the client sent for this long.
+    TargetStuck(Duration),
     /// Nothing moved for the idle timeout.
     Idle,
 }
@@ -119,32 +121,32 @@ pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
             match incoming {
                 Incoming::Message(Data::Binary(bytes)) => {
                     activity.touch();
-                    if let Err(err) = to_target.write_all(&bytes).await {
-                        return End::TargetFailed(err);
+                    if let Err(end) = bounded(send_timeout, to_target.write_all(&bytes)).await {
+                        return end;
                     }
                     counters.to_target.inc_by(bytes.len() as u64);
                 }
                 Incoming::Message(Data::Text(_)) => return End::TextFrame,
                 Incoming::Closed(code) => {
                     // Half-close: the target sees EOF after the last byte.
-                    let _ = to_target.shutdown().await;
+                    let _ = bounded(send_timeout, to_target.shutdown()).await;
                     return End::ClientClosed(code);
                 }
                 Incoming::Heard => {}
                 Incoming::Invalid { code, reason } => {
-                    let _ = to_target.flush().await;
+                    let _ = bounded(send_timeout, to_target.flush()).await;
                     return End::ClientError(code, reason);
                 }
                 Incoming::Lost => {
-                    let _ = to_target.flush().await;
+                    let _ = bounded(send_timeout, to_target.flush()).await;
                     return End::ClientLost;
                 }
             }
             incoming = match from_client.recv_now().await {
                 Some(incoming) => incoming,
                 None => {
-                    if let Err(err) = to_target.flush().await {
-                        return End::TargetFailed(err);
+                    if let Err(end) = bounded(send_timeout, to_target.flush()).await {
+                        return end;
                     }
                     from_client.recv().await
                 }
@@ -191,6 +193,10 @@ pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
             "the relay carries bytes: send binary frames, not text".to_owned(),
         ),
         End::Shutdown => (close::GOING_AWAY, "server shutting down".to_owned()),
+        End::TargetStuck(limit) => (
+            close::BAD_GATEWAY,
+            format!("the target did not read for {limit:?} (--send-timeout-secs)"),
+        ),
         End::TooSlow(limit) => (
             close::TRY_AGAIN_LATER,
             format!("not reading for {limit:?} (--send-timeout-secs)"),
@@ -205,13 +211,26 @@ pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
         ),
         // The transport already answered the client's close.
         End::ClientClosed(code) => {
-            let _ = Outbound::<Data>::flush(&mut conn).await;
+            let _ = session::flush(send_timeout, Outbound::<Data>::flush(&mut conn)).await;
             return code;
         }
         End::ClientLost => return None,
     };
     Outbound::<Data>::close(&mut conn, code, &reason).await;
     Some(code)
+}
+
+/// A write to the target, with the send deadline: a target that stops
+/// reading must not pin the relay (and the client's sends) forever.
+async fn bounded<F>(limit: Duration, write: F) -> Result<(), End>
+where
+    F: std::future::Future<Output = std::io::Result<()>>,
+{
+    match crate::net::deadline::within(limit, write).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(End::TargetFailed(err)),
+        Err(_) => Err(End::TargetStuck(limit)),
+    }
 }
 
 /// Closes with 1014 (bad gateway) when the target cannot be reached.
