@@ -298,18 +298,18 @@ pub struct Config {
     pub relay_token: Option<String>,
 }
 
-/// `--chat-rate`: a finite number of messages per second, 0.01 to 10,000
+/// `--chat-rate`: a finite number of messages per second, 0.01 to 1,000,000
 /// (NaN or infinity would turn the limit off without saying so).
 fn rate_per_second(raw: &str) -> Result<f64, String> {
     let rate: f64 = raw
         .trim()
         .parse()
         .map_err(|_| format!("{raw:?} is not a number; give messages per second, e.g. 10"))?;
-    if rate.is_finite() && (0.01..=10_000.0).contains(&rate) {
+    if rate.is_finite() && (0.01..=1_000_000.0).contains(&rate) {
         Ok(rate)
     } else {
         Err(format!(
-            "{raw:?} is out of range; give 0.01 to 10000 messages per second"
+            "{raw:?} is out of range; give 0.01 to 1000000 messages per second"
         ))
     }
 }
