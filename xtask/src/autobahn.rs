@@ -49,14 +49,7 @@ pub fn run() -> Result<()> {
     let dist = workspace::root().join("dist");
     fs::create_dir_all(&dist).with_context(|| format!("cannot create {}", dist.display()))?;
     Cmd::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "socketlab-server",
-            "--bin",
-            "socketlab",
-        ])
+        .args(crate::release::BUILD_SERVER)
         .fix("fix the server's build errors above")
         .run()?;
 

@@ -118,14 +118,7 @@ const STEPS: &[Step] = &[
         name: "release build",
         action: Action::Command {
             program: "cargo",
-            args: &[
-                "build",
-                "--release",
-                "-p",
-                "socketlab-server",
-                "--bin",
-                "socketlab",
-            ],
+            args: crate::release::BUILD_SERVER,
             env: &[],
         },
         fix: "fix the server's build errors above",

@@ -7,19 +7,23 @@ use anyhow::Result;
 
 use crate::{cmd::Cmd, page, workspace};
 
+/// `cargo` arguments that build the release server binary, which embeds
+/// the page; `run`, `dist`, the test steps and Autobahn all build it so.
+pub const BUILD_SERVER: &[&str] = &[
+    "build",
+    "--release",
+    "-p",
+    "socketlab-server",
+    "--bin",
+    "socketlab",
+];
+
 /// Builds the page and then the server in release mode, returning the
 /// server binary's path. Expects [`crate::tools::ensure_web_tools`] first.
 pub fn build() -> Result<PathBuf> {
     build_page()?;
     Cmd::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "socketlab-server",
-            "--bin",
-            "socketlab",
-        ])
+        .args(BUILD_SERVER)
         .fix("fix the server's build errors above (see server/)")
         .run()?;
     Ok(workspace::server_binary())
