@@ -255,3 +255,17 @@ pub async fn raw_close_frame(addr: SocketAddr, path: &str) -> (u16, String) {
         .await
         .expect("a close frame in time")
 }
+
+/// `/metrics` once `ready` holds for it, polling for up to [`WAIT`]: the
+/// server counts a close only after its close handshake.
+pub async fn metrics_when(addr: SocketAddr, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (_, metrics) = http_get(addr, "/metrics").await;
+        if ready(&metrics) {
+            return metrics;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{what}:\n{metrics}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

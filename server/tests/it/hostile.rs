@@ -680,18 +680,10 @@ async fn a_relay_target_that_never_reads_is_let_go_with_1014() {
     // tungstenite's client answers a 1014 with a 1002 of its own and hands
     // the application that one, so the server's code is read from the
     // server's own count.
-    let deadline = tokio::time::Instant::now() + common::WAIT;
-    loop {
-        let (_, metrics) = http_get(server.addr, "/metrics").await;
-        if metrics.contains("socketlab_closes_total{endpoint=\"relay\",code=\"1014\"} 1") {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no 1014 counted:\n{metrics}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::metrics_when(server.addr, "no 1014 counted", |m| {
+        m.contains("socketlab_closes_total{endpoint=\"relay\",code=\"1014\"} 1")
+    })
+    .await;
     sender.abort();
     held.abort();
     server.stop().await;

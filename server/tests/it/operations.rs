@@ -94,26 +94,14 @@ async fn metrics_move_when_clients_connect_and_send() {
     assert!(during.contains("socketlab_relay_connect_seconds_count{target=\"tcp-echo\"} 1"));
 
     echo.ws.close(Some(normal())).await.unwrap();
-    let deadline = tokio::time::Instant::now() + common::WAIT;
-    loop {
-        let (_, after) = http_get(server.addr, "/metrics").await;
-        if sample(
-            &after,
-            "socketlab_closes_total{endpoint=\"echo\",code=\"1000\"}",
-        ) == 1.0
-        {
-            assert_eq!(
-                sample(&after, "socketlab_connections_open{endpoint=\"echo\"}"),
-                0.0
-            );
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "close not counted:\n{after}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let after = common::metrics_when(server.addr, "close not counted", |m| {
+        sample(m, "socketlab_closes_total{endpoint=\"echo\",code=\"1000\"}") == 1.0
+    })
+    .await;
+    assert_eq!(
+        sample(&after, "socketlab_connections_open{endpoint=\"echo\"}"),
+        0.0
+    );
     server.stop().await;
 }
 
@@ -291,29 +279,21 @@ async fn client_chosen_close_codes_do_not_grow_the_metrics() {
             .unwrap();
         let _ = client.expect_close().await;
     }
-    let deadline = tokio::time::Instant::now() + common::WAIT;
-    loop {
-        let (_, metrics) = http_get(server.addr, "/metrics").await;
-        let closes = |code: &str| {
-            sample(
-                &metrics,
-                &format!("socketlab_closes_total{{endpoint=\"echo\",code=\"{code}\"}}"),
-            )
-        };
-        if closes("4xxx") == 40.0 && closes("3xxx") == 2.0 {
-            let series = metrics
-                .lines()
-                .filter(|l| l.starts_with("socketlab_closes_total{"))
-                .count();
-            assert_eq!(series, 2, "one series per range, not per code:\n{metrics}");
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "closes not counted:\n{metrics}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let closes = |metrics: &str, code: &str| {
+        sample(
+            metrics,
+            &format!("socketlab_closes_total{{endpoint=\"echo\",code=\"{code}\"}}"),
+        )
+    };
+    let metrics = common::metrics_when(server.addr, "closes not counted", |m| {
+        closes(m, "4xxx") == 40.0 && closes(m, "3xxx") == 2.0
+    })
+    .await;
+    let series = metrics
+        .lines()
+        .filter(|l| l.starts_with("socketlab_closes_total{"))
+        .count();
+    assert_eq!(series, 2, "one series per range, not per code:\n{metrics}");
     server.stop().await;
 }
 
