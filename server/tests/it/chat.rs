@@ -218,3 +218,62 @@ async fn invalid_room_or_name_is_refused_before_the_upgrade() {
     }
     server.stop().await;
 }
+
+/// The value of the metric line starting with `series` (0 when absent).
+fn metric(metrics: &str, series: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Sends a chat upgrade request and resets the connection (SO_LINGER 0)
+/// without reading the answer.
+async fn reset_upgrade(addr: std::net::SocketAddr, path: &str) {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.set_zero_linger().unwrap();
+    drop(stream);
+}
+
+#[tokio::test]
+async fn an_upgrade_reset_before_its_101_never_joins() {
+    const RESETS: &str = r#"socketlab_handshake_failures_total{reason="reset_before_open"}"#;
+    const OPENED: &str = r#"socketlab_connections_total{endpoint="chat"}"#;
+    let server = TestServer::start().await;
+    let (mut bystander, _) = join(&server, "door", "bystander").await;
+    let mut opened = 1;
+    let mut resets = 0;
+    // The reset usually reaches the server before its 101 does; when the
+    // 101 wins the race, the WebSocket was open and its join and leave are
+    // real: skip them and try again (bounded).
+    for _ in 0..10 {
+        reset_upgrade(server.addr, "/ws/chat?room=door&name=ghost").await;
+        let metrics = crate::common::metrics_when(server.addr, "the reset request handled", |m| {
+            metric(m, RESETS) + metric(m, OPENED) > resets + opened
+        })
+        .await;
+        if metric(&metrics, RESETS) > resets {
+            resets = metric(&metrics, RESETS);
+            break;
+        }
+        opened = metric(&metrics, OPENED);
+        bystander
+            .recv_until(|m| matches!(m, ServerMessage::Left { name } if name.as_str() == "ghost"))
+            .await;
+    }
+    assert_eq!(resets, 1, "no upgrade request was reset before its 101");
+    // Whatever the room hears next is the next real member, not the ghost.
+    let (_carol, _) = join(&server, "door", "carol").await;
+    let next = bystander.recv().await;
+    assert!(
+        matches!(&next, ServerMessage::Joined { name, .. } if name.as_str() == "carol"),
+        "the room heard of a member whose WebSocket never opened: {next:?}"
+    );
+    server.stop().await;
+}

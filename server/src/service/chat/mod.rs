@@ -27,13 +27,22 @@ pub enum JoinError {
     Bus(#[from] BusError),
 }
 
-/// Joins `room` (the lobby when `None`) as `name` (a guest name when
-/// `None` or empty), validating both as the page does.
-pub async fn join(
-    bus: &dyn RoomBus,
-    room: Option<&str>,
-    name: Option<&str>,
-) -> Result<Membership, JoinError> {
+/// Where a client asked to be: the room and the name, validated as the page
+/// validates them, before anyone is told about it.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    /// The room (the lobby when the client named none).
+    pub room: socketlab_shared::RoomName,
+    /// The name, or `None` for a fresh guest name.
+    pub name: Option<socketlab_shared::DisplayName>,
+}
+
+/// Validates `room` (the lobby when `None`) and `name` (a guest name when
+/// `None` or empty). Joining is a separate step ([`join`]) so that a
+/// transport can refuse bad names before it commits to a connection, and
+/// join only once the connection is open: a member that is announced must
+/// be able to hear what follows.
+pub fn wanted(room: Option<&str>, name: Option<&str>) -> Result<Wanted, JoinError> {
     let bad = |e: socketlab_shared::NameError| JoinError::BadName(e.to_string());
     let room = match room {
         None => socketlab_shared::RoomName::lobby(),
@@ -43,5 +52,10 @@ pub async fn join(
         None | Some("") => None,
         Some(raw) => Some(socketlab_shared::DisplayName::parse(raw).map_err(bad)?),
     };
-    Ok(bus.join(room, name).await?)
+    Ok(Wanted { room, name })
+}
+
+/// Joins the room a client asked for.
+pub async fn join(bus: &dyn RoomBus, wanted: Wanted) -> Result<Membership, JoinError> {
+    Ok(bus.join(wanted.room, wanted.name).await?)
 }

@@ -13,6 +13,7 @@ use warp::{Filter, Rejection, Reply};
 use super::session::WsSession;
 use super::upgrade::{self, Edge, Upgrade};
 use crate::problem::Problem;
+use crate::service::session::Outbound;
 use socketlab_shared::relay::BINARY_SUBPROTOCOL;
 use socketlab_shared::{Impairment, TargetKind};
 
@@ -54,26 +55,37 @@ async fn accept_chat(
     // Refuse bad names before the upgrade: a plain HTTP 400 with a body is
     // the clearest answer for curl, and the page validates the same way
     // (with the same code, from `socketlab-shared`) before it connects.
-    let membership =
-        match chat::join(&*state.bus, query.room.as_deref(), query.name.as_deref()).await {
-            Ok(membership) => membership,
-            Err(chat::JoinError::BadName(message)) => {
-                return Err(warp::reject::custom(Problem::BadRequest(message)))
-            }
-            Err(chat::JoinError::Bus(err)) => {
-                return Ok(warp::reply::with_status(
-                    format!("{err}\n"),
-                    http::StatusCode::SERVICE_UNAVAILABLE,
-                )
-                .into_response())
-            }
-        };
+    let wanted = match chat::wanted(query.room.as_deref(), query.name.as_deref()) {
+        Ok(wanted) => wanted,
+        Err(err) => return Err(warp::reject::custom(Problem::BadRequest(err.to_string()))),
+    };
+    if !state.bus.is_ready() {
+        return Ok(warp::reply::with_status(
+            "the chat service is unavailable right now: its message bus is unreachable\n",
+            http::StatusCode::SERVICE_UNAVAILABLE,
+        )
+        .into_response());
+    }
     let shutdown = state.shutdown.clone();
     let metrics = state.metrics.clone();
     let limits = state.chat_limits();
+    let bus = state.bus.clone();
+    // Join only once the WebSocket is open: a request that is reset before
+    // its 101 must not announce `joined` then `left` to the whole room (nor
+    // claim a name on the bus). A join that fails now can no longer be an
+    // HTTP status; it is a close with 1013 and the reason.
     Ok(
         upgrade.accept(state.chat_ws_config(), None, move |ws, _| async move {
             let mut conn = WsSession::new(ws);
+            let membership = match chat::join(&*bus, wanted).await {
+                Ok(membership) => membership,
+                Err(err) => {
+                    let code = socketlab_shared::close::TRY_AGAIN_LATER;
+                    Outbound::<chat::session::ChatOutput>::close(&mut conn, code, &err.to_string())
+                        .await;
+                    return Some(code);
+                }
+            };
             chat::session::run(&mut conn, membership, shutdown, limits, &metrics, "chat").await
         }),
     )

@@ -276,6 +276,9 @@ impl Upgrade {
             let upgraded = match on_upgrade.await {
                 Ok(upgraded) => upgraded,
                 Err(err) => {
+                    // The client went away before the 101 reached it (e.g.
+                    // reset): no session ever starts for it.
+                    metrics.refused("reset_before_open");
                     tracing::debug!(?peer, endpoint, "WebSocket upgrade failed: {err}");
                     return;
                 }

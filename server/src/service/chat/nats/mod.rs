@@ -270,20 +270,18 @@ impl RoomBus for NatsBus {
             DisplayName::guest(inner.guests.fetch_add(1, Ordering::Relaxed))
         });
         let (you, revision) = inner.claim_name(&room_name, &wanted).await?;
-        let mut member_instances = match inner.members_of(&room_name).await {
-            Ok(members) => members,
-            Err(err) => {
-                // Do not keep a name nobody will use.
-                let _ = inner
-                    .free_name(&member_key(&room_name, &you), revision)
-                    .await;
-                return Err(err);
-            }
+        // From here on, a failed join, or this future dropped mid-way (the
+        // client went away), must not keep a name nobody will use.
+        let claim = Claim {
+            inner: Some(self.inner.clone()),
+            key: member_key(&room_name, &you),
+            revision,
         };
+        let mut member_instances = inner.members_of(&room_name).await?;
         member_instances.insert(you.clone(), inner.me.id.clone());
         let members = member_instances.keys().cloned().collect();
         let mut room = room;
-        let (events, history) = loop {
+        let (events, history, seat) = loop {
             let joined = {
                 let rooms = lock(&inner.rooms);
                 let mut state = lock(&room.state);
@@ -303,25 +301,29 @@ impl RoomBus for NatsBus {
                     None
                 }
             };
-            match joined {
-                Some(joined) => break joined,
-                None => room = inner.room(&room_name).await?,
+            if let Some((events, history)) = joined {
+                // The seat owns the name now: dropping it leaves the room
+                // (announcing `left`) and frees the name.
+                claim.keep();
+                let seat = NatsSeat {
+                    inner: self.inner.clone(),
+                    room: room.clone(),
+                    name: you.clone(),
+                    revision,
+                };
+                break (events, history, seat);
             }
+            room = inner.room(&room_name).await?;
         };
         inner.announce(&room_name, &you, true).await;
         Ok(Membership {
-            you: you.clone(),
+            you,
             room: room_name,
             members,
             history,
             member_instances,
             events,
-            seat: Box::new(NatsSeat {
-                inner: self.inner.clone(),
-                room,
-                name: you,
-                revision,
-            }),
+            seat: Box::new(seat),
         })
     }
 
@@ -335,6 +337,35 @@ impl RoomBus for NatsBus {
 
     fn is_ready(&self) -> bool {
         self.inner.client.connection_state() == async_nats::connection::State::Connected
+    }
+}
+
+/// A name claimed in the members bucket by a join that has not finished.
+/// Dropped before [`Claim::keep`], it frees the name: a join that fails, or
+/// whose future is dropped mid-way, leaves nothing behind.
+struct Claim {
+    inner: Option<Arc<Inner>>,
+    key: String,
+    revision: u64,
+}
+
+impl Claim {
+    /// The join succeeded; its seat frees the name from now on.
+    fn keep(mut self) {
+        self.inner = None;
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let Some(inner) = self.inner.take() else {
+            return;
+        };
+        let key = std::mem::take(&mut self.key);
+        let revision = self.revision;
+        inner.clone().spawn_cleanup(async move {
+            let _ = tokio::time::timeout(PUBLISH_TIMEOUT, inner.free_name(&key, revision)).await;
+        });
     }
 }
 
@@ -392,7 +423,7 @@ impl Drop for NatsSeat {
         let room = self.room.clone();
         let name = self.name.clone();
         let revision = self.revision;
-        tokio::spawn(async move {
+        self.inner.spawn_cleanup(async move {
             // Free the name first, so whoever sees `left` can take it.
             let key = member_key(&room.name, &name);
             let _ = tokio::time::timeout(PUBLISH_TIMEOUT, inner.free_name(&key, revision)).await;
@@ -414,6 +445,14 @@ impl Drop for NatsSeat {
                 }
             }
         });
+    }
+}
+
+impl Inner {
+    /// Runs `work` that frees what a member held on the bus (its name, its
+    /// presence) after the member itself is gone.
+    fn spawn_cleanup(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        tokio::spawn(work);
     }
 }
 
