@@ -220,6 +220,54 @@ async fn a_killed_instance_members_leave_on_the_others() {
     assert_eq!(you(&welcome), "victim");
 }
 
+/// The next `left` the client hears, skipping everything else, within `bound`.
+async fn next_left(client: &mut Client, bound: Duration) -> String {
+    tokio::time::timeout(bound, async {
+        loop {
+            if let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) =
+                client.ws.next().await
+            {
+                if let Ok(ServerMessage::Left { name }) = ServerMessage::parse(&text) {
+                    return name.to_string();
+                }
+            }
+        }
+    })
+    .await
+    .expect("a `left` within the bound")
+}
+
+#[tokio::test]
+async fn an_instance_killed_right_after_a_join_leaves_no_ghost() {
+    let nats = NatsServer::start();
+    let mut a = Instance::start(&nats, "short-lived").await;
+    let (_victim, _) = a.join("brief", "victim").await;
+    // The survivor starts after the victim joined: it has heard no
+    // heartbeat that could name the victim (nor, most likely, any heartbeat
+    // of the doomed instance at all); it knows them from the member records.
+    let b = Instance::start(&nats, "survivor").await;
+    let (mut watcher, welcome) = b.join("brief", "watcher").await;
+    assert_eq!(members(&welcome), ["victim", "watcher"]);
+    a.sigkill();
+
+    let left = next_left(&mut watcher, Duration::from_secs(30)).await;
+    assert_eq!(left, "victim");
+    // And the name is free again (polled: the others may free it a moment
+    // after announcing).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_again, welcome) = b.join("brief", "victim").await;
+        if you(&welcome) == "victim" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the dead instance's name stayed claimed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_nats_outage_errors_senders_and_recovers() {
     let mut nats = NatsServer::start();

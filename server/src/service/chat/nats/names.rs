@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use async_nats::jetstream::{consumer, kv};
 use futures_util::StreamExt;
@@ -15,6 +16,16 @@ use socketlab_shared::{DisplayName, RoomName};
 
 use super::wire::{member_key, MemberRecord, MEMBERS_BUCKET};
 use super::{unavailable, BusError, Inner, PUBLISH_TIMEOUT};
+
+/// One member record as read from the bucket.
+pub(super) struct RecordEntry {
+    /// The key, `<room>.<hex of the name>`.
+    pub(super) key: String,
+    /// The revision of the value read, to free exactly that value.
+    pub(super) revision: u64,
+    /// Who, and on which instance.
+    pub(super) record: MemberRecord,
+}
 
 /// Most suffixes tried for a taken name.
 const MAX_SUFFIX: u64 = 1000;
@@ -56,20 +67,43 @@ impl Inner {
     /// Everyone in `room`, on every instance, with the instance each is
     /// connected to, from the members bucket.
     ///
-    /// Reads only the room's keys: a consumer filtered on
-    /// `$KV.socketlab_members.<room>.*` that delivers the last value of each
-    /// key (what `keys()` + `get()` did for the whole bucket, in one pass and
-    /// whatever the size of other rooms). nats-server 2.9 accepts this
-    /// consumer; its single `filter_subject` is all it needs.
+    /// Reads only the room's keys (see [`Inner::records`]), whatever the
+    /// size of other rooms. Every instance named there is noted as a peer:
+    /// one that crashed before this instance ever heard its heartbeat is
+    /// found dead that way, and its members reaped.
     pub(super) async fn members_of(
         &self,
         room: &RoomName,
     ) -> Result<BTreeMap<DisplayName, String>, BusError> {
+        let records = self
+            .records(&format!("$KV.{MEMBERS_BUCKET}.{room}.*"), PUBLISH_TIMEOUT)
+            .await?;
+        let members: BTreeMap<DisplayName, String> = records
+            .into_iter()
+            .map(|entry| (entry.record.name, entry.record.instance))
+            .collect();
+        for instance in members.values() {
+            self.note_peer(instance);
+        }
+        Ok(members)
+    }
+
+    /// The live member records under `filter` (a subject of the members
+    /// bucket's stream), with their keys and revisions, read within `limit`.
+    ///
+    /// One pass of a consumer that delivers the last value of each key
+    /// (what `keys()` + `get()` did key by key). nats-server 2.9 accepts this
+    /// consumer; its single `filter_subject` is all it needs.
+    pub(super) async fn records(
+        &self,
+        filter: &str,
+        limit: Duration,
+    ) -> Result<Vec<RecordEntry>, BusError> {
         let consumer = self
             .members_stream
             .create_consumer(consumer::push::OrderedConfig {
                 deliver_subject: self.client.new_inbox(),
-                filter_subject: format!("$KV.{MEMBERS_BUCKET}.{room}.*"),
+                filter_subject: filter.to_owned(),
                 deliver_policy: consumer::DeliverPolicy::LastPerSubject,
                 ..Default::default()
             })
@@ -77,48 +111,55 @@ impl Inner {
             .map_err(unavailable)?;
         let consumer_name = consumer.cached_info().name.clone();
         let mut pending = consumer.cached_info().num_pending;
-        let mut members = BTreeMap::new();
-        if pending > 0 {
-            let mut entries = consumer.messages().await.map_err(unavailable)?;
-            let read = async {
-                while pending > 0 {
-                    let Some(message) = entries.next().await else {
-                        return Err(BusError::Unavailable(
-                            "the member list ended early".to_owned(),
-                        ));
-                    };
-                    let message = message.map_err(unavailable)?;
-                    self.counts
-                        .member_entries_read
-                        .fetch_add(1, Ordering::Relaxed);
-                    pending = message.info().map_err(unavailable)?.pending;
-                    let removed = message.headers.as_ref().is_some_and(|headers| {
-                        headers.get("KV-Operation").is_some() // DEL or PURGE
-                    });
-                    if removed {
-                        continue;
-                    }
-                    if let Ok(record) = serde_json::from_slice::<MemberRecord>(&message.payload) {
-                        members.insert(record.name, record.instance);
-                    }
-                }
-                Ok(())
-            };
-            let outcome = tokio::time::timeout(PUBLISH_TIMEOUT, read).await;
-            drop(entries);
+        let mut records = Vec::new();
+        if pending == 0 {
             self.drop_consumer(consumer_name);
-            match outcome {
-                Ok(result) => result?,
-                Err(_) => {
+            return Ok(records);
+        }
+        let mut entries = consumer.messages().await.map_err(unavailable)?;
+        let prefix = format!("$KV.{MEMBERS_BUCKET}.");
+        let read = async {
+            while pending > 0 {
+                let Some(message) = entries.next().await else {
                     return Err(BusError::Unavailable(
-                        "reading the member list timed out".to_owned(),
-                    ))
+                        "the member list ended early".to_owned(),
+                    ));
+                };
+                let message = message.map_err(unavailable)?;
+                self.counts
+                    .member_entries_read
+                    .fetch_add(1, Ordering::Relaxed);
+                let info = message.info().map_err(unavailable)?;
+                pending = info.pending;
+                let revision = info.stream_sequence;
+                let removed = message.headers.as_ref().is_some_and(|headers| {
+                    headers.get("KV-Operation").is_some() // DEL or PURGE
+                });
+                if removed {
+                    continue;
+                }
+                let Some(key) = message.subject.as_str().strip_prefix(&prefix) else {
+                    continue;
+                };
+                if let Ok(record) = serde_json::from_slice::<MemberRecord>(&message.payload) {
+                    records.push(RecordEntry {
+                        key: key.to_owned(),
+                        revision,
+                        record,
+                    });
                 }
             }
-        } else {
-            self.drop_consumer(consumer_name);
+            Ok(())
+        };
+        let outcome = tokio::time::timeout(limit, read).await;
+        drop(entries);
+        self.drop_consumer(consumer_name);
+        match outcome {
+            Ok(result) => result.map(|()| records),
+            Err(_) => Err(BusError::Unavailable(
+                "reading the member list timed out".to_owned(),
+            )),
         }
-        Ok(members)
     }
 
     /// Deletes a one-shot consumer in the background, rather than leaving

@@ -4,10 +4,17 @@
 //! `joined` / `left` travel on core subjects (`socketlab.presence.<room>`),
 //! not the stream: they only matter to members connected right now, and a
 //! member list is read afresh from the members bucket at each join. Each
-//! instance also heartbeats its members on `socketlab.instances`; an
-//! instance that falls silent for [`PEER_TIMEOUT`] (crashed, SIGKILL) has
-//! its names freed, and each instance that notices tells its own members
-//! that they `left`.
+//! instance also heartbeats on `socketlab.instances`; an instance that falls
+//! silent for [`PEER_TIMEOUT`] (crashed, SIGKILL) has its names freed, and
+//! each instance that notices tells its own members that they `left`.
+//!
+//! A dead instance's members are found in the member records it owns (each
+//! record names its instance), not in what its heartbeats said: a member
+//! that joined less than a heartbeat before the crash is in no heartbeat.
+//! And an instance is known as a peer from the first sign of it — a
+//! heartbeat, a `joined` it announced, or a member record naming it — so
+//! one that crashed before this instance heard a single heartbeat from it
+//! is noticed too: from then on it has [`PEER_TIMEOUT`] to be heard.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,9 +26,7 @@ use tokio::task::JoinHandle;
 
 use crate::sync::lock;
 
-use super::wire::{
-    member_key, Heartbeat, MemberRecord, Presence, INSTANCES_SUBJECT, PRESENCE_SUBJECT,
-};
+use super::wire::{Heartbeat, Presence, INSTANCES_SUBJECT, MEMBERS_BUCKET, PRESENCE_SUBJECT};
 use super::{unavailable, BusError, Inner, NatsBus, RoomEvent};
 
 /// How often an instance announces itself and its members.
@@ -31,10 +36,14 @@ pub const PEER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often dead instances are looked for.
 pub const REAP_EVERY: Duration = Duration::from_secs(2);
 
-/// Another instance, known from its heartbeats.
+/// How long a search of the whole members bucket for a dead instance's
+/// records may take.
+const REAP_SCAN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Another instance, known from its heartbeats or any other sign of it.
 pub(super) struct Peer {
+    /// When it was last heard from (or first heard of).
     last_seen: Instant,
-    members: Vec<(RoomName, DisplayName)>,
 }
 
 impl NatsBus {
@@ -56,7 +65,6 @@ impl NatsBus {
                             beat.instance.id,
                             Peer {
                                 last_seen: Instant::now(),
-                                members: beat.members,
                             },
                         );
                     }
@@ -119,10 +127,29 @@ impl Inner {
         }
     }
 
+    /// Notes that instance `id` exists (a member record or a presence
+    /// announcement names it). Unlike a heartbeat this does not prove it
+    /// alive, so a peer already known keeps its last heartbeat's time; a new
+    /// one has [`PEER_TIMEOUT`] from now to be heard.
+    pub(super) fn note_peer(&self, id: &str) {
+        if id == self.me.id {
+            return;
+        }
+        let mut peers = lock(&self.peers);
+        if !peers.contains_key(id) {
+            peers.insert(
+                id.to_owned(),
+                Peer {
+                    last_seen: Instant::now(),
+                },
+            );
+        }
+    }
+
     /// Forwards `joined` / `left` of members on other instances to the
     /// local members of `room`.
     pub(super) async fn watch_presence(
-        &self,
+        self: &Arc<Self>,
         room: &RoomName,
         events: broadcast::Sender<RoomEvent>,
     ) -> Result<JoinHandle<()>, BusError> {
@@ -132,6 +159,7 @@ impl Inner {
             .await
             .map_err(unavailable)?;
         let me = self.me.id.clone();
+        let inner = Arc::downgrade(self);
         Ok(tokio::spawn(async move {
             while let Some(message) = presence.next().await {
                 let Ok(p) = serde_json::from_slice::<Presence>(&message.payload) else {
@@ -140,6 +168,9 @@ impl Inner {
                 if p.instance == me {
                     continue; // local joins and leaves are announced directly
                 }
+                let Some(inner) = inner.upgrade() else { return };
+                inner.note_peer(&p.instance);
+                drop(inner);
                 let event = if p.joined {
                     ServerMessage::Joined {
                         name: p.name,
@@ -172,38 +203,63 @@ impl Inner {
     /// Announces `left` for members of instances that stopped heartbeating,
     /// and frees their names.
     async fn reap_dead_peers(&self) {
-        let dead: Vec<(String, Peer)> = {
+        let dead: Vec<String> = {
             let mut peers = lock(&self.peers);
             let ids: Vec<String> = peers
                 .iter()
                 .filter(|(_, peer)| peer.last_seen.elapsed() > PEER_TIMEOUT)
                 .map(|(id, _)| id.clone())
                 .collect();
-            ids.into_iter()
-                .filter_map(|id| peers.remove(&id).map(|peer| (id, peer)))
-                .collect()
+            for id in &ids {
+                peers.remove(id);
+            }
+            ids
         };
-        for (id, peer) in dead {
-            tracing::warn!(instance = %id, members = peer.members.len(), "instance stopped heartbeating; its members left");
-            for (room, name) in peer.members {
-                // Free the name unless someone took it meanwhile.
-                let key = member_key(&room, &name);
-                if let Ok(Some(entry)) = self.members.entry(key.clone()).await {
-                    let owner = serde_json::from_slice::<MemberRecord>(&entry.value)
-                        .ok()
-                        .map(|r| r.instance);
-                    if owner.as_deref() == Some(id.as_str()) {
-                        let _ = self.free_name(&key, entry.revision).await;
-                    }
-                }
-                // Announce after freeing the name, so whoever sees `left`
-                // can take it.
-                let local_room = lock(&self.rooms).get(&room).cloned();
-                if let Some(local_room) = local_room {
-                    let _ = local_room
-                        .events
-                        .send(RoomEvent::new(ServerMessage::Left { name: name.clone() }));
-                }
+        for id in dead {
+            self.reap(&id).await;
+        }
+    }
+
+    /// Frees every name instance `id` holds, from the member records (the
+    /// whole bucket: its members may be in rooms this instance does not
+    /// read), and tells local members of those rooms that they `left`.
+    async fn reap(&self, id: &str) {
+        let filter = format!("$KV.{MEMBERS_BUCKET}.>");
+        let records = match self.records(&filter, REAP_SCAN_TIMEOUT).await {
+            Ok(records) => records,
+            Err(err) => {
+                tracing::warn!(instance = %id, "cannot read the member records of a silent instance (will retry): {err}");
+                // Due again at the next reaping round.
+                let overdue = Instant::now()
+                    .checked_sub(PEER_TIMEOUT)
+                    .unwrap_or_else(Instant::now);
+                lock(&self.peers).insert(id.to_owned(), Peer { last_seen: overdue });
+                return;
+            }
+        };
+        let theirs: Vec<_> = records
+            .into_iter()
+            .filter(|entry| entry.record.instance == id)
+            .collect();
+        tracing::warn!(instance = %id, members = theirs.len(), "instance stopped heartbeating; its members left");
+        for entry in theirs {
+            // Exactly the value it wrote: a newer one (the name taken again
+            // meanwhile) is kept.
+            let _ = self.free_name(&entry.key, entry.revision).await;
+            let Some(room) = entry
+                .key
+                .split_once('.')
+                .and_then(|(room, _)| RoomName::parse(room).ok())
+            else {
+                continue;
+            };
+            // Announce after freeing the name, so whoever sees `left` can
+            // take it.
+            let local_room = lock(&self.rooms).get(&room).cloned();
+            if let Some(local_room) = local_room {
+                let _ = local_room.events.send(RoomEvent::new(ServerMessage::Left {
+                    name: entry.record.name,
+                }));
             }
         }
     }
