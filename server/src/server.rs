@@ -30,6 +30,8 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long shutdown waits for sessions to finish their close handshakes.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+/// How long shutdown then waits for the room bus to free what members held.
+const BUS_CLEANUP_GRACE: Duration = Duration::from_secs(5);
 
 /// A bound, not yet running, server.
 pub struct Server {
@@ -197,6 +199,10 @@ impl Server {
                 state.shutdown.open_tasks()
             );
         }
+        // The members that just left free their names on a shared bus;
+        // without waiting, the others would see those names taken until
+        // they reap this instance as dead.
+        state.bus.finish(BUS_CLEANUP_GRACE).await;
         Ok(())
     }
 }

@@ -366,3 +366,69 @@ async fn nats_chat_stream_gets_the_age_and_size_limits_even_when_it_exists() {
     assert_eq!(config.max_messages_per_subject, 50);
     bus.close();
 }
+
+/// A heartbeat stays one small message whatever the number of members:
+/// listing them all went over the server's `max_payload` at a few thousand
+/// long names, the heartbeat was refused, and the others reaped a live
+/// instance. Here the limit is small, so a few hundred names would do it.
+#[tokio::test]
+async fn nats_heartbeats_fit_whatever_the_number_of_members() {
+    let server = nats::NatsServer::start_with_config("max_payload: 4096\n");
+    let crowded = nats_bus(&server, "crowded").await;
+    let other = nats_bus(&server, "other").await;
+    let mut watcher = other.join(room("hall"), name("watcher")).await.unwrap();
+    let mut crowd = Vec::new();
+    for i in 0..150 {
+        let long = format!("a-rather-long-name-{i:05}");
+        crowd.push(crowded.join(room("hall"), name(&long)).await.unwrap());
+    }
+    // Long enough for a silent instance to be reaped, counted in heartbeats
+    // heard rather than timed (bounded all the same).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while other.debug_counts().heartbeats_heard < 6 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the crowded instance's heartbeats were not heard: {:?}",
+            other.debug_counts()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(other.debug_counts().peers_reaped, 0);
+    while let Ok(event) = watcher.events.try_recv() {
+        assert!(
+            !matches!(event.message.as_ref(), ServerMessage::Left { .. }),
+            "a live instance's member was announced gone: {:?}",
+            event.message
+        );
+    }
+    let late = other.join(room("hall"), name("late")).await.unwrap();
+    assert_eq!(late.members.len(), 152);
+    drop((crowd, late, watcher));
+    crowded.close();
+    other.close();
+}
+
+/// The work members leave behind (freeing their names) is tracked: once
+/// `finish` returns, it is done, so a shutdown cannot cut it off.
+#[tokio::test]
+async fn nats_finish_waits_for_the_names_of_leavers_to_be_freed() {
+    let server = nats::NatsServer::start();
+    let bus = nats_bus(&server, "leaving").await;
+    let mut members = Vec::new();
+    for i in 0..50 {
+        members.push(
+            bus.join(room("exit"), name(&format!("m{i}")))
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(bus.debug_member_bucket_len().await.unwrap(), 50);
+    drop(members);
+    RoomBus::finish(&bus, Duration::from_secs(10)).await;
+    assert_eq!(
+        bus.debug_member_bucket_len().await.unwrap(),
+        0,
+        "names were still claimed when finish returned"
+    );
+    bus.close();
+}

@@ -12,20 +12,34 @@ pub struct NatsServer {
     child: Option<Child>,
     pub port: u16,
     store: tempfile::TempDir,
+    /// A configuration file given with `-c`, if any.
+    config: Option<std::path::PathBuf>,
 }
 
 impl NatsServer {
     pub fn start() -> Self {
+        Self::start_with_config("")
+    }
+
+    /// A server with `config` (nats-server configuration syntax, e.g.
+    /// `max_payload: 4096`) on top of the usual flags.
+    pub fn start_with_config(config: &str) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let store = tempfile::tempdir().unwrap();
+        let config = (!config.is_empty()).then(|| {
+            let path = store.path().join("nats.conf");
+            std::fs::write(&path, config).unwrap();
+            path
+        });
         let mut server = Self {
             child: None,
             port,
             store,
+            config,
         };
         server.spawn();
         server
@@ -36,7 +50,11 @@ impl NatsServer {
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())
             .unwrap_or("nats-server");
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        if let Some(config) = &self.config {
+            command.arg("-c").arg(config);
+        }
+        let child = command
             .args(["-js", "-sd"])
             .arg(self.store.path())
             .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])

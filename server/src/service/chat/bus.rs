@@ -63,6 +63,13 @@ pub trait RoomBus: Send + Sync + 'static {
     fn is_ready(&self) -> bool {
         true
     }
+
+    /// Waits, for at most `within`, for the work members left behind when
+    /// they went (freeing names on a shared bus), so that a shutdown does not
+    /// cut it off. Called once the sessions have ended.
+    async fn finish(&self, within: std::time::Duration) {
+        let _ = within;
+    }
 }
 
 /// Sizes reported by a bus, for `/metrics`.

@@ -15,10 +15,11 @@
 //!   per member; `create` (create-if-absent) decides who gets a name, across
 //!   all instances, and `-2`, `-3`... suffixes follow.
 //! - **Presence**: `joined` / `left` travel on core subject
-//!   `socketlab.presence.<room>`; each instance announces its members every
-//!   few seconds on `socketlab.instances`, and an instance that falls silent
-//!   (crashed, SIGKILL) has its members announced `left` everywhere within
-//!   [`PEER_TIMEOUT`] plus one [`REAP_EVERY`].
+//!   `socketlab.presence.<room>`; each instance says it is alive every few
+//!   seconds on `socketlab.instances` (one small message, whatever its
+//!   number of members), and an instance that falls silent (crashed,
+//!   SIGKILL) has its members, found in the member records, announced
+//!   `left` everywhere within [`PEER_TIMEOUT`] plus one [`REAP_EVERY`].
 //!
 //! The code is split the same way. This module holds the bus itself
 //! (connecting, and the [`RoomBus`] / [`Seat`] impls that join, say and
@@ -111,6 +112,9 @@ struct Inner {
     peers: Mutex<HashMap<String, Peer>>,
     guests: AtomicU64,
     tasks: Mutex<Vec<AbortHandle>>,
+    /// Members' leaving work (freeing names, announcing `left`), which
+    /// outlives the members.
+    cleanups: tokio_util::task::TaskTracker,
 }
 
 /// Work counters, for tests that check cost without timing anything.
@@ -118,6 +122,8 @@ struct Inner {
 struct Counts {
     room_readers: AtomicU64,
     member_entries_read: AtomicU64,
+    heartbeats_heard: AtomicU64,
+    peers_reaped: AtomicU64,
 }
 
 /// Work done so far by a [`NatsBus`]; tests assert on these instead of on
@@ -131,6 +137,10 @@ pub struct NatsBusCounts {
     /// Entries of the members bucket read to list rooms' members: bounded by
     /// the size of the rooms joined, not by the whole bucket.
     pub member_entries_read: u64,
+    /// Heartbeats heard from other instances.
+    pub heartbeats_heard: u64,
+    /// Other instances found silent and reaped.
+    pub peers_reaped: u64,
 }
 
 impl NatsBus {
@@ -214,6 +224,7 @@ impl NatsBus {
                 peers: Mutex::new(HashMap::new()),
                 guests: AtomicU64::new(1),
                 tasks: Mutex::new(Vec::new()),
+                cleanups: tokio_util::task::TaskTracker::new(),
             }),
         };
         bus.start_heartbeats().await?;
@@ -232,6 +243,8 @@ impl NatsBus {
         NatsBusCounts {
             room_readers: counts.room_readers.load(Ordering::Relaxed),
             member_entries_read: counts.member_entries_read.load(Ordering::Relaxed),
+            heartbeats_heard: counts.heartbeats_heard.load(Ordering::Relaxed),
+            peers_reaped: counts.peers_reaped.load(Ordering::Relaxed),
         }
     }
 
@@ -337,6 +350,17 @@ impl RoomBus for NatsBus {
 
     fn is_ready(&self) -> bool {
         self.inner.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    async fn finish(&self, within: Duration) {
+        let cleanups = &self.inner.cleanups;
+        cleanups.close();
+        if tokio::time::timeout(within, cleanups.wait()).await.is_err() {
+            tracing::warn!(
+                "{} member cleanup(s) on NATS did not finish within {within:?}; the other instances will free those names when they find this one gone",
+                cleanups.len()
+            );
+        }
     }
 }
 
@@ -451,8 +475,9 @@ impl Drop for NatsSeat {
 impl Inner {
     /// Runs `work` that frees what a member held on the bus (its name, its
     /// presence) after the member itself is gone.
+    /// Tracked, so that shutdown waits for it ([`RoomBus::finish`]).
     fn spawn_cleanup(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
-        tokio::spawn(work);
+        self.cleanups.spawn(work);
     }
 }
 

@@ -16,6 +16,7 @@
 //! one that crashed before this instance heard a single heartbeat from it
 //! is noticed too: from then on it has [`PEER_TIMEOUT`] to be heard.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,7 @@ use crate::sync::lock;
 use super::wire::{Heartbeat, Presence, INSTANCES_SUBJECT, MEMBERS_BUCKET, PRESENCE_SUBJECT};
 use super::{unavailable, BusError, Inner, NatsBus, RoomEvent};
 
-/// How often an instance announces itself and its members.
+/// How often an instance says it is alive.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(3);
 /// Silence after which an instance counts as dead.
 pub const PEER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -61,6 +62,10 @@ impl NatsBus {
                         continue;
                     };
                     if beat.instance.id != inner.me.id {
+                        inner
+                            .counts
+                            .heartbeats_heard
+                            .fetch_add(1, Ordering::Relaxed);
                         lock(&inner.peers).insert(
                             beat.instance.id,
                             Peer {
@@ -80,7 +85,7 @@ impl NatsBus {
                     let Some(inner) = inner.upgrade() else { return };
                     let beat = Heartbeat {
                         instance: inner.me.clone(),
-                        members: inner.local_members(),
+                        members: Vec::new(),
                     };
                     if let Ok(payload) = serde_json::to_vec(&beat) {
                         let _ = inner
@@ -184,22 +189,6 @@ impl Inner {
         }))
     }
 
-    /// The (room, name) pairs of members connected here.
-    fn local_members(&self) -> Vec<(RoomName, DisplayName)> {
-        let rooms = lock(&self.rooms);
-        rooms
-            .values()
-            .flat_map(|room| {
-                let state = lock(&room.state);
-                state
-                    .local
-                    .iter()
-                    .map(|name| (room.name.clone(), name.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    }
-
     /// Announces `left` for members of instances that stopped heartbeating,
     /// and frees their names.
     async fn reap_dead_peers(&self) {
@@ -216,6 +205,7 @@ impl Inner {
             ids
         };
         for id in dead {
+            self.counts.peers_reaped.fetch_add(1, Ordering::Relaxed);
             self.reap(&id).await;
         }
     }

@@ -38,10 +38,18 @@ pub(super) struct Presence {
     pub(super) instance: String,
 }
 
-/// What travels on the heartbeat subject.
+/// What travels on the heartbeat subject: that an instance is alive.
+///
+/// Members are not listed: a list of every local member outgrew the
+/// server's `max_payload` at a few thousand long names, the heartbeat was
+/// then refused, and the others reaped a live instance. Who is where is in
+/// the member records, which the reaper reads.
 #[derive(Serialize, Deserialize)]
 pub(super) struct Heartbeat {
     pub(super) instance: InstanceId,
+    /// Always empty; kept so that instances of earlier versions, which
+    /// require the field, still hear this one as alive.
+    #[serde(default)]
     pub(super) members: Vec<(RoomName, DisplayName)>,
 }
 
