@@ -23,6 +23,9 @@ pub struct RoomEvent {
     pub message: Arc<ServerMessage>,
     /// The event as a ready-to-send JSON text frame.
     pub frame: Utf8Bytes,
+    /// Whether a newer replaceable event makes this one useless when it is
+    /// still unsent (a count-only `presence`).
+    pub replaceable: bool,
 }
 
 impl RoomEvent {
@@ -32,8 +35,50 @@ impl RoomEvent {
         Self {
             message: Arc::new(message),
             frame,
+            replaceable: false,
         }
     }
+
+    /// Serializes `message` once, as an event a newer one may replace.
+    pub fn replaceable(message: ServerMessage) -> Self {
+        Self {
+            replaceable: true,
+            ..Self::new(message)
+        }
+    }
+}
+
+/// Limits of every room, whichever bus holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct RoomLimits {
+    /// Bytes of events a member may leave untaken before it is closed as
+    /// too slow (`--chat-backlog-bytes`).
+    pub backlog_bytes: usize,
+    /// Rooms larger than this get count-only `presence`
+    /// (`--chat-presence-names`).
+    pub presence_names: usize,
+}
+
+impl Default for RoomLimits {
+    fn default() -> Self {
+        Self {
+            backlog_bytes: 1 << 20,
+            presence_names: 500,
+        }
+    }
+}
+
+/// One page of a room's member list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MembersPage {
+    /// Up to `MEMBERS_PAGE` names, sorted.
+    pub members: Vec<DisplayName>,
+    /// The instance of each of them.
+    pub instances: BTreeMap<DisplayName, String>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<DisplayName>,
+    /// Members in the room.
+    pub count: usize,
 }
 
 /// Why a room operation failed; the text is shown to the user.

@@ -6,13 +6,16 @@
 //!   message-bus implementation can span several server instances.
 //! - [`session`]: *one member's session*, over any transport: its limits,
 //!   forwarding room events to it, and closing it with the right code.
+//! - [`fanout`]: what both buses share: each member's backlog, bounded in
+//!   bytes.
 
 pub mod bus;
+pub mod fanout;
 pub mod local;
 pub mod nats;
 pub mod session;
 
-pub use bus::{BusError, BusStats, Membership, RoomBus, RoomEvent, Seat};
+pub use bus::{BusError, BusStats, MembersPage, Membership, RoomBus, RoomEvent, RoomLimits, Seat};
 pub use local::LocalBus;
 pub use nats::NatsBus;
 

@@ -1,0 +1,245 @@
+//! Fan-out of a room's events to its members, each with its own backlog
+//! measured in bytes.
+//!
+//! A member is "too slow" when what it has not yet taken from its backlog
+//! passes a byte budget (`--chat-backlog-bytes`), not when a burst of small
+//! events overran a fixed number of slots: 999 `left` events in a burst are
+//! a few kilobytes, and a member reading as an application reads keeps up
+//! with them. (A member whose socket accepts nothing is caught by the send
+//! deadline instead.) The events themselves are shared: a room event is
+//! serialized once ([`RoomEvent`]) and every backlog holds the same bytes.
+//!
+//! Replaceable events (count-only presence) are merged while a member
+//! catches up: a newer one replaces an unsent older one at the end of the
+//! backlog, so a member that fell behind gets the latest count, once.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use tokio::sync::Notify;
+
+use super::bus::RoomEvent;
+use crate::sync::lock;
+
+/// The members of one room, as places to put its events. Clones share the
+/// members.
+#[derive(Clone)]
+pub struct Fanout {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    slots: Mutex<HashMap<u64, Arc<Slot>>>,
+    next: AtomicU64,
+    budget: usize,
+}
+
+/// One member's backlog.
+struct Slot {
+    state: Mutex<Backlog>,
+    ready: Notify,
+}
+
+#[derive(Default)]
+struct Backlog {
+    events: VecDeque<RoomEvent>,
+    bytes: usize,
+    /// Set (with the backlog's size then) once the budget was passed; the
+    /// member is closed and its backlog freed.
+    overflowed: Option<usize>,
+}
+
+/// A member's backlog went over the budget: it is too slow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow {
+    /// Bytes the member had not taken when it went over.
+    pub bytes: usize,
+}
+
+impl Fanout {
+    /// A room with no members yet; each member may have up to `budget`
+    /// bytes of events it has not taken.
+    pub fn new(budget: usize) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                slots: Mutex::new(HashMap::new()),
+                next: AtomicU64::new(0),
+                budget,
+            }),
+        }
+    }
+
+    /// A new member's inbox: it receives every event sent from now on.
+    pub fn subscribe(&self) -> Inbox {
+        let id = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        let slot = Arc::new(Slot {
+            state: Mutex::new(Backlog::default()),
+            ready: Notify::new(),
+        });
+        lock(&self.inner.slots).insert(id, slot.clone());
+        Inbox {
+            slot,
+            id,
+            fanout: Arc::downgrade(&self.inner),
+        }
+    }
+
+    /// Puts `event` in every member's backlog (the same bytes for all).
+    pub fn send(&self, event: &RoomEvent) {
+        let size = event.frame.len();
+        let budget = self.inner.budget;
+        for slot in lock(&self.inner.slots).values() {
+            let mut guard = lock(&slot.state);
+            let backlog = &mut *guard;
+            if backlog.overflowed.is_some() {
+                continue;
+            }
+            if event.replaceable {
+                if let Some(last) = backlog.events.back_mut().filter(|e| e.replaceable) {
+                    backlog.bytes -= last.frame.len();
+                    *last = event.clone();
+                    backlog.bytes += size;
+                    continue;
+                }
+            }
+            if backlog.bytes + size > budget && !backlog.events.is_empty() {
+                backlog.overflowed = Some(backlog.bytes + size);
+                backlog.events = VecDeque::new();
+                backlog.bytes = 0;
+            } else {
+                backlog.events.push_back(event.clone());
+                backlog.bytes += size;
+            }
+            drop(guard);
+            slot.ready.notify_one();
+        }
+    }
+
+    /// Members subscribed.
+    pub fn len(&self) -> usize {
+        lock(&self.inner.slots).len()
+    }
+
+    /// Whether nobody is subscribed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Where one member's events arrive; dropping it unsubscribes.
+pub struct Inbox {
+    slot: Arc<Slot>,
+    id: u64,
+    fanout: Weak<Inner>,
+}
+
+impl Inbox {
+    /// The next event, waiting for one; `Err` once the member's backlog
+    /// went over the budget.
+    pub async fn recv(&mut self) -> Result<RoomEvent, Overflow> {
+        loop {
+            if let Some(next) = self.try_recv() {
+                return next;
+            }
+            // `notify_one` keeps a permit when nobody waits, so an event
+            // sent between the check above and this wait is not missed.
+            self.slot.ready.notified().await;
+        }
+    }
+
+    /// The next event if one is waiting.
+    pub fn try_recv(&mut self) -> Option<Result<RoomEvent, Overflow>> {
+        let mut backlog = lock(&self.slot.state);
+        if let Some(bytes) = backlog.overflowed {
+            return Some(Err(Overflow { bytes }));
+        }
+        let event = backlog.events.pop_front()?;
+        backlog.bytes -= event.frame.len();
+        Some(Ok(event))
+    }
+
+    /// Whether no event is waiting.
+    pub fn is_empty(&self) -> bool {
+        let backlog = lock(&self.slot.state);
+        backlog.events.is_empty() && backlog.overflowed.is_none()
+    }
+}
+
+impl Drop for Inbox {
+    fn drop(&mut self) {
+        if let Some(fanout) = self.fanout.upgrade() {
+            lock(&fanout.slots).remove(&self.id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use socketlab_shared::{DisplayName, ServerMessage};
+
+    fn pong(id: u64) -> RoomEvent {
+        RoomEvent::new(ServerMessage::Pong { id })
+    }
+
+    /// A replaceable event (count-only presence, in rooms).
+    fn count(count: u64) -> RoomEvent {
+        RoomEvent::replaceable(ServerMessage::Pong { id: 1000 + count })
+    }
+
+    #[test]
+    fn many_small_events_fit_a_budget_that_one_big_backlog_does_not() {
+        let fanout = Fanout::new(64 * 1024);
+        let mut member = fanout.subscribe();
+        // 2,000 small events: far more than any event count limit allowed.
+        for id in 0..2000 {
+            fanout.send(&pong(id));
+        }
+        for id in 0..2000 {
+            assert_eq!(
+                member.try_recv().unwrap().unwrap().message.as_ref(),
+                &ServerMessage::Pong { id }
+            );
+        }
+        assert!(member.is_empty());
+        // A backlog over the budget is an overflow, reported with its size.
+        let big = RoomEvent::new(ServerMessage::Left {
+            name: DisplayName::parse(&"x".repeat(24)).unwrap(),
+        });
+        for _ in 0..10_000 {
+            fanout.send(&big);
+        }
+        let overflow = member.try_recv().unwrap().unwrap_err();
+        assert!(overflow.bytes > 64 * 1024, "{overflow:?}");
+    }
+
+    #[test]
+    fn a_newer_count_replaces_an_unsent_one_but_not_messages() {
+        let fanout = Fanout::new(1 << 20);
+        let mut member = fanout.subscribe();
+        fanout.send(&count(1));
+        fanout.send(&count(2));
+        fanout.send(&pong(7));
+        fanout.send(&count(3));
+        fanout.send(&count(4));
+        let got: Vec<ServerMessage> = std::iter::from_fn(|| member.try_recv())
+            .map(|e| e.unwrap().message.as_ref().clone())
+            .collect();
+        let presence = |count: u64| ServerMessage::Pong { id: 1000 + count };
+        assert_eq!(
+            got,
+            [presence(2), ServerMessage::Pong { id: 7 }, presence(4)]
+        );
+    }
+
+    #[test]
+    fn dropping_an_inbox_unsubscribes() {
+        let fanout = Fanout::new(1024);
+        let a = fanout.subscribe();
+        let _b = fanout.subscribe();
+        assert_eq!(fanout.len(), 2);
+        drop(a);
+        assert_eq!(fanout.len(), 1);
+    }
+}
