@@ -15,7 +15,7 @@ use crate::net::admission::{Admission, ConnectionLimiter};
 use crate::net::origin::OriginPolicy;
 use crate::service::chat::local::LocalBusConfig;
 use crate::service::chat::nats::NatsOptions;
-use crate::service::chat::{LocalBus, NatsBus, RoomBus};
+use crate::service::chat::{LocalBus, NatsBus, RoomBus, RoomLimits};
 use crate::service::relay::udp::MAX_DATAGRAM;
 use crate::service::relay::RelayLimits;
 use crate::service::relay::RelayTargets;
@@ -187,12 +187,20 @@ fn limited(max: usize, read_buffer: usize) -> WebSocketConfig {
         .max_frame_size(Some(max))
 }
 
+/// Every room's limits, from the flags.
+fn room_limits(config: &Config) -> RoomLimits {
+    RoomLimits {
+        backlog_bytes: config.chat_backlog_bytes as usize,
+        presence_names: config.chat_presence_names as usize,
+    }
+}
+
 /// The room bus `config` asks for: rooms in this process, or on NATS
 /// JetStream (shared with other instances) when `--bus` is given.
 async fn connect_bus(config: &Config, instance: &InstanceId) -> anyhow::Result<Arc<dyn RoomBus>> {
     if config.bus.is_empty() {
         return Ok(Arc::new(LocalBus::new(LocalBusConfig {
-            queue: config.chat_queue as usize,
+            limits: room_limits(config),
             max_rooms: config.max_rooms as usize,
             instance: instance.id.clone(),
         })));
@@ -212,7 +220,7 @@ async fn connect_bus(config: &Config, instance: &InstanceId) -> anyhow::Result<A
     let bus = NatsBus::connect(
         &options,
         instance.clone(),
-        config.chat_queue as usize,
+        room_limits(config),
         config.max_rooms as usize,
     )
     .await?;

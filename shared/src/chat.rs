@@ -18,6 +18,9 @@ use crate::names::{DisplayName, RoomName};
 pub const MAX_SAY_BYTES: usize = 2048;
 /// How many past messages a newcomer receives in `welcome.history`.
 pub const HISTORY_LEN: usize = 50;
+/// Most names in `welcome.members` and in one `members` page: a welcome
+/// costs the same in a room of ten and in a hall of ten thousand.
+pub const MEMBERS_PAGE: usize = 100;
 
 /// A frame a client sends to `/ws/chat`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,10 +37,19 @@ pub enum ClientMessage {
         /// Any number; it comes back unchanged in the `pong`.
         id: u64,
     },
+    /// Asks for a page of the room's member list (sorted by name), e.g.
+    /// after a `welcome` or `presence` whose `count` is larger than the
+    /// names known. Answered with [`ServerMessage::Members`].
+    Members {
+        /// Start after this name (the previous page's `next`); from the
+        /// first name when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<DisplayName>,
+    },
 }
 
 /// The client frame types the server understands, for error messages.
-const CLIENT_TYPES: &[&str] = &["say", "ping"];
+const CLIENT_TYPES: &[&str] = &["say", "ping", "members"];
 
 impl ClientMessage {
     /// Parses and validates one text frame from a client.
@@ -117,6 +129,13 @@ impl ClientMessage {
                 out
             }
             ClientMessage::Ping { id } => format!(r#"{{"type":"ping","id":{id}}}"#),
+            ClientMessage::Members { after: None } => r#"{"type":"members"}"#.to_owned(),
+            ClientMessage::Members { after: Some(after) } => {
+                let mut out = String::from(r#"{"type":"members","after":"#);
+                json::write_str(&mut out, after.as_str());
+                out.push('}');
+                out
+            }
         }
     }
 }
@@ -147,8 +166,12 @@ pub enum ServerMessage {
         you: DisplayName,
         /// The room you joined.
         room: RoomName,
-        /// Everyone in the room now, you included, sorted by name.
+        /// The first [`MEMBERS_PAGE`] members, sorted by name (you may be
+        /// on a later page); ask for more with a `members` message.
         members: Vec<DisplayName>,
+        /// How many members the room has now, you included.
+        #[serde(default)]
+        count: u64,
         /// The room's last messages, oldest first (at most [`HISTORY_LEN`]).
         history: Vec<ChatMessage>,
         /// The server instance this connection is on. With several
@@ -156,13 +179,38 @@ pub enum ServerMessage {
         /// several machines.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         instance: Option<crate::info::InstanceInfo>,
-        /// Which instance each member is connected to (by instance id).
+        /// Which instance each member of `members` is connected to (by
+        /// instance id).
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         member_instances: BTreeMap<DisplayName, String>,
     },
     /// Someone (possibly you) said something.
     Message(ChatMessage),
-    /// Someone entered the room.
+    /// Who came and went since the last `presence`, at most one per room
+    /// per tick (100 ms), however many came and went. Apply `left`, then
+    /// `joined`, as set operations (a name may already be known); `count`
+    /// is the room's size afterwards. In rooms larger than the server's
+    /// `--chat-presence-names`, both lists are empty: only the count moves.
+    Presence {
+        /// Who joined, sorted.
+        joined: Vec<DisplayName>,
+        /// Who left, sorted.
+        left: Vec<DisplayName>,
+        /// Members in the room now.
+        count: u64,
+    },
+    /// A page of the member list: the answer to a client's `members`.
+    Members {
+        /// Up to [`MEMBERS_PAGE`] names, sorted.
+        members: Vec<DisplayName>,
+        /// The `after` of the next page; absent on the last page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<DisplayName>,
+        /// Members in the room now.
+        count: u64,
+    },
+    /// Someone entered the room. Sent by servers before `presence`; kept so
+    /// that their frames still parse.
     Joined {
         /// Their name.
         name: DisplayName,
@@ -170,7 +218,7 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         instance: Option<String>,
     },
-    /// Someone left the room.
+    /// Someone left the room (servers before `presence`).
     Left {
         /// Their name.
         name: DisplayName,
@@ -213,6 +261,7 @@ impl ServerMessage {
                 you: fields.get("you")?,
                 room: fields.get("room")?,
                 members: fields.get("members")?,
+                count: fields.get_or_default("count")?,
                 history: fields.get("history")?,
                 instance: fields.get_or_default("instance")?,
                 member_instances: match fields.take("member_instances")? {
@@ -221,6 +270,16 @@ impl ServerMessage {
                 },
             },
             "message" => ServerMessage::Message(ChatMessage::from_fields(&mut fields)?),
+            "presence" => ServerMessage::Presence {
+                joined: fields.get("joined")?,
+                left: fields.get("left")?,
+                count: fields.get("count")?,
+            },
+            "members" => ServerMessage::Members {
+                members: fields.get("members")?,
+                next: fields.get_or_default("next")?,
+                count: fields.get("count")?,
+            },
             "joined" => ServerMessage::Joined {
                 name: fields.get("name")?,
                 instance: fields.get_or_default("instance")?,
@@ -389,6 +448,59 @@ mod tests {
             ClientMessage::parse(r#"{"type":"ping","id":7}"#).unwrap(),
             ClientMessage::Ping { id: 7 }
         );
+        assert_eq!(
+            ClientMessage::parse(r#"{"type":"members"}"#).unwrap(),
+            ClientMessage::Members { after: None }
+        );
+        let after = ClientMessage::Members {
+            after: Some(DisplayName::parse("김 \"q\"").unwrap()),
+        };
+        assert_eq!(ClientMessage::parse(&after.to_json()).unwrap(), after);
+        assert_eq!(
+            ClientMessage::Members { after: None }.to_json(),
+            r#"{"type":"members"}"#
+        );
+    }
+
+    #[test]
+    fn a_members_page_may_not_start_after_a_bad_name() {
+        assert_eq!(
+            code(r#"{"type":"members","after":""}"#),
+            ErrorCode::BadField
+        );
+        assert_eq!(code(r#"{"type":"members","after":7}"#), ErrorCode::BadField);
+        let long = format!(r#"{{"type":"members","after":"{}"}}"#, "x".repeat(100));
+        assert_eq!(code(&long), ErrorCode::BadField);
+    }
+
+    #[test]
+    fn presence_and_pages_have_the_documented_shape_and_parse_both_ways() {
+        let ada = DisplayName::parse("ada").unwrap();
+        let presence = ServerMessage::Presence {
+            joined: vec![ada.clone()],
+            left: vec![],
+            count: 3,
+        };
+        assert_eq!(
+            presence.to_json(),
+            r#"{"type":"presence","joined":["ada"],"left":[],"count":3}"#
+        );
+        let page = ServerMessage::Members {
+            members: vec![ada.clone()],
+            next: Some(ada),
+            count: 200,
+        };
+        assert_eq!(
+            page.to_json(),
+            r#"{"type":"members","members":["ada"],"next":"ada","count":200}"#
+        );
+        for message in [presence, page] {
+            assert_eq!(
+                ServerMessage::from_json(&message.to_json()).unwrap(),
+                message
+            );
+            assert_eq!(ServerMessage::parse(&message.to_json()).unwrap(), message);
+        }
     }
 
     #[test]

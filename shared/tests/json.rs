@@ -44,6 +44,7 @@ fn every_variant() -> Vec<ServerMessage> {
             you: name("ada-2"),
             room: room("lobby"),
             members: vec![name("ada-2"), name("bob")],
+            count: 2,
             history: vec![
                 chat_message("hi"),
                 chat_message("two\nlines \"quoted\" \u{1b}"),
@@ -58,6 +59,7 @@ fn every_variant() -> Vec<ServerMessage> {
             you: name("guest-1"),
             room: room("r_1-2"),
             members: vec![],
+            count: 0,
             history: vec![],
             instance: None,
             member_instances: BTreeMap::new(),
@@ -72,6 +74,26 @@ fn every_variant() -> Vec<ServerMessage> {
             instance: None,
         },
         ServerMessage::Left { name: name("bob") },
+        ServerMessage::Presence {
+            joined: vec![name("cy"), name("김")],
+            left: vec![name("bob")],
+            count: 12,
+        },
+        ServerMessage::Presence {
+            joined: vec![],
+            left: vec![],
+            count: 10_000,
+        },
+        ServerMessage::Members {
+            members: vec![name("ada-2"), name("bob")],
+            next: Some(name("bob")),
+            count: 250,
+        },
+        ServerMessage::Members {
+            members: vec![],
+            next: None,
+            count: 0,
+        },
         ServerMessage::Pong { id: 0 },
         ServerMessage::Pong { id: u64::MAX },
         ServerMessage::Handshake(HandshakeReport {
@@ -313,13 +335,15 @@ fn server_messages() -> impl Strategy<Value = ServerMessage> {
             proptest::collection::vec(chat_messages(), 0..3),
             proptest::option::of(instance),
             proptest::collection::btree_map(display_name(), "\\PC{0,8}", 0..3),
+            any::<u64>(),
         )
             .prop_map(
-                |(you, room, members, history, instance, member_instances)| {
+                |(you, room, members, history, instance, member_instances, count)| {
                     ServerMessage::Welcome {
                         you,
                         room,
                         members,
+                        count,
                         history,
                         instance,
                         member_instances,
@@ -330,6 +354,26 @@ fn server_messages() -> impl Strategy<Value = ServerMessage> {
         (display_name(), proptest::option::of("\\PC{0,12}"))
             .prop_map(|(name, instance)| ServerMessage::Joined { name, instance }),
         display_name().prop_map(|name| ServerMessage::Left { name }),
+        (
+            proptest::collection::vec(display_name(), 0..4),
+            proptest::collection::vec(display_name(), 0..4),
+            any::<u64>(),
+        )
+            .prop_map(|(joined, left, count)| ServerMessage::Presence {
+                joined,
+                left,
+                count
+            }),
+        (
+            proptest::collection::vec(display_name(), 0..4),
+            proptest::option::of(display_name()),
+            any::<u64>(),
+        )
+            .prop_map(|(members, next, count)| ServerMessage::Members {
+                members,
+                next,
+                count
+            }),
         any::<u64>().prop_map(|id| ServerMessage::Pong { id }),
         (0..ErrorCode::ALL.len(), any::<String>()).prop_map(|(i, message)| {
             ServerMessage::Error {

@@ -19,6 +19,9 @@ const MAX_ENTRIES: usize = 500;
 /// Unanswered pings remembered; a server that never answers must not make
 /// this grow forever.
 const MAX_PINGS_IN_FLIGHT: usize = 16;
+/// Most names of one `presence` shown as notice lines; more only update
+/// the count (a join storm would otherwise flood the message list).
+const MAX_PRESENCE_NOTICES: usize = 3;
 /// How much of an unreadable frame is shown.
 const UNREADABLE_PREVIEW_CHARS: usize = 120;
 
@@ -50,8 +53,11 @@ pub struct ChatState {
     pub you: Option<DisplayName>,
     /// The room we are in.
     pub room: Option<RoomName>,
-    /// Everyone in the room, sorted by name.
+    /// The members the page knows of, sorted by name: everyone in a small
+    /// room, the first page in a large one.
     pub members: Vec<Member>,
+    /// How many are in the room, as the server last said.
+    pub count: u64,
     /// The server instance our socket landed on, when the server says.
     pub instance: Option<InstanceInfo>,
     /// The message list, oldest first.
@@ -135,10 +141,12 @@ impl ChatState {
                 you,
                 room,
                 members,
+                count,
                 history,
                 instance,
                 member_instances,
             } => {
+                self.count = count;
                 self.members = Vec::with_capacity(members.len());
                 for name in members {
                     // We are where we landed, even if the map forgot us.
@@ -160,21 +168,40 @@ impl ChatState {
             }
             ServerMessage::Message(message) => self.push(ChatEntry::Message(message)),
             ServerMessage::Joined { name, instance } => {
-                match self.members.binary_search_by(|m| m.name.cmp(&name)) {
-                    Ok(at) => self.members[at].instance = instance,
-                    Err(at) => self.members.insert(
-                        at,
-                        Member {
-                            name: name.clone(),
-                            instance,
-                        },
-                    ),
-                }
+                self.add_member(name.clone(), instance);
                 self.push(ChatEntry::Joined(name));
             }
             ServerMessage::Left { name } => {
                 self.members.retain(|member| member.name != name);
                 self.push(ChatEntry::Left(name));
+            }
+            ServerMessage::Presence {
+                joined,
+                left,
+                count,
+            } => {
+                self.count = count;
+                // One notice line per name while few come and go at once;
+                // a crowd only moves the count.
+                let notices = joined.len() + left.len() <= MAX_PRESENCE_NOTICES;
+                for name in left {
+                    self.members.retain(|member| member.name != name);
+                    if notices {
+                        self.push(ChatEntry::Left(name));
+                    }
+                }
+                for name in joined {
+                    self.add_member(name.clone(), None);
+                    if notices && self.you.as_ref() != Some(&name) {
+                        self.push(ChatEntry::Joined(name));
+                    }
+                }
+            }
+            ServerMessage::Members { members, count, .. } => {
+                self.count = count;
+                for name in members {
+                    self.add_member(name, None);
+                }
             }
             ServerMessage::Pong { id } => {
                 if let Some(index) = self.pings.iter().position(|(sent, _)| *sent == id) {
@@ -190,6 +217,18 @@ impl ChatState {
             ServerMessage::Handshake(_) => self.push(ChatEntry::Unreadable(
                 "a handshake report, which only /ws/inspect sends".to_owned(),
             )),
+        }
+    }
+
+    /// Adds `name` (or updates where it is), keeping the list sorted.
+    fn add_member(&mut self, name: DisplayName, instance: Option<String>) {
+        match self.members.binary_search_by(|m| m.name.cmp(&name)) {
+            Ok(at) => {
+                if instance.is_some() {
+                    self.members[at].instance = instance;
+                }
+            }
+            Err(at) => self.members.insert(at, Member { name, instance }),
         }
     }
 
@@ -281,6 +320,35 @@ mod tests {
         ]);
         assert_eq!(names(&state), ["ada-2", "cy"]);
         assert!(matches!(state.entries.last(), Some(ChatEntry::Left(n)) if n.as_str() == "bob"));
+    }
+
+    #[test]
+    fn presence_updates_members_and_count_and_a_crowd_only_the_count() {
+        let state = run(vec![
+            frame(WELCOME, 0.0),
+            frame(
+                r#"{"type":"presence","joined":["cy"],"left":["bob"],"count":2}"#,
+                1.0,
+            ),
+        ]);
+        assert_eq!(names(&state), ["ada-2", "cy"]);
+        assert_eq!(state.count, 2);
+        assert!(matches!(state.entries.last(), Some(ChatEntry::Joined(n)) if n.as_str() == "cy"));
+        let state = run(vec![
+            frame(WELCOME, 0.0),
+            frame(
+                r#"{"type":"presence","joined":["d1","d2","d3","d4"],"left":[],"count":6}"#,
+                1.0,
+            ),
+            frame(
+                r#"{"type":"presence","joined":[],"left":[],"count":900}"#,
+                2.0,
+            ),
+        ]);
+        assert_eq!(state.count, 900);
+        assert_eq!(state.members.len(), 6);
+        // Only the history's message: a crowd adds no notice lines.
+        assert_eq!(state.entries.len(), 1);
     }
 
     #[test]

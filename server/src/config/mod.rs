@@ -124,11 +124,24 @@ pub struct Config {
     #[arg(long, env = "SOCKETLAB_INSTANCE_ID")]
     pub instance_id: Option<String>,
 
-    /// Events queued for one chat connection before it counts as too slow
-    /// and is closed with 1013.
-    #[arg(long, env = "SOCKETLAB_CHAT_QUEUE", default_value_t = 256,
+    /// No longer used (accepted so existing command lines still start): a
+    /// chat member's backlog is bounded in bytes, see --chat-backlog-bytes.
+    #[arg(long, env = "SOCKETLAB_CHAT_QUEUE", default_value_t = 256, hide = true,
           value_parser = clap::value_parser!(u32).range(8..=65_536))]
     pub chat_queue: u32,
+
+    /// Bytes of room events a chat member may leave unread before it is
+    /// closed as too slow (1013). A member whose socket accepts nothing for
+    /// --send-timeout-secs is closed too, whatever its backlog.
+    #[arg(long, env = "SOCKETLAB_CHAT_BACKLOG_BYTES", default_value_t = 1 << 20,
+          value_parser = clap::value_parser!(u64).range(4096..=(1 << 30)))]
+    pub chat_backlog_bytes: u64,
+
+    /// Rooms with more members than this get `presence` with counts only;
+    /// the page asks for names in pages.
+    #[arg(long, env = "SOCKETLAB_CHAT_PRESENCE_NAMES", default_value_t = 500,
+          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub chat_presence_names: u32,
 
     /// Most chat rooms kept at once; empty rooms are forgotten first.
     #[arg(long, env = "SOCKETLAB_MAX_ROOMS", default_value_t = 1000,

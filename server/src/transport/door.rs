@@ -257,6 +257,16 @@ fn decode(line: &str) -> Incoming<ChatInput> {
         "/quit" => Incoming::Closed(None),
         "" => Incoming::Heard,
         "/help" => Incoming::Message(ChatInput::Help),
+        "/who" => Incoming::Message(ChatInput::Message(ClientMessage::Members { after: None })),
+        text if text.starts_with("/who ") => match DisplayName::parse(&text["/who ".len()..]) {
+            Ok(after) => Incoming::Message(ChatInput::Message(ClientMessage::Members {
+                after: Some(after),
+            })),
+            Err(err) => Incoming::Message(ChatInput::Invalid(ProtocolError::new(
+                ErrorCode::BadField,
+                format!("/who NAME lists the members after NAME: {err}"),
+            ))),
+        },
         text => {
             let say = ClientMessage::Say {
                 text: text.to_owned(),
@@ -306,12 +316,18 @@ impl Outbound<ChatOutput> for Door {
                 you,
                 room,
                 members,
+                count,
                 history,
                 ..
             }) => {
                 let here: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
+                let more = if count as usize > members.len() {
+                    format!(" and {} more (/who lists them)", count as usize - members.len())
+                } else {
+                    String::new()
+                };
                 let intro = format!(
-                    "* you are {you} in room {room}; here now: {}. Type a line and press Enter to say it; /quit to leave.",
+                    "* you are {you} in room {room}; here now: {}{more}. Type a line and press Enter to say it; /quit to leave.",
                     here.join(", ")
                 );
                 self.feed_line(intro).await?;
@@ -323,8 +339,11 @@ impl Outbound<ChatOutput> for Door {
             }
             ChatOutput::Reply(reply) => self.feed_line(render(&reply)).await,
             ChatOutput::Help => {
-                self.feed_line("* type a line to say it; /quit leaves".to_owned())
-                    .await
+                self.feed_line(
+                    "* type a line to say it; /who lists who is here (/who NAME: after NAME); /quit leaves"
+                        .to_owned(),
+                )
+                .await
             }
         }
     }
@@ -366,6 +385,40 @@ fn render(message: &ServerMessage) -> String {
         ServerMessage::Message(m) => format!("[{}] {}: {}", m.seq, m.from, clean(&m.text)),
         ServerMessage::Joined { name, .. } => format!("* {name} joined"),
         ServerMessage::Left { name } => format!("* {name} left"),
+        ServerMessage::Presence {
+            joined,
+            left,
+            count,
+        } => {
+            let names = |names: &[DisplayName]| {
+                names
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut parts = Vec::new();
+            if !joined.is_empty() {
+                parts.push(format!("{} joined", names(joined)));
+            }
+            if !left.is_empty() {
+                parts.push(format!("{} left", names(left)));
+            }
+            parts.push(format!("{count} here"));
+            format!("* {}", parts.join("; "))
+        }
+        ServerMessage::Members {
+            members,
+            next,
+            count,
+        } => {
+            let listed: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
+            let more = match next {
+                Some(next) => format!("; /who {next} for more"),
+                None => String::new(),
+            };
+            format!("* here ({count} in all): {}{more}", listed.join(", "))
+        }
         ServerMessage::Error { message, .. } => format!("! {}", clean(message)),
         other => format!("* {}", clean(&other.to_json())),
     }
@@ -387,6 +440,15 @@ mod tests {
         }));
         assert_eq!(line, "[3] eve: hi  [9] admin: fake");
         assert!(!line.contains('\n'));
+        let presence = render(&ServerMessage::Presence {
+            joined: vec![
+                DisplayName::parse("ada").unwrap(),
+                DisplayName::parse("bob").unwrap(),
+            ],
+            left: vec![DisplayName::parse("cy").unwrap()],
+            count: 4,
+        });
+        assert_eq!(presence, "* ada, bob joined; cy left; 4 here");
     }
 
     #[test]
@@ -401,6 +463,14 @@ mod tests {
         ));
         assert!(matches!(decode("/quit"), Incoming::Closed(None)));
         assert!(matches!(decode(""), Incoming::Heard));
+        assert!(matches!(
+            decode("/who"),
+            Incoming::Message(ChatInput::Message(ClientMessage::Members { after: None }))
+        ));
+        assert!(matches!(
+            decode("/who ada"),
+            Incoming::Message(ChatInput::Message(ClientMessage::Members { after: Some(a) })) if a.as_str() == "ada"
+        ));
         assert!(matches!(
             decode("/help"),
             Incoming::Message(ChatInput::Help)

@@ -11,7 +11,7 @@ use crate::nats;
 use socketlab_server::instance::InstanceId;
 use socketlab_server::service::chat::local::{LocalBus, LocalBusConfig};
 use socketlab_server::service::chat::nats::{NatsBus, NatsOptions};
-use socketlab_server::service::chat::{Membership, RoomBus};
+use socketlab_server::service::chat::{Membership, RoomBus, RoomLimits};
 use socketlab_shared::chat::HISTORY_LEN;
 use socketlab_shared::{DisplayName, RoomName, ServerMessage};
 
@@ -27,14 +27,42 @@ async fn next(member: &mut Membership) -> ServerMessage {
     let event = tokio::time::timeout(Duration::from_secs(5), member.events.recv())
         .await
         .expect("an event within 5 s")
-        .expect("the room is open");
+        .expect("the member keeps up");
     let parsed = ServerMessage::parse(event.frame.as_str()).expect("frame is valid JSON");
     assert_eq!(&parsed, event.message.as_ref(), "frame and message agree");
     parsed
 }
 
-/// Joining gives a snapshot; others hear `joined`; the newcomer does not
-/// hear its own `joined`.
+/// The next event that is not presence.
+async fn next_message(member: &mut Membership) -> ServerMessage {
+    loop {
+        let event = next(member).await;
+        if !matches!(event, ServerMessage::Presence { .. }) {
+            return event;
+        }
+    }
+}
+
+/// Waits for the `presence` that names `who` as joined (or left).
+async fn until_presence(member: &mut Membership, who: &str, joined: bool) -> ServerMessage {
+    loop {
+        let event = next(member).await;
+        if let ServerMessage::Presence {
+            joined: came,
+            left: went,
+            ..
+        } = &event
+        {
+            let names = if joined { came } else { went };
+            if names.iter().any(|n| n.as_str() == who) {
+                return event;
+            }
+        }
+    }
+}
+
+/// Joining gives a snapshot (the first page and the count); others hear of
+/// it in the next `presence`.
 async fn join_and_snapshot(bus: &dyn RoomBus) {
     let mut ada = bus.join(room("c1"), name("ada")).await.unwrap();
     assert_eq!(ada.you.as_str(), "ada");
@@ -43,10 +71,12 @@ async fn join_and_snapshot(bus: &dyn RoomBus) {
         bob.members.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         ["ada", "bob"]
     );
+    assert_eq!(bob.count, 2);
+    let presence = until_presence(&mut ada, "bob", true).await;
     assert!(
-        matches!(next(&mut ada).await, ServerMessage::Joined { name, .. } if name.as_str() == "bob")
+        matches!(presence, ServerMessage::Presence { count: 2, .. }),
+        "{presence:?}"
     );
-    assert!(bob.events.is_empty());
     // Every member is placed on an instance.
     assert_eq!(
         bob.member_instances.keys().collect::<Vec<_>>(),
@@ -54,14 +84,54 @@ async fn join_and_snapshot(bus: &dyn RoomBus) {
     );
 }
 
+/// A crowd joining at once is announced in a few `presence` events, not
+/// one per newcomer; the member list comes in pages.
+async fn presence_is_coalesced_and_members_paged(bus: &dyn RoomBus) {
+    let mut ada = bus.join(room("c6"), name("ada")).await.unwrap();
+    let crowd = futures_util::future::join_all(
+        (0..150).map(|i| bus.join(room("c6"), name(&format!("m{i:03}")))),
+    )
+    .await;
+    let crowd: Vec<Membership> = crowd.into_iter().map(Result::unwrap).collect();
+    let mut announced = std::collections::BTreeSet::new();
+    let mut presences = 0;
+    while announced.len() < 150 {
+        if let ServerMessage::Presence { joined, .. } = next(&mut ada).await {
+            presences += 1;
+            announced.extend(joined.into_iter().filter(|n| n.as_str() != "ada"));
+        }
+    }
+    assert!(
+        presences < 50,
+        "150 joins took {presences} presence events: one per tick, not per join"
+    );
+    let last = bus.join(room("c6"), name("zed")).await.unwrap();
+    assert_eq!(last.count, 152);
+    assert_eq!(last.members.len(), socketlab_shared::chat::MEMBERS_PAGE);
+    let mut seen: Vec<DisplayName> = last.members.clone();
+    let mut after = last.members.last().cloned();
+    while let Some(start) = after {
+        let page = last.seat.members(Some(&start));
+        assert_eq!(page.count, 152);
+        seen.extend(page.members);
+        after = page.next;
+    }
+    let mut expected: Vec<DisplayName> = crowd.iter().map(|m| m.you.clone()).collect();
+    expected.extend([ada.you.clone(), last.you.clone()]);
+    expected.sort();
+    assert_eq!(seen, expected);
+}
+
 /// Names are unique per room, by suffix.
 async fn names_are_unique(bus: &dyn RoomBus) {
     let a = bus.join(room("c2"), name("ada")).await.unwrap();
     let mut b = bus.join(room("c2"), name("ada")).await.unwrap();
     assert_eq!((a.you.as_str(), b.you.as_str()), ("ada", "ada-2"));
-    // A name is free again once its `left` has been seen.
+    // A name is free again once its `left` has been seen (a join and a
+    // leave within one tick cancel out: let the join be announced first).
+    until_presence(&mut b, "ada-2", true).await;
     drop(a);
-    assert!(matches!(next(&mut b).await, ServerMessage::Left { name } if name.as_str() == "ada"));
+    until_presence(&mut b, "ada", false).await;
     let c = bus.join(room("c2"), name("ada")).await.unwrap();
     assert_eq!(c.you.as_str(), "ada");
     let guest = bus.join(room("c2"), None).await.unwrap();
@@ -72,7 +142,7 @@ async fn names_are_unique(bus: &dyn RoomBus) {
 async fn one_order_for_all(bus: &dyn RoomBus) {
     let mut ada = bus.join(room("c3"), name("ada")).await.unwrap();
     let mut bob = bus.join(room("c3"), name("bob")).await.unwrap();
-    let _ = next(&mut ada).await; // bob joined
+    until_presence(&mut ada, "bob", true).await;
     for i in 0..10 {
         let speaker = if i % 2 == 0 { &ada } else { &bob };
         speaker.seat.say(format!("m{i}")).await.unwrap();
@@ -80,7 +150,7 @@ async fn one_order_for_all(bus: &dyn RoomBus) {
     let mut seen = [Vec::new(), Vec::new()];
     for (member, seen) in [&mut ada, &mut bob].into_iter().zip(seen.iter_mut()) {
         for _ in 0..10 {
-            match next(member).await {
+            match next_message(member).await {
                 ServerMessage::Message(m) => seen.push((m.seq, m.text)),
                 other => panic!("unexpected {other:?}"),
             }
@@ -98,7 +168,10 @@ async fn history_is_bounded(bus: &dyn RoomBus) {
         ada.seat.say(format!("m{i}")).await.unwrap();
     }
     for _ in 0..HISTORY_LEN + 3 {
-        assert!(matches!(next(&mut ada).await, ServerMessage::Message(_)));
+        assert!(matches!(
+            next_message(&mut ada).await,
+            ServerMessage::Message(_)
+        ));
     }
     let bob = bus.join(room("c4"), name("bob")).await.unwrap();
     assert_eq!(bob.history.len(), HISTORY_LEN);
@@ -110,9 +183,9 @@ async fn history_is_bounded(bus: &dyn RoomBus) {
 async fn dropping_leaves(bus: &dyn RoomBus) {
     let mut ada = bus.join(room("c5"), name("ada")).await.unwrap();
     let bob = bus.join(room("c5"), name("bob")).await.unwrap();
-    let _ = next(&mut ada).await; // bob joined
+    until_presence(&mut ada, "bob", true).await;
     drop(bob);
-    assert!(matches!(next(&mut ada).await, ServerMessage::Left { name } if name.as_str() == "bob"));
+    until_presence(&mut ada, "bob", false).await;
     let carol = bus.join(room("c5"), name("carol")).await.unwrap();
     assert_eq!(
         carol.members.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
@@ -127,12 +200,13 @@ async fn contract(bus: &dyn RoomBus) {
     one_order_for_all(bus).await;
     history_is_bounded(bus).await;
     dropping_leaves(bus).await;
+    presence_is_coalesced_and_members_paged(bus).await;
 }
 
 #[tokio::test]
 async fn local_bus_meets_the_contract() {
     let bus = LocalBus::new(LocalBusConfig {
-        queue: 256,
+        limits: RoomLimits::default(),
         max_rooms: 100,
         instance: "test".to_owned(),
     });
@@ -150,7 +224,7 @@ async fn nats_bus_meets_the_same_contract() {
         id: "test-a".to_owned(),
         listen: "127.0.0.1:0".to_owned(),
     };
-    let bus = NatsBus::connect(&options, me, 256, 100)
+    let bus = NatsBus::connect(&options, me, RoomLimits::default(), 100)
         .await
         .expect("connect to nats-server");
     contract(&bus).await;
@@ -168,7 +242,7 @@ async fn nats_bus_forgets_rooms_without_local_members() {
         id: "test-rooms".to_owned(),
         listen: "127.0.0.1:0".to_owned(),
     };
-    let bus = NatsBus::connect(&options, me, 64, 2)
+    let bus = NatsBus::connect(&options, me, RoomLimits::default(), 2)
         .await
         .expect("connect to nats-server");
     // Far more distinct rooms than --max-rooms, one after another.
@@ -214,7 +288,7 @@ async fn nats_bus(server: &nats::NatsServer, id: &str) -> NatsBus {
         id: id.to_owned(),
         listen: "127.0.0.1:0".to_owned(),
     };
-    NatsBus::connect(&options, me, 64, 1000)
+    NatsBus::connect(&options, me, RoomLimits::default(), 1000)
         .await
         .expect("connect to nats-server")
 }
@@ -294,7 +368,7 @@ async fn nats_concurrent_first_joins_open_one_room_reader() {
 #[tokio::test]
 async fn local_bus_caps_rooms_and_reuses_empty_ones() {
     let bus = LocalBus::new(LocalBusConfig {
-        queue: 16,
+        limits: RoomLimits::default(),
         max_rooms: 2,
         instance: "test".to_owned(),
     });
@@ -313,20 +387,27 @@ async fn local_bus_caps_rooms_and_reuses_empty_ones() {
 }
 
 #[tokio::test]
-async fn a_member_that_does_not_read_lags_instead_of_growing_memory() {
+async fn a_member_that_does_not_read_overflows_its_byte_budget_instead_of_growing_memory() {
     let bus = LocalBus::new(LocalBusConfig {
-        queue: 8,
+        limits: RoomLimits {
+            backlog_bytes: 8192,
+            ..RoomLimits::default()
+        },
         max_rooms: 10,
         instance: "test".to_owned(),
     });
     let mut slow = bus.join(room("lag"), name("slow")).await.unwrap();
     let talker = bus.join(room("lag"), name("talker")).await.unwrap();
     for i in 0..100 {
-        talker.seat.say(format!("m{i}")).await.unwrap();
+        talker
+            .seat
+            .say(format!("m{i} {}", "x".repeat(500)))
+            .await
+            .unwrap();
     }
     match slow.events.recv().await {
-        Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => assert!(missed > 80),
-        other => panic!("expected Lagged, got {other:?}"),
+        Err(overflow) => assert!(overflow.bytes > 8192, "{overflow:?}"),
+        Ok(event) => panic!("expected an overflow, got {:?}", event.message),
     }
 }
 
@@ -344,7 +425,7 @@ async fn nats_chat_stream_gets_the_age_and_size_limits_even_when_it_exists() {
         urls: vec![server.url()],
         ..Default::default()
     };
-    let old = NatsBus::connect(&unlimited, me("old"), 64, 10)
+    let old = NatsBus::connect(&unlimited, me("old"), RoomLimits::default(), 10)
         .await
         .unwrap();
     old.close();
@@ -354,7 +435,9 @@ async fn nats_chat_stream_gets_the_age_and_size_limits_even_when_it_exists() {
         max_bytes: Some(8 << 20),
         ..Default::default()
     };
-    let bus = NatsBus::connect(&limited, me("new"), 64, 10).await.unwrap();
+    let bus = NatsBus::connect(&limited, me("new"), RoomLimits::default(), 10)
+        .await
+        .unwrap();
     let client = async_nats::connect(server.url()).await.unwrap();
     let mut stream = async_nats::jetstream::new(client)
         .get_stream("SOCKETLAB_CHAT")
@@ -394,15 +477,16 @@ async fn nats_heartbeats_fit_whatever_the_number_of_members() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(other.debug_counts().peers_reaped, 0);
-    while let Ok(event) = watcher.events.try_recv() {
+    while let Some(event) = watcher.events.try_recv() {
+        let event = event.expect("the watcher keeps up");
         assert!(
-            !matches!(event.message.as_ref(), ServerMessage::Left { .. }),
+            !matches!(event.message.as_ref(), ServerMessage::Presence { left, .. } if !left.is_empty()),
             "a live instance's member was announced gone: {:?}",
             event.message
         );
     }
     let late = other.join(room("hall"), name("late")).await.unwrap();
-    assert_eq!(late.members.len(), 152);
+    assert_eq!(late.count, 152);
     drop((crowd, late, watcher));
     crowded.close();
     other.close();

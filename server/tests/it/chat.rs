@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Client, TestServer};
+use crate::common::{joined, left, Client, TestServer};
 use socketlab_shared::chat::HISTORY_LEN;
 use socketlab_shared::{ErrorCode, ServerMessage};
 use tokio_tungstenite::tungstenite::Message;
@@ -37,21 +37,24 @@ async fn a_message_reaches_its_room_in_order_and_no_other_room() {
     let (mut ada, _) = join(&server, "lab", "ada").await;
     let (mut bob, _) = join(&server, "lab", "bob").await;
     let (mut eve, _) = join(&server, "elsewhere", "eve").await;
-    assert!(
-        matches!(ada.recv().await, ServerMessage::Joined { name, .. } if name.as_str() == "bob")
-    );
+    ada.recv_until(|m| joined(m, "bob")).await;
+    // Eve hears of her own arrival in her room's tick, and of nothing else.
+    eve.recv_until(|m| joined(m, "eve")).await;
 
     ada.send_text(&say("hello lab")).await;
     ada.send_text(&say("second")).await;
     for client in [&mut ada, &mut bob] {
         // The sender receives its own message too, with the room's seq.
-        assert_eq!(said(&client.recv().await), ("ada", "hello lab", 1));
-        assert_eq!(said(&client.recv().await), ("ada", "second", 2));
+        assert_eq!(
+            said(&client.recv_no_presence().await),
+            ("ada", "hello lab", 1)
+        );
+        assert_eq!(said(&client.recv_no_presence().await), ("ada", "second", 2));
     }
     eve.expect_silence(Duration::from_millis(300)).await;
     // And eve's room has its own numbering.
     eve.send_text(&say("mine")).await;
-    assert_eq!(said(&eve.recv().await), ("eve", "mine", 1));
+    assert_eq!(said(&eve.recv_no_presence().await), ("eve", "mine", 1));
     server.stop().await;
 }
 
@@ -76,21 +79,25 @@ async fn members_see_joins_and_leaves() {
         members.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         ["ada", "bob"]
     );
+    let presence = ada.recv_until(|m| joined(m, "bob")).await;
     assert!(
-        matches!(ada.recv().await, ServerMessage::Joined { name, .. } if name.as_str() == "bob")
+        matches!(presence, ServerMessage::Presence { count: 2, .. }),
+        "{presence:?}"
     );
 
     let mut bob = bob;
     bob.ws.close(None).await.unwrap();
-    assert!(matches!(ada.recv().await, ServerMessage::Left { name } if name.as_str() == "bob"));
+    let presence = ada.recv_until(|m| left(m, "bob")).await;
+    assert!(
+        matches!(presence, ServerMessage::Presence { count: 1, .. }),
+        "{presence:?}"
+    );
 
     // A client that vanishes without a close frame leaves too.
     let (carol, _) = join(&server, "lab", "carol").await;
-    assert!(
-        matches!(ada.recv().await, ServerMessage::Joined { name, .. } if name.as_str() == "carol")
-    );
+    ada.recv_until(|m| joined(m, "carol")).await;
     drop(carol);
-    assert!(matches!(ada.recv().await, ServerMessage::Left { name } if name.as_str() == "carol"));
+    ada.recv_until(|m| left(m, "carol")).await;
     server.stop().await;
 }
 
@@ -103,7 +110,7 @@ async fn newcomers_get_the_last_messages_as_history() {
         ada.send_text(&say(&format!("m{i}"))).await;
     }
     for i in 1..=total {
-        assert_eq!(said(&ada.recv().await).2, i);
+        assert_eq!(said(&ada.recv_no_presence().await).2, i);
     }
     let (_bob, welcome) = join(&server, "lab", "bob").await;
     let ServerMessage::Welcome { history, .. } = welcome else {
@@ -152,7 +159,7 @@ async fn bad_frames_get_an_error_and_the_connection_keeps_working() {
     let server = TestServer::start().await;
     let (mut ada, _) = join(&server, "lab", "ada").await;
     let (mut bob, _) = join(&server, "lab", "bob").await;
-    let _ = ada.recv().await; // bob joined
+    ada.recv_until(|m| joined(m, "bob")).await;
 
     let cases: &[(Message, ErrorCode)] = &[
         (Message::text("this is not json"), ErrorCode::BadJson),
@@ -180,7 +187,7 @@ async fn bad_frames_get_an_error_and_the_connection_keeps_working() {
     ];
     for (frame, expected) in cases {
         ada.send(frame.clone()).await;
-        match ada.recv().await {
+        match ada.recv_no_presence().await {
             ServerMessage::Error { code, message } => {
                 assert_eq!(code, *expected, "for {frame:?}");
                 assert!(!message.is_empty());
@@ -190,9 +197,12 @@ async fn bad_frames_get_an_error_and_the_connection_keeps_working() {
     }
     // Still usable: ping/pong and chat work, and bob saw none of the junk.
     ada.send_text(r#"{"type":"ping","id":42}"#).await;
-    assert_eq!(ada.recv().await, ServerMessage::Pong { id: 42 });
+    assert_eq!(ada.recv_no_presence().await, ServerMessage::Pong { id: 42 });
     ada.send_text(&say("still here")).await;
-    assert_eq!(said(&bob.recv().await), ("ada", "still here", 1));
+    assert_eq!(
+        said(&bob.recv_no_presence().await),
+        ("ada", "still here", 1)
+    );
     server.stop().await;
 }
 
@@ -247,13 +257,16 @@ async fn an_upgrade_reset_before_its_101_never_joins() {
     const OPENED: &str = r#"socketlab_connections_total{endpoint="chat"}"#;
     let server = TestServer::start().await;
     let (mut bystander, _) = join(&server, "door", "bystander").await;
+    bystander.recv_until(|m| joined(m, "bystander")).await;
     let mut opened = 1;
     let mut resets = 0;
     // The reset usually reaches the server before its 101 does; when the
     // 101 wins the race, the WebSocket was open and its join and leave are
-    // real: skip them and try again (bounded).
-    for _ in 0..10 {
-        reset_upgrade(server.addr, "/ws/chat?room=door&name=ghost").await;
+    // real: try again (bounded) under another name.
+    let mut ghost = String::new();
+    for attempt in 0..10 {
+        ghost = format!("ghost-{attempt}");
+        reset_upgrade(server.addr, &format!("/ws/chat?room=door&name={ghost}")).await;
         let metrics = crate::common::metrics_when(server.addr, "the reset request handled", |m| {
             metric(m, RESETS) + metric(m, OPENED) > resets + opened
         })
@@ -263,17 +276,21 @@ async fn an_upgrade_reset_before_its_101_never_joins() {
             break;
         }
         opened = metric(&metrics, OPENED);
-        bystander
-            .recv_until(|m| matches!(m, ServerMessage::Left { name } if name.as_str() == "ghost"))
-            .await;
     }
     assert_eq!(resets, 1, "no upgrade request was reset before its 101");
     // Whatever the room hears next is the next real member, not the ghost.
     let (_carol, _) = join(&server, "door", "carol").await;
-    let next = bystander.recv().await;
-    assert!(
-        matches!(&next, ServerMessage::Joined { name, .. } if name.as_str() == "carol"),
-        "the room heard of a member whose WebSocket never opened: {next:?}"
-    );
+    loop {
+        let next = bystander
+            .recv_until(|m| matches!(m, ServerMessage::Presence { .. }))
+            .await;
+        assert!(
+            !joined(&next, &ghost) && !left(&next, &ghost),
+            "the room heard of a member whose WebSocket never opened: {next:?}"
+        );
+        if joined(&next, "carol") {
+            break;
+        }
+    }
     server.stop().await;
 }

@@ -162,6 +162,12 @@ impl Client {
         }
     }
 
+    /// The next server message that is not `presence`.
+    pub async fn recv_no_presence(&mut self) -> ServerMessage {
+        self.recv_until(|m| !matches!(m, ServerMessage::Presence { .. }))
+            .await
+    }
+
     /// Waits for the server's close frame and returns it.
     pub async fn expect_close(&mut self) -> Option<CloseFrame> {
         loop {
@@ -268,4 +274,14 @@ pub async fn metrics_when(addr: SocketAddr, what: &str, ready: impl Fn(&str) -> 
         assert!(tokio::time::Instant::now() < deadline, "{what}:\n{metrics}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Whether `message` is a `presence` that names `who` as joined.
+pub fn joined(message: &ServerMessage, who: &str) -> bool {
+    matches!(message, ServerMessage::Presence { joined, .. } if joined.iter().any(|n| n.as_str() == who))
+}
+
+/// Whether `message` is a `presence` that names `who` as gone.
+pub fn left(message: &ServerMessage, who: &str) -> bool {
+    matches!(message, ServerMessage::Presence { left, .. } if left.iter().any(|n| n.as_str() == who))
 }

@@ -327,7 +327,7 @@ async fn a_client_vanishing_mid_relay_leaks_no_task() {
 #[tokio::test]
 async fn a_client_that_stops_reading_is_dropped_and_the_room_goes_on() {
     let server = TestServer::start_with(|c| {
-        c.chat_queue = 64;
+        c.chat_backlog_bytes = 256 * 1024;
         c.send_timeout_secs = 2;
         c.chat_rate = 1_000_000.0;
         c.chat_burst = 10_000;

@@ -46,7 +46,10 @@ async fn metrics_move_when_clients_connect_and_send() {
     let mut chat = server.connect("/ws/chat?room=m&name=ada").await;
     let _ = chat.recv().await;
     chat.send_text(r#"{"type":"say","text":"x"}"#).await;
-    assert!(matches!(chat.recv().await, ServerMessage::Message(_)));
+    assert!(matches!(
+        chat.recv_no_presence().await,
+        ServerMessage::Message(_)
+    ));
     let mut relay = server.connect("/ws/relay/tcp-echo").await;
     relay.send(Message::binary(vec![0u8; 1000])).await;
     let _ = relay.next().await;

@@ -141,10 +141,7 @@ async fn three_instances_share_rooms_order_history_and_names() {
         .map(|(n, i)| (n.as_str(), i.as_str()))
         .collect();
     assert_eq!(placed, [("ada", "inst-a"), ("ada-2", "inst-b")]);
-    ada.recv_until(|m| {
-        matches!(m, ServerMessage::Joined { name, instance } if name.as_str() == "ada-2" && instance.as_deref() == Some("inst-b"))
-    })
-        .await;
+    ada.recv_until(|m| crate::common::joined(m, "ada-2")).await;
 
     // Interleaved speakers on two instances: everyone sees one order, one seq.
     for i in 0..10 {
@@ -205,8 +202,10 @@ async fn a_killed_instance_members_leave_on_the_others() {
             if let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) =
                 watcher.ws.next().await
             {
-                if let Ok(ServerMessage::Left { name }) = ServerMessage::parse(&text) {
-                    return name;
+                if let Ok(ServerMessage::Presence { left, .. }) = ServerMessage::parse(&text) {
+                    if let Some(name) = left.into_iter().next() {
+                        return name;
+                    }
                 }
             }
         }
@@ -227,8 +226,10 @@ async fn next_left(client: &mut Client, bound: Duration) -> String {
             if let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) =
                 client.ws.next().await
             {
-                if let Ok(ServerMessage::Left { name }) = ServerMessage::parse(&text) {
-                    return name.to_string();
+                if let Ok(ServerMessage::Presence { left, .. }) = ServerMessage::parse(&text) {
+                    if let Some(name) = left.into_iter().next() {
+                        return name.to_string();
+                    }
                 }
             }
         }

@@ -37,6 +37,16 @@ impl LineClient {
             .expect("connection open")
     }
 
+    /// The next line that is not presence (`* ada joined; 2 here`).
+    async fn reply(&mut self) -> String {
+        loop {
+            let line = self.line().await;
+            if !(line.starts_with("* ") && line.ends_with(" here")) {
+                return line;
+            }
+        }
+    }
+
     async fn line_containing(&mut self, needle: &str) -> String {
         loop {
             let line = self.line().await;
@@ -94,22 +104,21 @@ async fn nc_and_browser_clients_chat_in_one_room() {
         "{intro}"
     );
 
-    let joined = browser.recv().await;
-    assert!(
-        matches!(&joined, ServerMessage::Joined { name, .. } if name.as_str() == "terminal"),
-        "{joined:?}"
-    );
+    browser
+        .recv_until(|m| crate::common::joined(m, "terminal"))
+        .await;
 
     nc.type_line("hello from nc").await;
-    let ServerMessage::Message(m) = browser.recv().await else {
+    let ServerMessage::Message(m) = browser.recv_no_presence().await else {
         panic!("expected a message")
     };
     assert_eq!(
         (m.from.as_str(), m.text.as_str()),
         ("terminal", "hello from nc")
     );
+    // (The door shows presence too: "* terminal joined; 2 here".)
     assert_eq!(
-        nc.line().await,
+        nc.line_containing("hello from nc").await,
         format!("[{}] terminal: hello from nc", m.seq)
     );
 
@@ -117,19 +126,24 @@ async fn nc_and_browser_clients_chat_in_one_room() {
         .send_text(r#"{"type":"say","text":"hello from the browser"}"#)
         .await;
     assert_eq!(
-        nc.line().await,
+        nc.line_containing("hello from the browser").await,
         format!("[{}] web: hello from the browser", m.seq + 1)
     );
 
     // The browser's own message comes back to it first, then the departure.
-    let ServerMessage::Message(own) = browser.recv().await else {
+    let ServerMessage::Message(own) = browser.recv_no_presence().await else {
         panic!("own message")
     };
     assert_eq!(own.from.as_str(), "web");
-    nc.type_line("/quit").await;
-    assert!(
-        matches!(browser.recv().await, ServerMessage::Left { name } if name.as_str() == "terminal")
+    nc.type_line("/who").await;
+    assert_eq!(
+        nc.line_containing("in all").await,
+        "* here (2 in all): terminal, web"
     );
+    nc.type_line("/quit").await;
+    browser
+        .recv_until(|m| crate::common::left(m, "terminal"))
+        .await;
     server.stop().await;
 }
 
@@ -147,10 +161,9 @@ async fn a_flooding_nc_client_gets_the_chat_limits_and_a_bystander_is_served() {
     ));
     let mut nc = LineClient::connect(&server).await;
     nc.enter("flooder", "flood").await;
-    assert!(matches!(
-        bystander.recv().await,
-        ServerMessage::Joined { name, .. } if name.as_str() == "flooder"
-    ));
+    bystander
+        .recv_until(|m| crate::common::joined(m, "flooder"))
+        .await;
 
     let flood: String = (0..2_000).map(|i| format!("spam {i}\n")).collect();
     // The server may close before it has read everything.
@@ -179,7 +192,8 @@ async fn a_flooding_nc_client_gets_the_chat_limits_and_a_bystander_is_served() {
     loop {
         match bystander.recv().await {
             ServerMessage::Message(m) if m.from.as_str() == "flooder" => spam += 1,
-            ServerMessage::Left { name } if name.as_str() == "flooder" => break,
+            m if crate::common::left(&m, "flooder") => break,
+            ServerMessage::Presence { .. } => {}
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -190,7 +204,7 @@ async fn a_flooding_nc_client_gets_the_chat_limits_and_a_bystander_is_served() {
     bystander
         .send_text(r#"{"type":"say","text":"still here"}"#)
         .await;
-    let ServerMessage::Message(own) = bystander.recv().await else {
+    let ServerMessage::Message(own) = bystander.recv_no_presence().await else {
         panic!("the bystander is still served")
     };
     assert_eq!(own.text, "still here");
@@ -203,20 +217,23 @@ async fn the_door_validates_lines_as_the_chat_does() {
     let mut nc = LineClient::connect(&server).await;
     nc.enter("checker", "valid").await;
     nc.type_line("/help").await;
-    assert_eq!(nc.line().await, "* type a line to say it; /quit leaves");
+    assert_eq!(
+        nc.reply().await,
+        "* type a line to say it; /who lists who is here (/who NAME: after NAME); /quit leaves"
+    );
     nc.type_line("bell\u{7}ring").await;
-    let refused = nc.line().await;
+    let refused = nc.reply().await;
     assert!(
         refused.starts_with("! ") && refused.contains("control characters"),
         "{refused}"
     );
     let long = "x".repeat(socketlab_shared::chat::MAX_SAY_BYTES + 10);
     nc.type_line(&long).await;
-    let refused = nc.line().await;
+    let refused = nc.reply().await;
     assert!(refused.contains("limited to"), "{refused}");
     // Neither ended the session (an over-long line used to).
     nc.type_line("fine").await;
-    assert!(nc.line().await.ends_with("checker: fine"));
+    assert!(nc.reply().await.ends_with("checker: fine"));
     server.stop().await;
 }
 

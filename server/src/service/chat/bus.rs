@@ -1,17 +1,19 @@
 //! The room-bus interface: everything a chat session may ask of a room.
 //!
-//! A session joins a room and gets a [`Membership`]: the welcome snapshot,
-//! a bounded stream of [`RoomEvent`]s, and a [`Seat`] to speak from. Leaving
-//! is dropping the seat, so a session that ends in any way (close, error,
-//! panic, shutdown) always leaves its room.
+//! A session joins a room and gets a [`Membership`]: the welcome snapshot
+//! (history, the first page of members, the count: the same size in any
+//! room), an [`Inbox`] of [`RoomEvent`]s bounded in bytes, and a [`Seat`]
+//! to speak from. Leaving is dropping the seat, so a session that ends in
+//! any way (close, error, panic, shutdown) always leaves its room.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use socketlab_shared::{ChatMessage, DisplayName, InstanceInfo, RoomName, ServerMessage};
-use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use super::fanout::Inbox;
 
 /// Something that happened in a room, serialized once for all receivers.
 ///
@@ -132,6 +134,10 @@ pub trait Seat: Send + Sync {
     /// Says `text` to the room. Returns once the bus has ordered the message;
     /// the sender then receives it as a [`RoomEvent`] like everyone else.
     async fn say(&self, text: String) -> Result<(), BusError>;
+
+    /// The page of the room's members after `after` (from the first when
+    /// `None`), as this instance knows them now.
+    fn members(&self, after: Option<&DisplayName>) -> MembersPage;
 }
 
 /// What joining a room yields.
@@ -140,15 +146,19 @@ pub struct Membership {
     pub you: DisplayName,
     /// The room joined.
     pub room: RoomName,
-    /// Everyone present at the moment of joining, sorted, `you` included.
+    /// The first page of those present at the moment of joining, sorted
+    /// (`you` included, unless on a later page).
     pub members: Vec<DisplayName>,
+    /// How many were present, `you` included.
+    pub count: usize,
     /// The room's recent messages, oldest first.
     pub history: Vec<ChatMessage>,
-    /// Which instance each member is connected to (by instance id).
+    /// Which instance each member of `members` is connected to.
     pub member_instances: BTreeMap<DisplayName, String>,
-    /// Everything that happens in the room after the snapshot above. Bounded:
-    /// a member that falls too far behind sees `RecvError::Lagged`.
-    pub events: broadcast::Receiver<RoomEvent>,
+    /// Everything that happens in the room after the snapshot above.
+    /// Bounded in bytes: a member whose backlog passes the budget gets an
+    /// overflow instead of more events.
+    pub events: Inbox,
     /// Where to speak from; dropping it leaves the room.
     pub seat: Box<dyn Seat>,
 }
@@ -161,6 +171,7 @@ impl Membership {
             you: self.you.clone(),
             room: self.room.clone(),
             members: self.members.clone(),
+            count: self.count as u64,
             history: self.history.clone(),
             instance: Some(instance.clone()),
             member_instances: self.member_instances.clone(),

@@ -183,9 +183,12 @@ mod tests {
         RoomEvent::new(ServerMessage::Pong { id })
     }
 
-    /// A replaceable event (count-only presence, in rooms).
     fn count(count: u64) -> RoomEvent {
-        RoomEvent::replaceable(ServerMessage::Pong { id: 1000 + count })
+        RoomEvent::replaceable(ServerMessage::Presence {
+            joined: vec![],
+            left: vec![],
+            count,
+        })
     }
 
     #[test]
@@ -226,7 +229,11 @@ mod tests {
         let got: Vec<ServerMessage> = std::iter::from_fn(|| member.try_recv())
             .map(|e| e.unwrap().message.as_ref().clone())
             .collect();
-        let presence = |count: u64| ServerMessage::Pong { id: 1000 + count };
+        let presence = |count| ServerMessage::Presence {
+            joined: vec![],
+            left: vec![],
+            count,
+        };
         assert_eq!(
             got,
             [presence(2), ServerMessage::Pong { id: 7 }, presence(4)]

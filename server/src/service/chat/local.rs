@@ -1,10 +1,10 @@
 //! The in-process room bus: rooms live in this server's memory.
 //!
-//! Each room is a small state (members, recent history, next `seq`) behind a
-//! `std` mutex plus a `tokio::sync::broadcast` channel. Events are sent while
-//! the room's lock is held, so every member sees one order, and `seq` comes
-//! from the same critical section. The lock is never held across an
-//! `.await`, which keeps it cheap.
+//! Each room is a small state (members, recent history, next `seq`, the
+//! presence delta of this tick) behind a `std` mutex plus a [`Fanout`].
+//! Events are sent while the room's lock is held, so every member sees one
+//! order, and `seq` comes from the same critical section. The lock is never
+//! held across an `.await`, which keeps it cheap.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,18 +13,21 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use socketlab_shared::chat::HISTORY_LEN;
 use socketlab_shared::{ChatMessage, DisplayName, RoomName, ServerMessage};
-use tokio::sync::broadcast;
 
 use crate::clock::now_ms;
 use crate::sync::lock;
 
-use super::bus::{BusError, BusStats, Membership, RoomBus, RoomEvent, Seat};
+use super::bus::{
+    BusError, BusStats, MembersPage, Membership, RoomBus, RoomEvent, RoomLimits, Seat,
+};
+use super::fanout::Fanout;
+use super::roster::{self, Delta, TICK};
 
 /// Limits of the in-process bus.
 #[derive(Debug, Clone)]
 pub struct LocalBusConfig {
-    /// Events buffered per member before it is "lagging" (the channel size).
-    pub queue: usize,
+    /// Each member's backlog budget and when presence drops the names.
+    pub limits: RoomLimits,
     /// Most rooms kept; empty rooms are evicted to make space.
     pub max_rooms: usize,
     /// This instance's id, reported as every member's instance.
@@ -46,7 +49,11 @@ struct Inner {
 struct Room {
     name: RoomName,
     state: Mutex<RoomState>,
-    events: broadcast::Sender<RoomEvent>,
+    events: Fanout,
+    /// This instance's id, every member's instance.
+    instance: String,
+    /// Rooms larger than this get count-only presence.
+    presence_names: usize,
 }
 
 #[derive(Default)]
@@ -54,6 +61,49 @@ struct RoomState {
     members: BTreeSet<DisplayName>,
     history: VecDeque<ChatMessage>,
     next_seq: u64,
+    /// Joins and leaves not yet announced.
+    delta: Delta,
+    /// Whether a tick will announce `delta`.
+    tick_due: bool,
+}
+
+impl Room {
+    /// Records a join or leave for the next tick, starting one if none is
+    /// due. Called with the state locked.
+    fn touch(self: &Arc<Self>, state: &mut RoomState) {
+        if state.tick_due {
+            return;
+        }
+        state.tick_due = true;
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let room = Arc::downgrade(self);
+                runtime.spawn(async move {
+                    tokio::time::sleep(TICK).await;
+                    if let Some(room) = room.upgrade() {
+                        room.tick();
+                    }
+                });
+            }
+            // No runtime to wait on (a drop outside one): announce at the
+            // next join or leave instead of never.
+            Err(_) => state.tick_due = false,
+        }
+    }
+
+    /// Announces this tick's joins and leaves, once, to every member.
+    fn tick(&self) {
+        let mut state = lock(&self.state);
+        state.tick_due = false;
+        if state.delta.is_empty() {
+            return;
+        }
+        let event = state
+            .delta
+            .take()
+            .event(state.members.len(), self.presence_names);
+        self.events.send(&event);
+    }
 }
 
 impl LocalBus {
@@ -92,14 +142,16 @@ impl LocalBus {
                 None => return Err(BusError::TooManyRooms),
             }
         }
-        let (events, _) = broadcast::channel(self.inner.config.queue);
+        let limits = self.inner.config.limits;
         let room = Arc::new(Room {
             name: name.clone(),
             state: Mutex::new(RoomState {
                 next_seq: 1,
                 ..RoomState::default()
             }),
-            events,
+            events: Fanout::new(limits.backlog_bytes),
+            instance: self.inner.config.instance.clone(),
+            presence_names: limits.presence_names,
         });
         rooms.insert(name.clone(), room.clone());
         Ok(room)
@@ -119,23 +171,19 @@ impl RoomBus for LocalBus {
             DisplayName::guest(self.inner.guests.fetch_add(1, Ordering::Relaxed))
         });
         let you = unique_name(&wanted, &state.members);
-        // Announce before subscribing, under the lock: the newcomer gets the
-        // snapshot instead of its own `joined`, and misses nothing after it.
-        let _ = room.events.send(RoomEvent::new(ServerMessage::Joined {
-            name: you.clone(),
-            instance: Some(self.inner.config.instance.clone()),
-        }));
+        // Under the lock: the newcomer's snapshot and its subscription are
+        // one instant, so it misses nothing after the snapshot.
         state.members.insert(you.clone());
+        state.delta.join(you.clone());
+        room.touch(&mut state);
         let events = room.events.subscribe();
+        let first = first_page(&room, &state);
         let membership = Membership {
             you: you.clone(),
             room: room_name,
-            members: state.members.iter().cloned().collect(),
-            member_instances: state
-                .members
-                .iter()
-                .map(|m| (m.clone(), self.inner.config.instance.clone()))
-                .collect(),
+            members: first.members,
+            count: first.count,
+            member_instances: first.instances,
             history: state.history.iter().cloned().collect(),
             events,
             seat: Box::new(LocalSeat {
@@ -154,6 +202,21 @@ impl RoomBus for LocalBus {
             members: rooms.values().map(|r| lock(&r.state).members.len()).sum(),
         }
     }
+}
+
+/// The page of `room`'s members after `after`.
+fn members_after(room: &Room, state: &RoomState, after: Option<&DisplayName>) -> MembersPage {
+    roster::page(
+        state
+            .members
+            .range::<DisplayName, _>(roster::after(after))
+            .map(|name| (name, room.instance.as_str())),
+        state.members.len(),
+    )
+}
+
+fn first_page(room: &Room, state: &RoomState) -> MembersPage {
+    members_after(room, state, None)
 }
 
 /// `wanted`, or `wanted-2`, `wanted-3`, ... whichever is free first.
@@ -188,11 +251,14 @@ impl Seat for LocalSeat {
             state.history.pop_front();
         }
         state.history.push_back(message.clone());
-        let _ = self
-            .room
+        self.room
             .events
-            .send(RoomEvent::new(ServerMessage::Message(message)));
+            .send(&RoomEvent::new(ServerMessage::Message(message)));
         Ok(())
+    }
+
+    fn members(&self, after: Option<&DisplayName>) -> MembersPage {
+        members_after(&self.room, &lock(&self.room.state), after)
     }
 }
 
@@ -200,9 +266,8 @@ impl Drop for LocalSeat {
     fn drop(&mut self) {
         let mut state = lock(&self.room.state);
         if state.members.remove(&self.name) {
-            let _ = self.room.events.send(RoomEvent::new(ServerMessage::Left {
-                name: self.name.clone(),
-            }));
+            state.delta.leave(self.name.clone());
+            self.room.touch(&mut state);
         }
     }
 }
@@ -214,7 +279,7 @@ mod tests {
     #[test]
     fn a_room_being_joined_is_not_evicted() {
         let bus = LocalBus::new(LocalBusConfig {
-            queue: 8,
+            limits: RoomLimits::default(),
             max_rooms: 1,
             instance: "test".to_owned(),
         });

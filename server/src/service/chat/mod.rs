@@ -6,13 +6,14 @@
 //!   message-bus implementation can span several server instances.
 //! - [`session`]: *one member's session*, over any transport: its limits,
 //!   forwarding room events to it, and closing it with the right code.
-//! - [`fanout`]: what both buses share: each member's backlog, bounded in
-//!   bytes.
+//! - [`fanout`] and [`roster`]: what both buses share: each member's
+//!   backlog, bounded in bytes, and presence coalesced per tick.
 
 pub mod bus;
 pub mod fanout;
 pub mod local;
 pub mod nats;
+pub mod roster;
 pub mod session;
 
 pub use bus::{BusError, BusStats, MembersPage, Membership, RoomBus, RoomEvent, RoomLimits, Seat};

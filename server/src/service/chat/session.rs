@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use socketlab_shared::close;
 use socketlab_shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage};
-use tokio::sync::broadcast::error::RecvError;
 
 use super::bus::{Membership, RoomEvent};
+use super::fanout::Overflow;
 use crate::service::keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
 use crate::service::limits::{Strikes, TokenBucket};
 use crate::service::session::{self, Inbound, Incoming, Outbound, SendError};
@@ -74,7 +74,7 @@ pub struct ChatLimits {
 enum End {
     ClientClosed(Option<u16>),
     Shutdown,
-    TooSlow(u64),
+    TooSlow(Overflow),
     Lost(SendError),
     ClientError { code: u16, reason: String },
     Abuse,
@@ -131,9 +131,12 @@ where
     drop(membership);
     let (code, reason) = match &end {
         End::Shutdown => (close::GOING_AWAY, "server shutting down".to_owned()),
-        End::TooSlow(missed) => (
+        End::TooSlow(overflow) => (
             close::TRY_AGAIN_LATER,
-            format!("too slow: missed {missed} room events"),
+            format!(
+                "too slow: {} KiB of room events unread (--chat-backlog-bytes)",
+                overflow.bytes / 1024
+            ),
         ),
         End::ClientError { code, reason } => (*code, reason.clone()),
         End::Abuse => (
@@ -239,6 +242,14 @@ impl Session<'_> {
         let reply = match message {
             Err(err) => Some(err.into()),
             Ok(ClientMessage::Ping { id }) => Some(ServerMessage::Pong { id }),
+            Ok(ClientMessage::Members { after }) => {
+                let page = self.membership.seat.members(after.as_ref());
+                Some(ServerMessage::Members {
+                    members: page.members,
+                    next: page.next,
+                    count: page.count as u64,
+                })
+            }
             Ok(ClientMessage::Say { text }) => match self.membership.seat.say(text).await {
                 // The sender's copy arrives through the room, like everyone's.
                 Ok(()) => None,
@@ -263,7 +274,7 @@ async fn due(keepalive: &mut Option<KeepAlive>) -> KeepAliveAction {
 async fn forward<C: Outbound<ChatOutput>>(
     conn: &mut C,
     membership: &mut Membership,
-    first: Result<RoomEvent, RecvError>,
+    first: Result<RoomEvent, Overflow>,
     send_timeout: Duration,
 ) -> Result<u64, End> {
     let mut next = Some(first);
@@ -272,13 +283,11 @@ async fn forward<C: Outbound<ChatOutput>>(
         while let Some(event) = next.take() {
             match event {
                 Ok(event) => conn.feed(ChatOutput::Event(event)).await?,
-                Err(RecvError::Lagged(missed)) => return Ok(Err(End::TooSlow(missed))),
-                // The room is gone: only happens when the bus shuts down.
-                Err(RecvError::Closed) => return Ok(Err(End::Shutdown)),
+                Err(overflow) => return Ok(Err(End::TooSlow(overflow))),
             }
             written += 1;
             if written < BURST as u64 {
-                next = membership.events.try_recv().ok().map(Ok);
+                next = membership.events.try_recv();
             }
         }
         conn.flush().await?;

@@ -10,12 +10,12 @@
 //!   subject, which is `welcome.history`.
 //! - **Delivery**: each instance reads a room through one ordered consumer
 //!   (history first, then live) and fans messages out to its local members
-//!   through the same bounded `broadcast` channel as the in-process bus.
+//!   through the same byte-bounded fan-out as the in-process bus.
 //! - **Unique names**: the key-value bucket `socketlab_members` holds one key
 //!   per member; `create` (create-if-absent) decides who gets a name, across
 //!   all instances, and `-2`, `-3`... suffixes follow.
-//! - **Presence**: `joined` / `left` travel on core subject
-//!   `socketlab.presence.<room>`; each instance says it is alive every few
+//! - **Presence**: joins and leaves, coalesced per tick, travel on core
+//!   subject `socketlab.presence.<room>`; each instance says it is alive every few
 //!   seconds on `socketlab.instances` (one small message, whatever its
 //!   number of members), and an instance that falls silent (crashed,
 //!   SIGKILL) has its members, found in the member records, announced
@@ -41,13 +41,15 @@ use std::time::Duration;
 use async_nats::jetstream::{self, kv, stream};
 use async_trait::async_trait;
 use socketlab_shared::chat::HISTORY_LEN;
-use socketlab_shared::{DisplayName, RoomName, ServerMessage};
+use socketlab_shared::{DisplayName, RoomName};
 use tokio::task::AbortHandle;
 
 use crate::clock::now_ms;
 use crate::sync::lock;
 
-use super::bus::{BusError, BusStats, Membership, RoomBus, RoomEvent, Seat};
+use super::bus::{
+    BusError, BusStats, MembersPage, Membership, RoomBus, RoomEvent, RoomLimits, Seat,
+};
 
 mod names;
 mod presence;
@@ -102,7 +104,7 @@ struct Inner {
     members_stream: stream::Stream,
     /// The chat stream, kept to create room readers without a lookup.
     chat_stream: stream::Stream,
-    queue: usize,
+    limits: RoomLimits,
     max_rooms: usize,
     rooms: Mutex<HashMap<RoomName, Arc<Room>>>,
     /// One lock per room being set up, so that concurrent first joins of a
@@ -150,7 +152,7 @@ impl NatsBus {
     pub async fn connect(
         options: &NatsOptions,
         me: InstanceId,
-        queue: usize,
+        limits: RoomLimits,
         max_rooms: usize,
     ) -> anyhow::Result<Self> {
         let client = connect_options(options)
@@ -216,7 +218,7 @@ impl NatsBus {
                 members,
                 members_stream,
                 chat_stream,
-                queue,
+                limits,
                 max_rooms,
                 rooms: Mutex::new(HashMap::new()),
                 creating: Mutex::new(HashMap::new()),
@@ -262,9 +264,7 @@ impl NatsBus {
             task.abort();
         }
         for room in lock(&self.inner.rooms).values() {
-            for task in &room.tasks {
-                task.abort();
-            }
+            room.stop();
         }
     }
 }
@@ -290,22 +290,19 @@ impl RoomBus for NatsBus {
             key: member_key(&room_name, &you),
             revision,
         };
-        let mut member_instances = inner.members_of(&room_name).await?;
-        member_instances.insert(you.clone(), inner.me.id.clone());
-        let members = member_instances.keys().cloned().collect();
         let mut room = room;
-        let (events, history, seat) = loop {
+        loop {
             let joined = {
                 let rooms = lock(&inner.rooms);
                 let mut state = lock(&room.state);
                 // The room may have been retired (its last local member
                 // left) while this join waited on NATS: take the fresh one.
                 if rooms.get(&room_name).is_some_and(|r| Arc::ptr_eq(r, &room)) {
-                    let _ = room.events.send(RoomEvent::new(ServerMessage::Joined {
-                        name: you.clone(),
-                        instance: Some(inner.me.id.clone()),
-                    }));
+                    // Under the lock: the snapshot and the subscription are
+                    // one instant, so the newcomer misses nothing after it.
                     state.local.insert(you.clone());
+                    state.joined(you.clone(), &inner.me.id, true);
+                    room.tick.notify_one();
                     Some((
                         room.events.subscribe(),
                         state.history.iter().cloned().collect::<Vec<_>>(),
@@ -318,26 +315,25 @@ impl RoomBus for NatsBus {
                 // The seat owns the name now: dropping it leaves the room
                 // (announcing `left`) and frees the name.
                 claim.keep();
-                let seat = NatsSeat {
-                    inner: self.inner.clone(),
-                    room: room.clone(),
-                    name: you.clone(),
-                    revision,
-                };
-                break (events, history, seat);
+                let first = room.members(None);
+                return Ok(Membership {
+                    you: you.clone(),
+                    room: room_name,
+                    members: first.members,
+                    count: first.count,
+                    member_instances: first.instances,
+                    history,
+                    events,
+                    seat: Box::new(NatsSeat {
+                        inner: self.inner.clone(),
+                        room,
+                        name: you,
+                        revision,
+                    }),
+                });
             }
             room = inner.room(&room_name).await?;
-        };
-        inner.announce(&room_name, &you, true).await;
-        Ok(Membership {
-            you,
-            room: room_name,
-            members,
-            history,
-            member_instances,
-            events,
-            seat: Box::new(seat),
-        })
+        }
     }
 
     fn stats(&self) -> BusStats {
@@ -403,6 +399,10 @@ struct NatsSeat {
 
 #[async_trait]
 impl Seat for NatsSeat {
+    fn members(&self, after: Option<&DisplayName>) -> MembersPage {
+        self.room.members(after)
+    }
+
     async fn say(&self, text: String) -> Result<(), BusError> {
         // While disconnected, say so at once instead of after a timeout.
         if self.inner.client.connection_state() != async_nats::connection::State::Connected {
@@ -448,25 +448,29 @@ impl Drop for NatsSeat {
         let name = self.name.clone();
         let revision = self.revision;
         self.inner.spawn_cleanup(async move {
-            // Free the name first, so whoever sees `left` can take it.
+            // Free the name first, so whoever hears of the leave can take it.
             let key = member_key(&room.name, &name);
             let _ = tokio::time::timeout(PUBLISH_TIMEOUT, inner.free_name(&key, revision)).await;
-            let _ = room
-                .events
-                .send(RoomEvent::new(ServerMessage::Left { name: name.clone() }));
-            inner.announce(&room.name, &name, false).await;
-            // The last local member gone: stop reading the room, so an
-            // instance does not keep every room it ever served (rooms count
-            // against --max-rooms). The stream keeps its history.
-            let mut rooms = lock(&inner.rooms);
-            let state = lock(&room.state);
-            if state.local.is_empty()
-                && rooms.get(&room.name).is_some_and(|r| Arc::ptr_eq(r, &room))
-            {
-                rooms.remove(&room.name);
-                for task in &room.tasks {
-                    task.abort();
+            let retire = {
+                let mut rooms = lock(&inner.rooms);
+                let mut state = lock(&room.state);
+                state.left(&name, &inner.me.id, true);
+                // The last local member gone: stop reading the room, so an
+                // instance does not keep every room it ever served (rooms
+                // count against --max-rooms). The stream keeps its history.
+                let retire = state.local.is_empty()
+                    && rooms.get(&room.name).is_some_and(|r| Arc::ptr_eq(r, &room));
+                if retire {
+                    rooms.remove(&room.name);
                 }
+                retire
+            };
+            if retire {
+                // Tell the other instances now: the ticker stops with the room.
+                room.flush().await;
+                room.stop();
+            } else {
+                room.tick.notify_one();
             }
         });
     }

@@ -1,9 +1,10 @@
 //! Presence: who is in a room on other instances, and noticing when an
 //! instance is gone.
 //!
-//! `joined` / `left` travel on core subjects (`socketlab.presence.<room>`),
-//! not the stream: they only matter to members connected right now, and a
-//! member list is read afresh from the members bucket at each join. Each
+//! Joins and leaves travel on core subjects (`socketlab.presence.<room>`),
+//! one message per room per instance per tick, not on the stream: they only
+//! matter to members connected right now, and an instance reads a room's
+//! member list from the members bucket when it opens the room. Each
 //! instance also heartbeats on `socketlab.instances`; an instance that falls
 //! silent for [`PEER_TIMEOUT`] (crashed, SIGKILL) has its names freed, and
 //! each instance that notices tells its own members that they `left`.
@@ -21,14 +22,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use socketlab_shared::{DisplayName, RoomName, ServerMessage};
-use tokio::sync::broadcast;
+use socketlab_shared::RoomName;
 use tokio::task::JoinHandle;
 
 use crate::sync::lock;
 
-use super::wire::{Heartbeat, Presence, INSTANCES_SUBJECT, MEMBERS_BUCKET, PRESENCE_SUBJECT};
-use super::{unavailable, BusError, Inner, NatsBus, RoomEvent};
+use super::room::Room;
+use super::wire::{Heartbeat, PresenceTick, INSTANCES_SUBJECT, MEMBERS_BUCKET, PRESENCE_SUBJECT};
+use super::{unavailable, BusError, Inner, NatsBus};
 
 /// How often an instance says it is alive.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(3);
@@ -117,21 +118,6 @@ impl NatsBus {
 }
 
 impl Inner {
-    /// Tells other instances that `name` joined (or left) `room` here.
-    pub(super) async fn announce(&self, room: &RoomName, name: &DisplayName, joined: bool) {
-        let presence = Presence {
-            joined,
-            name: name.clone(),
-            instance: self.me.id.clone(),
-        };
-        if let Ok(payload) = serde_json::to_vec(&presence) {
-            let _ = self
-                .client
-                .publish(format!("{PRESENCE_SUBJECT}.{room}"), payload.into())
-                .await;
-        }
-    }
-
     /// Notes that instance `id` exists (a member record or a presence
     /// announcement names it). Unlike a heartbeat this does not prove it
     /// alive, so a peer already known keeps its last heartbeat's time; a new
@@ -151,40 +137,40 @@ impl Inner {
         }
     }
 
-    /// Forwards `joined` / `left` of members on other instances to the
-    /// local members of `room`.
+    /// Merges other instances' joins and leaves in `room` into the room's
+    /// members and its next tick.
     pub(super) async fn watch_presence(
         self: &Arc<Self>,
-        room: &RoomName,
-        events: broadcast::Sender<RoomEvent>,
+        room: &Arc<Room>,
     ) -> Result<JoinHandle<()>, BusError> {
         let mut presence = self
             .client
-            .subscribe(format!("{PRESENCE_SUBJECT}.{room}"))
+            .subscribe(format!("{PRESENCE_SUBJECT}.{}", room.name))
             .await
             .map_err(unavailable)?;
-        let me = self.me.id.clone();
         let inner = Arc::downgrade(self);
+        let room = Arc::downgrade(room);
         Ok(tokio::spawn(async move {
             while let Some(message) = presence.next().await {
-                let Ok(p) = serde_json::from_slice::<Presence>(&message.payload) else {
+                let Ok(tick) = serde_json::from_slice::<PresenceTick>(&message.payload) else {
                     continue;
                 };
-                if p.instance == me {
-                    continue; // local joins and leaves are announced directly
-                }
-                let Some(inner) = inner.upgrade() else { return };
-                inner.note_peer(&p.instance);
-                drop(inner);
-                let event = if p.joined {
-                    ServerMessage::Joined {
-                        name: p.name,
-                        instance: Some(p.instance),
-                    }
-                } else {
-                    ServerMessage::Left { name: p.name }
+                let (Some(inner), Some(room)) = (inner.upgrade(), room.upgrade()) else {
+                    return;
                 };
-                let _ = events.send(RoomEvent::new(event));
+                if tick.instance == inner.me.id {
+                    continue; // local joins and leaves are in the tick already
+                }
+                inner.note_peer(&tick.instance);
+                let mut state = lock(&room.state);
+                for name in &tick.left {
+                    state.left(name, &tick.instance, false);
+                }
+                for name in tick.joined {
+                    state.joined(name, &tick.instance, false);
+                }
+                drop(state);
+                room.tick.notify_one();
             }
         }))
     }
@@ -247,9 +233,8 @@ impl Inner {
             // take it.
             let local_room = lock(&self.rooms).get(&room).cloned();
             if let Some(local_room) = local_room {
-                let _ = local_room.events.send(RoomEvent::new(ServerMessage::Left {
-                    name: entry.record.name,
-                }));
+                lock(&local_room.state).left(&entry.record.name, id, false);
+                local_room.tick.notify_one();
             }
         }
     }

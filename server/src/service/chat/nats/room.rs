@@ -1,11 +1,18 @@
-//! One room as seen from this instance: its recent history, its local
-//! members, and the tasks that keep it up to date.
+//! One room as seen from this instance: its recent history, its members
+//! (local and on other instances), and the tasks that keep it up to date.
 //!
 //! An instance reads a room only while it has members there: the first
 //! local join opens it (one reader, however many join at once), and the
 //! last local leave retires it (see `NatsSeat`'s `Drop`).
+//!
+//! Presence is coalesced per tick (see `roster`): local joins and leaves
+//! go out to the other instances as one message per room per tick (split
+//! to stay under the server's `max_payload`), and what arrives from them is
+//! merged into the same tick for the local members. The member list is read
+//! from the members bucket once, when the room is opened, and kept up to
+//! date from then on, so a join costs the same in any room.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
@@ -13,21 +20,30 @@ use async_nats::jetstream::consumer;
 use futures_util::StreamExt;
 use socketlab_shared::chat::HISTORY_LEN;
 use socketlab_shared::{ChatMessage, DisplayName, RoomName, ServerMessage};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{oneshot, Notify};
 use tokio::task::AbortHandle;
 
+use crate::service::chat::bus::MembersPage;
+use crate::service::chat::fanout::Fanout;
+use crate::service::chat::roster::{self, Delta, TICK};
 use crate::sync::lock;
 
-use super::wire::{Said, CHAT_SUBJECT};
+use super::wire::{PresenceTick, Said, CHAT_SUBJECT, PRESENCE_SUBJECT};
 use super::{unavailable, BusError, Inner, RoomEvent, PUBLISH_TIMEOUT};
 
 /// One room as seen from this instance.
 pub(super) struct Room {
     pub(super) name: RoomName,
-    pub(super) events: broadcast::Sender<RoomEvent>,
-    /// Shared with the room's reader task (which holds it weakly).
-    pub(super) state: Arc<Mutex<RoomState>>,
-    pub(super) tasks: Vec<AbortHandle>,
+    pub(super) events: Fanout,
+    pub(super) state: Mutex<RoomState>,
+    /// Wakes the room's ticker: something is waiting to be announced.
+    pub(super) tick: Notify,
+    /// This instance's id.
+    me: String,
+    /// Rooms larger than this get count-only presence.
+    presence_names: usize,
+    client: async_nats::Client,
+    pub(super) tasks: Mutex<Vec<AbortHandle>>,
 }
 
 #[derive(Default)]
@@ -35,6 +51,88 @@ pub(super) struct RoomState {
     pub(super) history: VecDeque<ChatMessage>,
     /// Members connected through this instance.
     pub(super) local: BTreeSet<DisplayName>,
+    /// Every member, on any instance, with its instance id.
+    pub(super) members: BTreeMap<DisplayName, String>,
+    /// Joins and leaves (anywhere) not yet announced to local members.
+    pub(super) delta: Delta,
+    /// Local joins and leaves not yet told to the other instances.
+    pub(super) outgoing: Delta,
+}
+
+impl RoomState {
+    /// A member joined on `instance` (this one when `outgoing`).
+    pub(super) fn joined(&mut self, name: DisplayName, instance: &str, outgoing: bool) {
+        self.members.insert(name.clone(), instance.to_owned());
+        if outgoing {
+            self.outgoing.join(name.clone());
+        }
+        self.delta.join(name);
+    }
+
+    /// A member of `instance` left; nothing if the name is (now) someone
+    /// else's.
+    pub(super) fn left(&mut self, name: &DisplayName, instance: &str, outgoing: bool) {
+        if self.members.get(name).map(String::as_str) != Some(instance) {
+            return;
+        }
+        self.members.remove(name);
+        if outgoing {
+            self.outgoing.leave(name.clone());
+        }
+        self.delta.leave(name.clone());
+    }
+}
+
+impl Room {
+    /// The page of members after `after`.
+    pub(super) fn members(&self, after: Option<&DisplayName>) -> MembersPage {
+        let state = lock(&self.state);
+        roster::page(
+            state
+                .members
+                .range::<DisplayName, _>(roster::after(after))
+                .map(|(name, instance)| (name, instance.as_str())),
+            state.members.len(),
+        )
+    }
+
+    /// Announces this tick: one `presence` to the local members, and the
+    /// local joins and leaves to the other instances.
+    pub(super) async fn flush(&self) {
+        let outgoing = {
+            let mut state = lock(&self.state);
+            if !state.delta.is_empty() {
+                let event = state
+                    .delta
+                    .take()
+                    .event(state.members.len(), self.presence_names);
+                self.events.send(&event);
+            }
+            state.outgoing.take()
+        };
+        if outgoing.is_empty() {
+            return;
+        }
+        let subject = format!("{PRESENCE_SUBJECT}.{}", self.name);
+        // Well under the server's limit: a tick of a join storm names
+        // thousands, and one message over `max_payload` is refused whole.
+        let limit = (self.client.server_info().max_payload / 2).max(512);
+        for tick in PresenceTick::split(&self.me, outgoing, limit) {
+            if let Ok(payload) = serde_json::to_vec(&tick) {
+                let publish = self.client.publish(subject.clone(), payload.into());
+                if let Err(err) = publish.await {
+                    tracing::warn!(room = %self.name, "presence not sent to the other instances: {err}");
+                }
+            }
+        }
+    }
+
+    /// Stops the room's tasks.
+    pub(super) fn stop(&self) {
+        for task in lock(&self.tasks).drain(..) {
+            task.abort();
+        }
+    }
 }
 
 impl Inner {
@@ -73,8 +171,51 @@ impl Inner {
         if lock(&self.rooms).len() >= self.max_rooms {
             return Err(BusError::TooManyRooms);
         }
-        let (events, _) = broadcast::channel(self.queue);
-        let state = Arc::new(Mutex::new(RoomState::default()));
+        let room = Arc::new(Room {
+            name: name.clone(),
+            events: Fanout::new(self.limits.backlog_bytes),
+            state: Mutex::new(RoomState::default()),
+            tick: Notify::new(),
+            me: self.me.id.clone(),
+            presence_names: self.limits.presence_names,
+            client: self.client.clone(),
+            tasks: Mutex::new(Vec::new()),
+        });
+        let opened = self.start_room(&room).await;
+        if let Err(err) = opened {
+            room.stop();
+            return Err(err);
+        }
+        let mut rooms = lock(&self.rooms);
+        // Another join may have won the race; keep the first room.
+        if let Some(existing) = rooms.get(name) {
+            room.stop();
+            return Ok(existing.clone());
+        }
+        rooms.insert(name.clone(), room.clone());
+        Ok(room)
+    }
+
+    /// Starts `room`'s reader, presence watcher and ticker, and reads its
+    /// history and members.
+    async fn start_room(self: &Arc<Self>, room: &Arc<Room>) -> Result<(), BusError> {
+        let name = &room.name;
+        // Presence first, then the member list: a change made meanwhile is
+        // in one or the other (applying it twice is harmless).
+        let watcher = self.watch_presence(room).await?;
+        lock(&room.tasks).push(watcher.abort_handle());
+        let ticker = {
+            let room = Arc::downgrade(room);
+            tokio::spawn(async move {
+                loop {
+                    let Some(strong) = room.upgrade() else { return };
+                    strong.tick.notified().await;
+                    tokio::time::sleep(TICK).await;
+                    strong.flush().await;
+                }
+            })
+        };
+        lock(&room.tasks).push(ticker.abort_handle());
 
         // History first, then live: one ordered consumer from the start of
         // what the stream keeps for this room.
@@ -99,9 +240,7 @@ impl Inner {
             Some(caught_up)
         };
         let reader = {
-            let events = events.clone();
-            let room_name = name.clone();
-            let state = Arc::downgrade(&state);
+            let room = Arc::downgrade(room);
             tokio::spawn(async move {
                 while let Some(message) = messages.next().await {
                     let Ok(message) = message else {
@@ -112,20 +251,21 @@ impl Inner {
                     let Ok(info) = message.info() else { continue };
                     let (seq, left) = (info.stream_sequence, info.pending);
                     if let Ok(said) = serde_json::from_slice::<Said>(&message.payload) {
+                        let Some(room) = room.upgrade() else { return };
                         let chat = ChatMessage {
-                            room: room_name.clone(),
+                            room: room.name.clone(),
                             from: said.from,
                             text: said.text,
                             seq,
                             ts_ms: said.ts_ms,
                         };
-                        let Some(state) = state.upgrade() else { return };
-                        let mut state = lock(&state);
+                        let mut state = lock(&room.state);
                         if state.history.len() == HISTORY_LEN {
                             state.history.pop_front();
                         }
                         state.history.push_back(chat.clone());
-                        let _ = events.send(RoomEvent::new(ServerMessage::Message(chat)));
+                        room.events
+                            .send(&RoomEvent::new(ServerMessage::Message(chat)));
                     }
                     if left == 0 {
                         if let Some(signal) = caught_up.take() {
@@ -135,35 +275,19 @@ impl Inner {
                 }
             })
         };
+        lock(&room.tasks).push(reader.abort_handle());
 
-        // Presence of members on other instances.
-        let watcher = self.watch_presence(name, events.clone()).await?;
+        let members = self.members_of(name).await?;
+        lock(&room.state).members.extend(members);
 
         if tokio::time::timeout(PUBLISH_TIMEOUT, is_caught_up)
             .await
             .is_err()
         {
-            reader.abort();
-            watcher.abort();
             return Err(BusError::Unavailable(
                 "reading the room's history timed out".to_owned(),
             ));
         }
-        let room = Arc::new(Room {
-            name: name.clone(),
-            events,
-            state,
-            tasks: vec![reader.abort_handle(), watcher.abort_handle()],
-        });
-        let mut rooms = lock(&self.rooms);
-        // Another join may have won the race; keep the first room.
-        if let Some(existing) = rooms.get(name) {
-            for task in &room.tasks {
-                task.abort();
-            }
-            return Ok(existing.clone());
-        }
-        rooms.insert(name.clone(), room.clone());
-        Ok(room)
+        Ok(())
     }
 }

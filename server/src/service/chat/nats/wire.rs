@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::instance::InstanceId;
+use crate::service::chat::roster::Delta;
 use socketlab_shared::{DisplayName, RoomName};
 
 /// The stream holding every room's messages.
@@ -30,12 +31,54 @@ pub(super) struct Said {
     pub(super) ts_ms: u64,
 }
 
-/// What travels on presence subjects.
-#[derive(Serialize, Deserialize)]
-pub(super) struct Presence {
-    pub(super) joined: bool,
-    pub(super) name: DisplayName,
+/// What travels on presence subjects: one instance's joins and leaves in
+/// a room during one tick. Receivers apply `left`, then `joined`.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub(super) struct PresenceTick {
     pub(super) instance: String,
+    #[serde(default)]
+    pub(super) joined: Vec<DisplayName>,
+    #[serde(default)]
+    pub(super) left: Vec<DisplayName>,
+}
+
+impl PresenceTick {
+    /// `delta` as messages of about `limit` bytes at most, leaves first, so
+    /// that applying them in order gives the same result as one message.
+    pub(super) fn split(instance: &str, delta: Delta, limit: usize) -> Vec<PresenceTick> {
+        let mut ticks = Vec::new();
+        let fresh = || PresenceTick {
+            instance: instance.to_owned(),
+            joined: Vec::new(),
+            left: Vec::new(),
+        };
+        let mut tick = fresh();
+        let mut size = 64 + instance.len();
+        let names = delta
+            .left
+            .into_iter()
+            .map(|n| (false, n))
+            .chain(delta.joined.into_iter().map(|n| (true, n)));
+        for (joined, name) in names {
+            // Quoted, escaped (at most 6 bytes a character), and a comma.
+            let cost = name.as_str().len() * 6 + 3;
+            let started = !tick.joined.is_empty() || !tick.left.is_empty();
+            if started && size + cost > limit {
+                ticks.push(std::mem::replace(&mut tick, fresh()));
+                size = 64 + instance.len();
+            }
+            size += cost;
+            if joined {
+                tick.joined.push(name);
+            } else {
+                tick.left.push(name);
+            }
+        }
+        if !tick.joined.is_empty() || !tick.left.is_empty() {
+            ticks.push(tick);
+        }
+        ticks
+    }
 }
 
 /// What travels on the heartbeat subject: that an instance is alive.
@@ -88,5 +131,22 @@ mod tests {
         }
         let distinct: BTreeSet<&String> = keys.iter().collect();
         assert_eq!(distinct.len(), keys.len());
+    }
+
+    #[test]
+    fn a_big_tick_is_split_under_the_limit_with_leaves_first() {
+        let mut delta = Delta::default();
+        for i in 0..1000 {
+            delta.join(DisplayName::parse(&format!("newcomer-{i:04}")).unwrap());
+        }
+        delta.leave(DisplayName::parse("gone").unwrap());
+        let ticks = PresenceTick::split("inst-a", delta, 4096);
+        assert!(ticks.len() > 1);
+        for tick in &ticks {
+            assert!(serde_json::to_vec(tick).unwrap().len() <= 4096);
+        }
+        assert_eq!(ticks[0].left.len(), 1);
+        let joined: usize = ticks.iter().map(|t| t.joined.len()).sum();
+        assert_eq!(joined, 1000);
     }
 }
