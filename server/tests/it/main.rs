@@ -12,6 +12,7 @@ mod nats;
 mod browser;
 mod bus_contract;
 mod chat;
+mod chat_scale;
 mod echo;
 mod hostile;
 mod http;
