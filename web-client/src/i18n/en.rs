@@ -114,6 +114,7 @@ pub const STRINGS: Strings = Strings {
         instance_other: "on another instance",
         instance_yours: "your instance",
         members_title: "In the room",
+        members_more: "and {count} more",
         empty: "No messages yet. Say hello!",
         joined: "{name} joined",
         left: "{name} left",

@@ -155,6 +155,7 @@ mod tests {
                 (s.chat.you, &["name", "room"][..]),
                 (s.chat.joined, &["name"][..]),
                 (s.chat.left, &["name"][..]),
+                (s.chat.members_more, &["count"][..]),
                 (s.chat.instance, &["addr", "id"][..]),
                 (s.endpoints.instance, &["addr", "id", "rooms"][..]),
                 (s.lab.raw.explain, &["port"][..]),

@@ -212,6 +212,9 @@ pub struct ChatStrings {
     pub instance_yours: &'static str,
     /// Members list heading.
     pub members_title: &'static str,
+    /// Template with `{count}`: members not in the list (a large room
+    /// sends the first page of names and then counts only).
+    pub members_more: &'static str,
     /// Shown while there are no messages.
     pub empty: &'static str,
     /// Template with `{name}`: someone joined.

@@ -83,10 +83,16 @@ fn members(strings: &'static ChatStrings, chat: &ChatState) -> Html {
             </li>
         }
     });
+    // The server's count: in a large room the list is only its first page.
+    let count = chat.count.max(chat.members.len() as u64);
+    let more = count.saturating_sub(chat.members.len() as u64);
     html! {
         <aside class="members">
-            <h4>{ strings.members_title }{ format!(" ({})", chat.members.len()) }</h4>
+            <h4 id="chat-members-count">{ strings.members_title }{ format!(" ({count})") }</h4>
             <ul id="chat-members">{ for items }</ul>
+            if more > 0 {
+                <p class="members-more">{ strings.members_more.replace("{count}", &more.to_string()) }</p>
+            }
         </aside>
     }
 }
