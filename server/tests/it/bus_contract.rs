@@ -516,3 +516,49 @@ async fn nats_finish_waits_for_the_names_of_leavers_to_be_freed() {
     );
     bus.close();
 }
+
+/// Presence crosses instances coalesced too: a crowd joining on one
+/// instance reaches a member on another in a few `presence` events, and a
+/// later join there sees the whole room (count and pages) without reading
+/// the member list again.
+#[tokio::test]
+async fn nats_presence_between_instances_is_coalesced_and_the_room_is_known() {
+    let server = nats::NatsServer::start();
+    let busy = nats_bus(&server, "busy").await;
+    let quiet = nats_bus(&server, "quiet").await;
+    let mut watcher = quiet.join(room("aula"), name("watcher")).await.unwrap();
+    let crowd = futures_util::future::join_all(
+        (0..120).map(|i| busy.join(room("aula"), name(&format!("s{i:03}")))),
+    )
+    .await;
+    let crowd: Vec<Membership> = crowd.into_iter().map(Result::unwrap).collect();
+    let mut announced = std::collections::BTreeSet::new();
+    let mut presences = 0;
+    while announced.len() < 120 {
+        if let ServerMessage::Presence { joined, count, .. } = next(&mut watcher).await {
+            presences += 1;
+            assert!(count as usize <= 121, "{count}");
+            announced.extend(joined.into_iter().filter(|n| n.as_str() != "watcher"));
+        }
+    }
+    assert!(
+        presences < 40,
+        "120 joins on another instance took {presences} presence events"
+    );
+    let read_before = quiet.debug_counts().member_entries_read;
+    let late = quiet.join(room("aula"), name("late")).await.unwrap();
+    assert_eq!(late.count, 122);
+    assert_eq!(quiet.debug_counts().member_entries_read, read_before);
+    let page = late.seat.members(late.members.last());
+    assert_eq!(page.members.len(), 22);
+    assert!(page.instances.values().all(|i| i == "busy" || i == "quiet"));
+    // And leaving crosses over the same way.
+    drop(crowd);
+    loop {
+        if let ServerMessage::Presence { count: 2, .. } = next(&mut watcher).await {
+            break;
+        }
+    }
+    busy.close();
+    quiet.close();
+}

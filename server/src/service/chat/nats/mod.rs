@@ -466,9 +466,7 @@ impl Drop for NatsSeat {
                 retire
             };
             if retire {
-                // Tell the other instances now: the ticker stops with the room.
-                room.flush().await;
-                room.stop();
+                room.retire();
             } else {
                 room.tick.notify_one();
             }

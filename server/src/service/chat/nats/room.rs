@@ -13,7 +13,7 @@
 //! date from then on, so a join costs the same in any room.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_nats::jetstream::consumer;
@@ -43,7 +43,13 @@ pub(super) struct Room {
     /// Rooms larger than this get count-only presence.
     presence_names: usize,
     client: async_nats::Client,
+    /// The reader and the presence watcher.
     pub(super) tasks: Mutex<Vec<AbortHandle>>,
+    /// The ticker, which outlives a retired room by one last tick.
+    ticker: Mutex<Option<AbortHandle>>,
+    /// Set when the last local member left: the ticker announces what is
+    /// pending, then ends.
+    retired: AtomicBool,
 }
 
 #[derive(Default)]
@@ -127,11 +133,25 @@ impl Room {
         }
     }
 
-    /// Stops the room's tasks.
+    /// Stops the room's tasks at once (the bus is closing).
     pub(super) fn stop(&self) {
         for task in lock(&self.tasks).drain(..) {
             task.abort();
         }
+        if let Some(ticker) = lock(&self.ticker).take() {
+            ticker.abort();
+        }
+    }
+
+    /// Stops reading the room (its last local member left). The ticker
+    /// still sends the last tick: aborting it mid-publish would lose the
+    /// leaves it had taken.
+    pub(super) fn retire(&self) {
+        for task in lock(&self.tasks).drain(..) {
+            task.abort();
+        }
+        self.retired.store(true, Ordering::Release);
+        self.tick.notify_one();
     }
 }
 
@@ -180,6 +200,8 @@ impl Inner {
             presence_names: self.limits.presence_names,
             client: self.client.clone(),
             tasks: Mutex::new(Vec::new()),
+            ticker: Mutex::new(None),
+            retired: AtomicBool::new(false),
         });
         let opened = self.start_room(&room).await;
         if let Err(err) = opened {
@@ -204,18 +226,22 @@ impl Inner {
         // in one or the other (applying it twice is harmless).
         let watcher = self.watch_presence(room).await?;
         lock(&room.tasks).push(watcher.abort_handle());
+        // Tracked with the members' cleanup work, so that a shutdown waits
+        // for the last tick (the leaves) to reach the other instances.
         let ticker = {
-            let room = Arc::downgrade(room);
-            tokio::spawn(async move {
+            let room = room.clone();
+            self.cleanups.spawn(async move {
                 loop {
-                    let Some(strong) = room.upgrade() else { return };
-                    strong.tick.notified().await;
+                    room.tick.notified().await;
                     tokio::time::sleep(TICK).await;
-                    strong.flush().await;
+                    room.flush().await;
+                    if room.retired.load(Ordering::Acquire) {
+                        return;
+                    }
                 }
             })
         };
-        lock(&room.tasks).push(ticker.abort_handle());
+        *lock(&room.ticker) = Some(ticker.abort_handle());
 
         // History first, then live: one ordered consumer from the start of
         // what the stream keeps for this room.
