@@ -22,4 +22,4 @@ pub use handshake::{accept_key_for, HandshakeReport, HttpRequestHead, HttpRespon
 pub use info::{EndpointInfo, InstanceInfo, RelayTargetInfo, ServerInfo};
 pub use json::JsonError;
 pub use names::{DisplayName, NameError, RoomName};
-pub use relay::{Impairment, PercentImpairment, TargetKind, TcpCapture};
+pub use relay::{Impairment, PercentImpairment, TargetKind, TcpCapture, TextMode};

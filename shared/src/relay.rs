@@ -49,6 +49,54 @@ impl FromJson for TargetKind {
     }
 }
 
+/// What the relay does with a WebSocket *text* frame from the client, per
+/// target (`?text=` in `--relay-target`).
+///
+/// Relays carry bytes. Many real clients still send text frames (xterm.js's
+/// attach addon sends keystrokes as text), so the default relays a text
+/// frame's UTF-8 payload as bytes; `refuse` closes with 1003 instead, for
+/// targets where text can only be a client's mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextMode {
+    /// A text frame's UTF-8 payload is relayed as bytes.
+    #[default]
+    Bytes,
+    /// A text frame closes the relay with 1003.
+    Refuse,
+}
+
+impl TextMode {
+    /// The option's value as written in `?text=`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextMode::Bytes => "bytes",
+            TextMode::Refuse => "refuse",
+        }
+    }
+
+    /// Reads `bytes` or `refuse`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "bytes" => Some(TextMode::Bytes),
+            "refuse" => Some(TextMode::Refuse),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TextMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromJson for TextMode {
+    fn from_json(value: Value<'_>, field: &'static str) -> Result<Self, JsonError> {
+        TextMode::parse(&String::from_json(value, field)?).ok_or(JsonError::Invalid(field))
+    }
+}
+
 /// Checks a relay target name: 1–32 characters of `[a-z0-9_-]`, so names
 /// are safe in URL paths.
 pub fn validate_target_name(name: &str) -> Result<(), String> {

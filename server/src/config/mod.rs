@@ -10,7 +10,7 @@ use clap::Parser;
 
 mod file;
 
-use crate::service::relay::TargetSpec;
+use crate::service::relay::{TargetList, TargetSpec};
 
 /// The server's configuration.
 #[derive(Debug, Clone, Parser)]
@@ -164,15 +164,24 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(8192..=1_048_576))]
     pub max_request_head: u32,
 
-    /// A relay target, NAME=tcp://HOST:PORT or NAME=udp://HOST:PORT;
-    /// repeatable (comma-separated in the variable). Clients reach it at
-    /// /ws/relay/NAME and can reach nothing else.
+    /// A relay target, NAME=tcp://HOST:PORT or NAME=udp://HOST:PORT, with
+    /// options in the query: ?protocols=P1,P2 (subprotocols its clients may
+    /// select besides `binary`), text=bytes|refuse (what a text frame
+    /// becomes; default bytes), token=SECRET (its own token, required
+    /// instead of --relay-token). Repeatable (comma-separated in the
+    /// variable). Clients reach it at /ws/relay/NAME and can reach nothing
+    /// else.
     #[arg(
         long = "relay-target",
         value_name = "NAME=URL",
-        env = "SOCKETLAB_RELAY_TARGETS",
-        value_delimiter = ','
+        env = "SOCKETLAB_RELAY_TARGETS"
     )]
+    relay_target_lists: Vec<TargetList>,
+
+    /// Every `--relay-target`, one entry per target (filled from the flag
+    /// by [`Config::load_from`] and [`Config::with_listen`]; set it directly
+    /// when embedding).
+    #[arg(skip)]
     pub relay_targets: Vec<TargetSpec>,
 
     /// Seconds the relay waits for a TCP target to accept a connection.
@@ -354,7 +363,7 @@ impl Config {
         let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
         let command = Self::command().args_override_self(true);
         let matches = command.clone().try_get_matches_from(&args)?;
-        let first = Self::from_arg_matches(&matches)?;
+        let first = Self::from_arg_matches(&matches)?.flattened();
         let Some(path) = &first.config else {
             return Ok(first);
         };
@@ -365,12 +374,21 @@ impl Config {
         merged.extend(file_args);
         merged.extend(args.into_iter().skip(1));
         let matches = command.try_get_matches_from(merged)?;
-        Self::from_arg_matches(&matches)
+        Ok(Self::from_arg_matches(&matches)?.flattened())
+    }
+
+    /// Moves the targets of every `--relay-target` value into
+    /// [`Config::relay_targets`].
+    fn flattened(mut self) -> Self {
+        for list in std::mem::take(&mut self.relay_target_lists) {
+            self.relay_targets.extend(list.0);
+        }
+        self
     }
 
     /// The defaults, listening on `listen`; what tests and embedders start from.
     pub fn with_listen(listen: SocketAddr) -> Self {
-        let mut config = Self::parse_from(["socketlab"]);
+        let mut config = Self::parse_from(["socketlab"]).flattened();
         config.listen = listen;
         config
     }

@@ -14,6 +14,7 @@ mod bus_contract;
 mod chat;
 mod chat_scale;
 mod echo;
+mod gateway;
 mod hostile;
 mod http;
 mod inspect;

@@ -29,7 +29,7 @@ pub enum Refusal {
 }
 
 /// A request that passed every check.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Admitted {
     /// Where to relay to.
     pub target: RelayTarget,
@@ -59,16 +59,26 @@ impl Access<'_> {
         token: Option<&str>,
         impairment: Impairment,
     ) -> Result<Admitted, Refusal> {
-        if let Some(expected) = self.token {
-            check_token(expected, token).inspect_err(|_| self.metrics.refused("bad_token"))?;
-        }
+        let refuse_token = |refusal| {
+            self.metrics.refused("bad_token");
+            refusal
+        };
         // An unknown name is refused before anything else happens, so a
         // client can never make the server connect anywhere that is not
-        // allow-listed.
+        // allow-listed; with --relay-token set, only after the token, so
+        // a client without it learns nothing from the answer.
         let Some(target) = self.targets.get(name) else {
+            if let Some(expected) = self.token {
+                check_token(expected, token).map_err(refuse_token)?;
+            }
             self.metrics.refused("unknown_target");
             return Err(Refusal::UnknownTarget);
         };
+        // A target's own token replaces the global one: whoever holds
+        // --relay-token does not also hold the keys to every target.
+        if let Some(expected) = target.options.token.as_deref().or(self.token) {
+            check_token(expected, token).map_err(refuse_token)?;
+        }
         impairment.validate().map_err(Refusal::BadRequest)?;
         let impaired = !impairment.is_none();
         if impaired && (name != UDP_ECHO || !self.impairable) {

@@ -7,11 +7,13 @@
 //! name, never an address.
 
 pub mod access;
+pub mod spec;
 pub mod targets;
 pub mod tcp;
 pub mod udp;
 
-pub use targets::{RelayTarget, RelayTargets, TargetSpec};
+pub use spec::{TargetList, TargetOptions, TargetSpec};
+pub use targets::{RelayTarget, RelayTargets};
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! The allow-list of relay targets: `NAME=tcp://HOST:PORT` or `NAME=udp://HOST:PORT`.
+//! The allow-list of relay targets, resolved from their [`TargetSpec`]s.
 //!
 //! Host names are resolved once, at start-up: what the relay can reach is
 //! fixed when the server starts and shown in `/api/info`, and a DNS change
@@ -6,70 +6,21 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::str::FromStr;
+use std::sync::Arc;
 
-use socketlab_shared::relay::validate_target_name;
 use socketlab_shared::{RelayTargetInfo, TargetKind};
 
-/// A target as written on the command line, before name resolution.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetSpec {
-    /// The name clients use.
-    pub name: String,
-    /// TCP or UDP.
-    pub kind: TargetKind,
-    /// Host name or IP address.
-    pub host: String,
-    /// Port number.
-    pub port: u16,
-}
-
-impl FromStr for TargetSpec {
-    type Err = String;
-
-    fn from_str(spec: &str) -> Result<Self, Self::Err> {
-        let usage = "expected NAME=tcp://HOST:PORT or NAME=udp://HOST:PORT, \
-                     e.g. --relay-target vnc=tcp://127.0.0.1:5900";
-        let (name, url) = spec
-            .split_once('=')
-            .ok_or_else(|| format!("{spec:?}: {usage}"))?;
-        let name = name.trim();
-        validate_target_name(name)?;
-        let (kind, rest) = if let Some(rest) = url.strip_prefix("tcp://") {
-            (TargetKind::Tcp, rest)
-        } else if let Some(rest) = url.strip_prefix("udp://") {
-            (TargetKind::Udp, rest)
-        } else {
-            return Err(format!("{spec:?}: unknown scheme; {usage}"));
-        };
-        let (host, port) = rest
-            .rsplit_once(':')
-            .ok_or_else(|| format!("{spec:?}: missing port; {usage}"))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        if host.is_empty() {
-            return Err(format!("{spec:?}: missing host; {usage}"));
-        }
-        let port: u16 = port
-            .parse()
-            .ok()
-            .filter(|p| *p != 0)
-            .ok_or_else(|| format!("{spec:?}: port must be 1-65535; {usage}"))?;
-        Ok(Self {
-            name: name.to_owned(),
-            kind,
-            host: host.to_owned(),
-            port,
-        })
-    }
-}
+use super::spec::{TargetOptions, TargetSpec};
 
 /// A resolved target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelayTarget {
     /// TCP or UDP.
     pub kind: TargetKind,
     /// The resolved socket address.
     pub addr: SocketAddr,
+    /// Subprotocols, text frames, token (shared by every session to it).
+    pub options: Arc<TargetOptions>,
 }
 
 /// Every target the relay may reach, by name.
@@ -96,27 +47,45 @@ impl RelayTargets {
                         spec.host
                     )
                 })?;
-            targets.insert(&spec.name, spec.kind, addr)?;
+            targets.insert_with(&spec.name, spec.kind, addr, spec.options.clone())?;
         }
         Ok(targets)
     }
 
-    /// Adds a target; a name may be used once.
+    /// Adds a target with the default options; a name may be used once.
     pub fn insert(&mut self, name: &str, kind: TargetKind, addr: SocketAddr) -> anyhow::Result<()> {
+        self.insert_with(name, kind, addr, TargetOptions::default())
+    }
+
+    /// Adds a target; a name may be used once.
+    pub fn insert_with(
+        &mut self,
+        name: &str,
+        kind: TargetKind,
+        addr: SocketAddr,
+        options: TargetOptions,
+    ) -> anyhow::Result<()> {
         if self.targets.contains_key(name) {
             anyhow::bail!(
                 "relay target {name:?} is defined twice (--relay-target, or a built-in demo socket \
                  of that name); give each target its own name"
             );
         }
-        self.targets
-            .insert(name.to_owned(), RelayTarget { kind, addr });
+        let options = Arc::new(options);
+        self.targets.insert(
+            name.to_owned(),
+            RelayTarget {
+                kind,
+                addr,
+                options,
+            },
+        );
         Ok(())
     }
 
     /// The target called `name`, if allow-listed.
     pub fn get(&self, name: &str) -> Option<RelayTarget> {
-        self.targets.get(name).copied()
+        self.targets.get(name).cloned()
     }
 
     /// For `/api/info`.
@@ -135,29 +104,6 @@ impl RelayTargets {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_specs() {
-        let spec: TargetSpec = "vnc=tcp://127.0.0.1:5900".parse().unwrap();
-        assert_eq!(spec.name, "vnc");
-        assert_eq!(spec.kind, TargetKind::Tcp);
-        assert_eq!((spec.host.as_str(), spec.port), ("127.0.0.1", 5900));
-        let spec: TargetSpec = "dns=udp://[::1]:53".parse().unwrap();
-        assert_eq!((spec.kind, spec.host.as_str()), (TargetKind::Udp, "::1"));
-        for bad in [
-            "vnc",
-            "vnc=127.0.0.1:5900",
-            "vnc=http://x:1",
-            "vnc=tcp://x",
-            "vnc=tcp://:80",
-            "vnc=tcp://x:0",
-            "vnc=tcp://x:99999",
-            "VNC=tcp://x:1",
-            "=tcp://x:1",
-        ] {
-            assert!(bad.parse::<TargetSpec>().is_err(), "{bad}");
-        }
-    }
 
     #[tokio::test]
     async fn resolves_once_and_rejects_duplicates() {

@@ -1,0 +1,124 @@
+//! The relay as a gateway for real clients (issue 14): per-target options
+//! in the target's URL (`protocols`, `text`, `token`), subprotocol
+//! selection, text frames, Unix socket targets.
+
+use std::net::SocketAddr;
+
+use crate::common::{Client, TestServer, WAIT};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+/// A TCP echo target of the test's own, on loopback.
+pub async fn echo_target() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (mut rx, mut tx) = stream.split();
+                let _ = tokio::io::copy(&mut rx, &mut tx).await;
+            });
+        }
+    });
+    addr
+}
+
+/// The HTTP status and body of a refused upgrade to `url` offering
+/// `protocols` (none when empty).
+pub async fn refusal(url: &str, protocols: &str) -> (u16, String) {
+    let mut request = url.into_client_request().unwrap();
+    if !protocols.is_empty() {
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", protocols.parse().unwrap());
+    }
+    match tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request)).await {
+        Ok(Err(tokio_tungstenite::tungstenite::Error::Http(response))) => {
+            let body = response.body().as_deref().unwrap_or_default();
+            (
+                response.status().as_u16(),
+                String::from_utf8_lossy(body).into_owned(),
+            )
+        }
+        other => panic!("expected an HTTP refusal from {url}, got {other:?}"),
+    }
+}
+
+/// Sends `bytes` and expects them back.
+async fn round_trip(client: &mut Client, bytes: &[u8]) {
+    client.send(Message::binary(bytes.to_vec())).await;
+    assert_eq!(client.next().await, Message::binary(bytes.to_vec()));
+}
+
+#[tokio::test]
+async fn a_target_with_its_own_token_requires_that_token_and_not_the_global_one() {
+    let echo = echo_target().await;
+    let server = TestServer::start_with(|c| {
+        c.relay_token = Some("global".to_owned());
+        c.relay_targets = vec![format!("own=tcp://{echo}?token=mine").parse().unwrap()];
+    })
+    .await;
+    let mut client = server.connect("/ws/relay/own?token=mine").await;
+    round_trip(&mut client, b"with its own token").await;
+
+    let (status, body) = refusal(&server.ws_url("/ws/relay/own?token=global"), "").await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = refusal(&server.ws_url("/ws/relay/own"), "").await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("token"), "{body}");
+    // The global token still opens the targets without their own.
+    let mut echo = server.connect("/ws/relay/tcp-echo?token=global").await;
+    round_trip(&mut echo, b"global").await;
+    let (status, _) = refusal(&server.ws_url("/ws/relay/tcp-echo?token=mine"), "").await;
+    assert_eq!(status, 403);
+    // Without the global token, an unknown name is not confirmed.
+    let (status, _) = refusal(&server.ws_url("/ws/relay/nope"), "").await;
+    assert_eq!(status, 401);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_target_token_alone_protects_only_its_target() {
+    let echo = echo_target().await;
+    let server = TestServer::start_with(|c| {
+        c.relay_targets = vec![format!("own=tcp://{echo}?token=s3cret").parse().unwrap()];
+    })
+    .await;
+    let (status, _) = refusal(&server.ws_url("/ws/relay/own"), "").await;
+    assert_eq!(status, 401);
+    let mut open = server.connect("/ws/relay/tcp-echo").await;
+    round_trip(&mut open, b"no token needed").await;
+    server.stop().await;
+}
+
+#[test]
+fn an_unknown_target_option_is_a_start_up_error_naming_the_flag_and_the_option() {
+    let err = socketlab_server::Config::load_from([
+        "socketlab",
+        "--relay-target",
+        "vnc=tcp://127.0.0.1:5900?tokn=x",
+    ])
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("--relay-target"), "{text}");
+    assert!(text.contains("\"tokn\""), "{text}");
+    assert_eq!(err.exit_code(), 2);
+    let config = socketlab_server::Config::load_from([
+        "socketlab",
+        "--relay-target",
+        "mqtt=tcp://127.0.0.1:1883?protocols=mqtt,mqttv3.1",
+        "--relay-target",
+        "a=tcp://127.0.0.1:1,b=udp://127.0.0.1:2",
+    ])
+    .unwrap();
+    let names: Vec<&str> = config
+        .relay_targets
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(names, ["mqtt", "a", "b"]);
+    assert_eq!(
+        config.relay_targets[0].options.protocols,
+        ["mqtt", "mqttv3.1"]
+    );
+}
