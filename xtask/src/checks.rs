@@ -125,6 +125,25 @@ const STEPS: &[Step] = &[
         needs: Needs::TestTools,
     },
     Step {
+        name: "native client tests",
+        action: Action::Command {
+            program: "cargo",
+            args: &[
+                "test",
+                "-p",
+                "socketlab-server",
+                "--test",
+                "it",
+                "--",
+                "--ignored",
+                "native_clients::",
+            ],
+            env: &[],
+        },
+        fix: "fix the failing tests above; they run Node's ws and Python's websockets against the relay",
+        needs: Needs::TestTools,
+    },
+    Step {
         name: "browser tests",
         action: Action::Command {
             program: "cargo",
@@ -265,7 +284,7 @@ mod tests {
     }
 
     #[test]
-    fn quick_skips_the_release_browser_and_conformance_steps() {
+    fn quick_skips_the_release_native_client_browser_and_conformance_steps() {
         let names = |quick| {
             selected(quick)
                 .iter()
@@ -274,8 +293,9 @@ mod tests {
         };
         assert_eq!(names(false).len(), STEPS.len());
         assert!(names(false).contains(&"browser tests"));
-        assert_eq!(names(true).len(), STEPS.len() - 3);
+        assert_eq!(names(true).len(), STEPS.len() - 4);
         assert!(!names(true).contains(&"release build"));
+        assert!(!names(true).contains(&"native client tests"));
         assert!(!names(true).contains(&"browser tests"));
         assert!(!names(true).contains(&"conformance (Autobahn)"));
     }

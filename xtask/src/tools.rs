@@ -74,8 +74,50 @@ pub fn ensure_web_tools() -> Result<()> {
     .ensure()
 }
 
-/// Ensures the system tools the browser tests and the NATS tests need, installing the missing ones with a single apt-get run.
+/// Node's `ws`, the native client the relay's subprotocol tests use.
+const NODE_WS_VERSION: &str = "8.23.0";
+
+/// Ensures the system tools the browser tests and the NATS tests need, installing the missing ones with a single apt-get run,
+/// then the scripted WebSocket clients of `native_clients` tests.
 pub fn ensure_test_tools() -> Result<()> {
+    ensure_apt_tools()?;
+    Tool {
+        name: "node ws",
+        check: Cmd::new("npm")
+            .args(["ls", "--depth=0", "--prefix"])
+            .arg(workspace::npm_prefix())
+            .arg("ws"),
+        wanted: format!("ws@{NODE_WS_VERSION}"),
+        installs: format!("ws {NODE_WS_VERSION} from npm"),
+        install: Cmd::new("npm")
+            .arg("install")
+            .arg("--prefix")
+            .arg(workspace::npm_prefix())
+            .args(["--no-audit", "--no-fund"])
+            .arg(format!("ws@{NODE_WS_VERSION}"))
+            .fix("install node and npm: apt-get install -y nodejs npm"),
+    }
+    .ensure()?;
+    // Whichever python3 is first on PATH must import it: a pip install
+    // counts, and on Debian the package is python3-websockets.
+    Tool {
+        name: "py websockets",
+        check: Cmd::new("python3")
+            .args(["-c", "import websockets; print('websockets', 'importable')"]),
+        wanted: "websockets importable".to_owned(),
+        installs: "python3-websockets from apt".to_owned(),
+        install: Cmd::new("apt-get")
+            .args(["install", "-y", "python3-websockets"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .fix(
+                "run `apt-get install -y python3-websockets` as root, or `pip install websockets`",
+            ),
+    }
+    .ensure()
+}
+
+/// The Debian packages of [`ensure_test_tools`], in one apt-get run.
+fn ensure_apt_tools() -> Result<()> {
     // The paths the tests are told to use, and the Debian packages that
     // provide them.
     const APT_TOOLS: &[(&str, &str)] = &[

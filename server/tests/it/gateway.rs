@@ -122,3 +122,90 @@ fn an_unknown_target_option_is_a_start_up_error_naming_the_flag_and_the_option()
         ["mqtt", "mqttv3.1"]
     );
 }
+
+/// Opens `/ws/relay/{path}` offering `protocols`; the selected one and the client.
+async fn offer(server: &TestServer, path: &str, protocols: &str) -> (Option<String>, Client) {
+    let mut request = server.ws_url(path).into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", protocols.parse().unwrap());
+    let (ws, response) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
+        .await
+        .expect("handshake in time")
+        .unwrap_or_else(|e| panic!("{path} offering {protocols}: {e}"));
+    let selected = response
+        .headers()
+        .get("sec-websocket-protocol")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (selected, Client { ws })
+}
+
+#[tokio::test]
+async fn the_relay_selects_the_first_offered_subprotocol_the_target_allows() {
+    let echo = echo_target().await;
+    let server = TestServer::start_with(|c| {
+        c.relay_targets = vec![format!("mqtt=tcp://{echo}?protocols=mqtt,mqttv3.1")
+            .parse()
+            .unwrap()];
+    })
+    .await;
+    for (offered, selected) in [
+        ("mqtt", "mqtt"),
+        ("mqttv3.1, mqtt", "mqttv3.1"),
+        ("amqp, mqtt", "mqtt"),
+        ("binary", "binary"),
+        ("token.unused, mqtt", "mqtt"),
+    ] {
+        let (got, mut client) = offer(&server, "/ws/relay/mqtt", offered).await;
+        assert_eq!(got.as_deref(), Some(selected), "offered {offered}");
+        round_trip(&mut client, offered.as_bytes()).await;
+    }
+    // `binary` stays accepted on every target, including those with no
+    // protocols of their own.
+    let (got, _) = offer(&server, "/ws/relay/tcp-echo", "binary").await;
+    assert_eq!(got.as_deref(), Some("binary"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_offering_only_foreign_subprotocols_gets_400_naming_the_allowed_ones() {
+    let echo = echo_target().await;
+    let server = TestServer::start_with(|c| {
+        c.relay_targets = vec![format!("mqtt=tcp://{echo}?protocols=mqtt,mqttv3.1")
+            .parse()
+            .unwrap()];
+    })
+    .await;
+    let (status, body) = refusal(&server.ws_url("/ws/relay/mqtt"), "mqttv5, amqp").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("mqtt, mqttv3.1, binary"), "{body}");
+    assert!(body.contains("mqttv5, amqp"), "{body}");
+    let (status, body) = refusal(&server.ws_url("/ws/relay/tcp-echo"), "mqtt").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("subprotocols binary;"), "{body}");
+    crate::common::metrics_when(server.addr, "the refusals are counted", |m| {
+        m.contains("reason=\"subprotocol\"} 2")
+    })
+    .await;
+    // Others are unaffected.
+    let (got, mut client) = offer(&server, "/ws/relay/mqtt", "mqtt").await;
+    assert_eq!(got.as_deref(), Some("mqtt"));
+    round_trip(&mut client, b"still fine").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_token_subprotocol_still_carries_the_token() {
+    let server = TestServer::start_with(|c| c.relay_token = Some("s3cret".to_owned())).await;
+    // Alone, it is echoed so the handshake completes.
+    let (got, mut client) = offer(&server, "/ws/relay/tcp-echo", "token.s3cret").await;
+    assert_eq!(got.as_deref(), Some("token.s3cret"));
+    round_trip(&mut client, b"token only").await;
+    // Beside a real protocol, the real one is selected.
+    let (got, mut client) = offer(&server, "/ws/relay/tcp-echo", "binary, token.s3cret").await;
+    assert_eq!(got.as_deref(), Some("binary"));
+    round_trip(&mut client, b"binary and token").await;
+    let (status, _) = refusal(&server.ws_url("/ws/relay/tcp-echo"), "binary, token.wrong").await;
+    assert_eq!(status, 403);
+    server.stop().await;
+}

@@ -18,6 +18,7 @@ mod gateway;
 mod hostile;
 mod http;
 mod inspect;
+mod native_clients;
 mod operations;
 mod relay;
 mod scale_out;

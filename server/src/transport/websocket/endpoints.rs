@@ -4,17 +4,18 @@
 //! - `GET /ws/chat?room=ROOM&name=NAME`: a chat member.
 //! - `GET /ws/echo`: echo.
 //! - `GET /ws/inspect`: the handshake inspector.
-//! - `GET /ws/relay/{name}`: the relay to an allow-listed TCP or UDP target.
+//! - `GET /ws/relay/{name}`: the relay to an allow-listed TCP or UDP target,
+//!   answering with the subprotocol [`subprotocol::select`] picks.
 
 use serde::Deserialize;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use super::session::WsSession;
+use super::subprotocol;
 use super::upgrade::{self, Edge, Upgrade};
 use crate::problem::Problem;
 use crate::service::session::Outbound;
-use socketlab_shared::relay::BINARY_SUBPROTOCOL;
 use socketlab_shared::{Impairment, TargetKind};
 
 use crate::service::relay::access::{self, Refusal, TOKEN_SUBPROTOCOL_PREFIX};
@@ -186,13 +187,15 @@ async fn accept_relay(
             return Err(warp::reject::custom(Problem::BadRequest(text)))
         }
     };
-    // websockify compatibility: noVNC offers `binary`; answer with it.
-    // A browser fails the connection if it offered subprotocols and none
-    // is chosen, so a token-only offer is answered with the token protocol.
-    let protocol = if upgrade.offered_protocols().contains(&BINARY_SUBPROTOCOL) {
-        Some(BINARY_SUBPROTOCOL.to_owned())
-    } else {
-        token_protocol
+    let protocol = match subprotocol::select(
+        &upgrade.offered_protocols(),
+        &admitted.target.options.protocols,
+    ) {
+        Ok(protocol) => protocol,
+        Err(text) => {
+            state.metrics.refused("subprotocol");
+            return Err(warp::reject::custom(Problem::BadRequest(text)));
+        }
     };
     let target = admitted.target;
     let config = state.relay_ws_config(target.kind);

@@ -8,10 +8,12 @@
 //! - [`session`]: a WebSocket as the services see it (the session
 //!   interface, framed).
 //! - [`socket`]: the stream type, gated reads, closing politely.
+//! - [`subprotocol`]: which subprotocol a relay answers with.
 
 pub mod endpoints;
 pub mod session;
 pub mod socket;
+pub mod subprotocol;
 pub mod upgrade;
 
 pub use socket::WebSocket;
