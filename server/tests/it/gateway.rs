@@ -209,3 +209,63 @@ async fn the_token_subprotocol_still_carries_the_token() {
     assert_eq!(status, 403);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn text_frames_are_relayed_as_bytes_and_replies_come_back_binary() {
+    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let udp_addr = udp.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buffer = [0u8; 2048];
+        while let Ok((n, from)) = udp.recv_from(&mut buffer).await {
+            let _ = udp.send_to(&buffer[..n], from).await;
+        }
+    });
+    let echo = echo_target().await;
+    let server = TestServer::start_with(|c| {
+        c.relay_targets = vec![
+            format!("shell=tcp://{echo}?text=bytes").parse().unwrap(),
+            format!("dgram=udp://{udp_addr}").parse().unwrap(),
+            format!("strict=udp://{udp_addr}?text=refuse")
+                .parse()
+                .unwrap(),
+        ];
+    })
+    .await;
+    // What xterm.js's attach addon sends: keystrokes as text frames.
+    let mut shell = server.connect("/ws/relay/shell").await;
+    shell.send(Message::text("echo $((6*7))\r")).await;
+    let mut got = Vec::new();
+    while got.len() < 14 {
+        match shell.next().await {
+            Message::Binary(bytes) => got.extend_from_slice(&bytes),
+            other => panic!("replies are binary frames, got {other:?}"),
+        }
+    }
+    assert_eq!(got, b"echo $((6*7))\r");
+    // Text and binary frames interleave in order.
+    shell.send(Message::text("é")).await;
+    shell.send(Message::binary(vec![0xff])).await;
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        match shell.next().await {
+            Message::Binary(bytes) => got.extend_from_slice(&bytes),
+            other => panic!("replies are binary frames, got {other:?}"),
+        }
+    }
+    assert_eq!(got, [0xc3, 0xa9, 0xff]);
+    // On UDP (the default is bytes) one text frame is one datagram.
+    let mut dgram = server.connect("/ws/relay/dgram").await;
+    dgram.send(Message::text("one datagram")).await;
+    assert_eq!(
+        dgram.next().await,
+        Message::binary(b"one datagram".to_vec())
+    );
+    let mut strict = server.connect("/ws/relay/strict").await;
+    strict.send(Message::text("no")).await;
+    let frame = strict.expect_close().await.expect("a close frame");
+    assert_eq!(
+        u16::from(frame.code),
+        socketlab_shared::close::UNSUPPORTED_DATA
+    );
+    server.stop().await;
+}

@@ -104,6 +104,10 @@ async fn node_ws_gets_the_mqtt_subprotocol_and_relays() {
     let url = server.ws_url("/ws/relay/mqtt");
     let out = run("node", &["-e", NODE_CLIENT, &url, "mqtt", "hello from ws"]).await;
     assert_eq!(out.trim(), "protocol=mqtt binary=true got=hello from ws");
+    // A text frame is relayed as bytes (text=bytes is the default); the
+    // reply is a binary frame.
+    let out = run("node", &["-e", NODE_CLIENT, &url, "mqtt", "typed", "text"]).await;
+    assert_eq!(out.trim(), "protocol=mqtt binary=true got=typed");
     let out = run("node", &["-e", NODE_CLIENT, &url, "mqttv5", "x"]).await;
     assert!(out.starts_with("refused 400 "), "{out}");
     assert!(out.contains("mqtt, binary"), "{out}");

@@ -168,12 +168,19 @@ async fn a_closing_target_closes_the_websocket_normally() {
 }
 
 #[tokio::test]
-async fn text_frames_close_the_relay_with_1003() {
-    let server = TestServer::start().await;
-    let mut client = server.connect("/ws/relay/tcp-echo").await;
+async fn text_frames_close_a_text_refuse_relay_with_1003() {
+    let echo = crate::gateway::echo_target().await;
+    let server = TestServer::start_with(|c| {
+        c.relay_targets = vec![format!("strict=tcp://{echo}?text=refuse").parse().unwrap()];
+    })
+    .await;
+    let mut client = server.connect("/ws/relay/strict").await;
     client.send(Message::text("not bytes")).await;
     let reason = expect_close_code(&mut client, close::UNSUPPORTED_DATA).await;
-    assert!(reason.contains("binary"), "{reason}");
+    assert!(
+        reason.contains("binary") && reason.contains("strict"),
+        "{reason}"
+    );
     server.stop().await;
 }
 

@@ -42,4 +42,6 @@ pub struct Relay {
     pub send_timeout: Duration,
     /// Where to count bytes.
     pub metrics: crate::telemetry::Metrics,
+    /// What a text frame from the client becomes (the target's `text=`).
+    pub text: socketlab_shared::TextMode,
 }

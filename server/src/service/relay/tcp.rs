@@ -1,5 +1,9 @@
 //! Relaying a client's session to a TCP target.
 //!
+//! Text frames are relayed as their UTF-8 bytes, or refused with 1003 on a
+//! `text=refuse` target; what the target sends always goes back as binary
+//! frames, since a byte stream has no idea of text.
+//!
 //! Two directions run at once, each with one bounded buffer, and each waits
 //! for its destination before reading more from its source: the relay never
 //! reads the client faster than the target drains, nor the target faster
@@ -8,8 +12,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
-use socketlab_shared::close;
+use bytes::{Bytes, BytesMut};
+use socketlab_shared::{close, TextMode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 
@@ -30,7 +34,7 @@ enum End {
     TargetClosed,
     /// The target's connection failed.
     TargetFailed(std::io::Error),
-    /// The client sent a text frame.
+    /// The client sent a text frame to a `text=refuse` target.
     TextFrame,
     /// The client broke the transport's rules (e.g. a message over the
     /// limit): close with this code and reason.
@@ -86,6 +90,7 @@ pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
         limits,
         metrics,
         send_timeout,
+        text,
     } = relay;
     let started = Instant::now();
     let connect = tokio::time::timeout(limits.connect_timeout, TcpStream::connect(addr));
@@ -119,14 +124,19 @@ pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
         let mut incoming = from_client.recv().await;
         loop {
             match incoming {
-                Incoming::Message(Data::Binary(bytes)) => {
+                Incoming::Message(message) => {
+                    // A text frame's payload is its UTF-8 bytes (`text=bytes`).
+                    let bytes = match message {
+                        Data::Binary(bytes) => bytes,
+                        Data::Text(utf8) if text == TextMode::Bytes => Bytes::from(utf8),
+                        Data::Text(_) => return End::TextFrame,
+                    };
                     activity.touch();
                     if let Err(end) = bounded(send_timeout, to_target.write_all(&bytes)).await {
                         return end;
                     }
                     counters.to_target.inc_by(bytes.len() as u64);
                 }
-                Incoming::Message(Data::Text(_)) => return End::TextFrame,
                 Incoming::Closed(code) => {
                     // Half-close: the target sees EOF after the last byte.
                     let _ = bounded(send_timeout, to_target.shutdown()).await;
@@ -190,7 +200,7 @@ pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
         ),
         End::TextFrame => (
             close::UNSUPPORTED_DATA,
-            "the relay carries bytes: send binary frames, not text".to_owned(),
+            format!("{name} takes bytes only (text=refuse): send binary frames, not text"),
         ),
         End::Shutdown => (close::GOING_AWAY, "server shutting down".to_owned()),
         End::TargetStuck(limit) => (

@@ -1,6 +1,6 @@
 //! Relaying a WebSocket to a UDP target.
 //!
-//! One binary message is one datagram and one datagram is one message:
+//! One message is one datagram and one datagram is one (binary) message:
 //! unlike TCP, UDP keeps message boundaries, and that difference is part of
 //! what the page shows. Each relay has its own socket `connect`ed to the
 //! target, so only the target's replies reach it.
@@ -8,7 +8,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use bytes::Bytes;
-use socketlab_shared::{close, Impairment};
+use socketlab_shared::{close, Impairment, TextMode};
 use tokio::net::UdpSocket;
 
 use crate::demo::udp_echo::Impairments;
@@ -31,6 +31,7 @@ pub async fn run<C: Inbound<Data> + Outbound<Data>>(
         limits,
         metrics,
         send_timeout,
+        text,
     } = relay;
     let local: SocketAddr = if addr.is_ipv4() {
         (Ipv4Addr::UNSPECIFIED, 0).into()
@@ -89,16 +90,21 @@ pub async fn run<C: Inbound<Data> + Outbound<Data>>(
                 Err(err) => break (close::BAD_GATEWAY, format!("{name} ({addr}) is unreachable: {err}")),
             },
             incoming = conn.recv() => match incoming {
-                Incoming::Message(Data::Binary(datagram)) => {
+                Incoming::Message(Data::Text(_)) if text == TextMode::Refuse => break (
+                    close::UNSUPPORTED_DATA,
+                    format!("{name} takes bytes only (text=refuse): send binary frames, not text"),
+                ),
+                Incoming::Message(message) => {
+                    // A text frame's UTF-8 payload is one datagram too.
+                    let datagram = match message {
+                        Data::Binary(bytes) => bytes,
+                        Data::Text(utf8) => Bytes::from(utf8),
+                    };
                     if let Err(err) = socket.send(&datagram).await {
                         break (close::BAD_GATEWAY, format!("cannot send to {name} ({addr}): {err}"));
                     }
                     counters.to_target.inc_by(datagram.len() as u64);
                 }
-                Incoming::Message(Data::Text(_)) => break (
-                    close::UNSUPPORTED_DATA,
-                    "the relay carries bytes: send binary frames, not text".to_owned(),
-                ),
                 Incoming::Heard => {}
                 Incoming::Closed(code) => return code,
                 Incoming::Invalid { code, reason } if code == close::MESSAGE_TOO_BIG => break (

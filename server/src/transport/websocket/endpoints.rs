@@ -206,6 +206,7 @@ async fn accept_relay(
         limits: state.relay_limits(),
         metrics: state.metrics.clone(),
         send_timeout: state.config.send_timeout(),
+        text: target.options.text,
     };
     let impairment = admitted
         .impairment
