@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use socketlab_shared::{close, TextMode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 
 use super::Relay;
@@ -81,37 +81,80 @@ impl Activity {
     }
 }
 
+/// A connected byte stream the relay can split into two owned halves, so
+/// both directions run at once without a lock between them.
+pub trait ByteStream: Send {
+    /// The half the relay reads the target from.
+    type Read: AsyncRead + Unpin + Send;
+    /// The half the relay writes the target to.
+    type Write: AsyncWrite + Unpin + Send;
+
+    /// The two halves.
+    fn into_halves(self) -> (Self::Read, Self::Write);
+}
+
+impl ByteStream for TcpStream {
+    type Read = tokio::net::tcp::OwnedReadHalf;
+    type Write = tokio::net::tcp::OwnedWriteHalf;
+
+    fn into_halves(self) -> (Self::Read, Self::Write) {
+        self.into_split()
+    }
+}
+
 /// Relays `conn` to the TCP target until either side ends; returns the close code.
 pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
+    let addr = relay.addr;
+    match connect(&relay, TcpStream::connect(addr)).await {
+        Ok(tcp) => {
+            let _ = tcp.set_nodelay(true);
+            pump(conn, tcp, relay).await
+        }
+        Err(reason) => unreachable(&mut conn, &reason).await,
+    }
+}
+
+/// Runs `connecting` within the connect timeout and counts how long it
+/// took; the error is the close reason, naming the target.
+async fn connect<S, F>(relay: &Relay, connecting: F) -> Result<S, String>
+where
+    F: std::future::Future<Output = std::io::Result<S>>,
+{
     let Relay {
         name,
         addr,
+        limits,
+        metrics,
+        ..
+    } = relay;
+    let started = Instant::now();
+    match tokio::time::timeout(limits.connect_timeout, connecting).await {
+        Ok(Ok(stream)) => {
+            metrics.relay_connected(name, started.elapsed());
+            tracing::debug!(target_name = %name, %addr, "relay connected");
+            Ok(stream)
+        }
+        Ok(Err(err)) => Err(format!("cannot reach {name} ({addr}): {err}")),
+        Err(_) => Err(format!(
+            "cannot reach {name} ({addr}): timed out after {:?}",
+            limits.connect_timeout
+        )),
+    }
+}
+
+/// Relays `conn` to the connected `stream` until either side ends.
+async fn pump<C: Split<Data>, S: ByteStream>(conn: C, stream: S, relay: Relay) -> Option<u16> {
+    let Relay {
+        name,
         shutdown,
         limits,
         metrics,
         send_timeout,
         text,
+        ..
     } = relay;
-    let started = Instant::now();
-    let connect = tokio::time::timeout(limits.connect_timeout, TcpStream::connect(addr));
-    let tcp = match connect.await {
-        Ok(Ok(tcp)) => tcp,
-        Ok(Err(err)) => {
-            return unreachable(&mut conn, &format!("cannot reach {name} ({addr}): {err}")).await
-        }
-        Err(_) => {
-            let reason = format!(
-                "cannot reach {name} ({addr}): timed out after {:?}",
-                limits.connect_timeout
-            );
-            return unreachable(&mut conn, &reason).await;
-        }
-    };
-    metrics.relay_connected(&name, started.elapsed());
     let counters = metrics.relay_counters(&name);
-    let _ = tcp.set_nodelay(true);
-    tracing::debug!(target_name = %name, %addr, "relay connected");
-    let (mut from_target, mut to_target) = tcp.into_split();
+    let (mut from_target, mut to_target) = stream.into_halves();
     let activity = Activity::new();
     let (mut from_client, mut to_client) = conn.split();
 
