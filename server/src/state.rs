@@ -162,7 +162,7 @@ impl AppState {
     /// WebSocket limits for a relay: UDP messages must fit one datagram.
     pub fn relay_ws_config(&self, kind: TargetKind) -> WebSocketConfig {
         let max = match kind {
-            TargetKind::Tcp => self.config.relay_max_message as usize,
+            TargetKind::Tcp | TargetKind::Unix => self.config.relay_max_message as usize,
             TargetKind::Udp => MAX_DATAGRAM,
         };
         limited(max, RELAY_READ_BUFFER)

@@ -20,7 +20,8 @@ pub const TCP_ECHO: &str = "tcp-echo";
 /// Name of the built-in UDP echo target.
 pub const UDP_ECHO: &str = "udp-echo";
 
-/// Whether a relay target speaks TCP (a byte stream) or UDP (datagrams).
+/// Whether a relay target speaks TCP (a byte stream), UDP (datagrams) or
+/// is a Unix domain socket (a byte stream on this machine).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetKind {
@@ -28,6 +29,8 @@ pub enum TargetKind {
     Tcp,
     /// Datagrams: one WebSocket message is one datagram.
     Udp,
+    /// A Unix domain stream socket: relayed exactly as TCP is.
+    Unix,
 }
 
 impl fmt::Display for TargetKind {
@@ -35,6 +38,7 @@ impl fmt::Display for TargetKind {
         f.write_str(match self {
             TargetKind::Tcp => "tcp",
             TargetKind::Udp => "udp",
+            TargetKind::Unix => "unix",
         })
     }
 }
@@ -44,6 +48,7 @@ impl FromJson for TargetKind {
         match String::from_json(value, field)?.as_str() {
             "tcp" => Ok(TargetKind::Tcp),
             "udp" => Ok(TargetKind::Udp),
+            "unix" => Ok(TargetKind::Unix),
             _ => Err(JsonError::Invalid(field)),
         }
     }

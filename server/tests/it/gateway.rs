@@ -269,3 +269,55 @@ async fn text_frames_are_relayed_as_bytes_and_replies_come_back_binary() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_unix_socket_target_is_relayed_like_tcp() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.sock");
+    let listener = tokio::net::UnixListener::bind(&path).unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (mut rx, mut tx) = stream.split();
+                let _ = tokio::io::copy(&mut rx, &mut tx).await;
+            });
+        }
+    });
+    let missing = dir.path().join("missing.sock");
+    let server = TestServer::start_with(|c| {
+        c.relay_targets = vec![
+            format!("app=unix://{}?protocols=app", path.display())
+                .parse()
+                .unwrap(),
+            format!("gone=unix://{}", missing.display())
+                .parse()
+                .unwrap(),
+        ];
+    })
+    .await;
+    let (selected, mut client) = offer(&server, "/ws/relay/app", "app").await;
+    assert_eq!(selected.as_deref(), Some("app"));
+    round_trip(&mut client, b"over a unix socket").await;
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    client.send(Message::binary(big.clone())).await;
+    let mut got = Vec::new();
+    while got.len() < big.len() {
+        match client.next().await {
+            Message::Binary(bytes) => got.extend_from_slice(&bytes),
+            other => panic!("after {} bytes: {other:?}", got.len()),
+        }
+    }
+    assert!(got == big, "bytes differ");
+    client.send(Message::text("typed")).await;
+    assert_eq!(client.next().await, Message::binary(b"typed".to_vec()));
+
+    let (code, reason) = crate::common::raw_close_frame(server.addr, "/ws/relay/gone").await;
+    assert_eq!(code, socketlab_shared::close::BAD_GATEWAY);
+    assert!(
+        reason.contains("gone") && reason.contains("missing.sock"),
+        "{reason}"
+    );
+    let info = crate::common::http_get(server.addr, "/api/info").await.1;
+    assert!(info.contains(r#""kind":"unix""#), "{info}");
+    server.stop().await;
+}

@@ -1,5 +1,5 @@
-//! The relay: a client's session on one side, a raw TCP or UDP socket on
-//! the other.
+//! The relay: a client's session on one side, a raw TCP or UDP socket (or a
+//! Unix domain socket) on the other.
 //!
 //! This is the job websockify and wstunnel do, and the way around the
 //! browser's rule that a page may not open network sockets. Targets are
@@ -12,8 +12,8 @@ pub mod targets;
 pub mod tcp;
 pub mod udp;
 
-pub use spec::{TargetList, TargetOptions, TargetSpec};
-pub use targets::{RelayTarget, RelayTargets};
+pub use spec::{SpecAddress, TargetList, TargetOptions, TargetSpec};
+pub use targets::{RelayTarget, RelayTargets, TargetAddr};
 
 use std::time::Duration;
 
@@ -33,7 +33,7 @@ pub struct Relay {
     /// The target's name (for logs, metrics and close reasons).
     pub name: String,
     /// Where the target is.
-    pub addr: std::net::SocketAddr,
+    pub addr: TargetAddr,
     /// Tells the relay to stop.
     pub shutdown: crate::shutdown::Shutdown,
     /// Timeouts.

@@ -17,7 +17,8 @@ use socketlab_shared::{TargetKind, TextMode};
 pub const OPTIONS: [&str; 3] = ["protocols", "text", "token"];
 
 /// What the example in every error message shows.
-const USAGE: &str = "expected NAME=tcp://HOST:PORT or NAME=udp://HOST:PORT, optionally \
+const USAGE: &str = "expected NAME=tcp://HOST:PORT, NAME=udp://HOST:PORT or \
+                     NAME=unix:///PATH, optionally \
                      followed by ?protocols=P1,P2&text=bytes|refuse&token=SECRET, \
                      e.g. --relay-target vnc=tcp://127.0.0.1:5900";
 
@@ -26,14 +27,27 @@ const USAGE: &str = "expected NAME=tcp://HOST:PORT or NAME=udp://HOST:PORT, opti
 pub struct TargetSpec {
     /// The name clients use.
     pub name: String,
-    /// TCP or UDP.
+    /// TCP, UDP or a Unix socket.
     pub kind: TargetKind,
-    /// Host name or IP address.
-    pub host: String,
-    /// Port number.
-    pub port: u16,
+    /// Where it is.
+    pub address: SpecAddress,
     /// Subprotocols, text frames, token.
     pub options: TargetOptions,
+}
+
+/// Where a target is, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpecAddress {
+    /// `HOST:PORT` of a TCP or UDP target; the host is resolved at start-up.
+    Host {
+        /// Host name or IP address.
+        host: String,
+        /// Port number.
+        port: u16,
+    },
+    /// The absolute path of a Unix socket (`unix:///run/app.sock`); it
+    /// need not exist yet: each relay connects when it starts.
+    Unix(std::path::PathBuf),
 }
 
 /// A target's options (the URL's query).
@@ -166,6 +180,21 @@ impl FromStr for TargetSpec {
         let name = name.trim();
         validate_target_name(name)?;
         let (address, query) = url.split_once('?').unwrap_or((url, ""));
+        let options = TargetOptions::parse_query(query, name)?;
+        if let Some(path) = address.strip_prefix("unix://") {
+            if !path.starts_with('/') || path.len() < 2 {
+                return Err(format!(
+                    "{spec:?}: a Unix socket target needs an absolute path, \
+                     e.g. app=unix:///run/app.sock (three slashes); {USAGE}"
+                ));
+            }
+            return Ok(Self {
+                name: name.to_owned(),
+                kind: TargetKind::Unix,
+                address: SpecAddress::Unix(path.into()),
+                options,
+            });
+        }
         let (kind, rest) = if let Some(rest) = address.strip_prefix("tcp://") {
             (TargetKind::Tcp, rest)
         } else if let Some(rest) = address.strip_prefix("udp://") {
@@ -188,9 +217,11 @@ impl FromStr for TargetSpec {
         Ok(Self {
             name: name.to_owned(),
             kind,
-            host: host.to_owned(),
-            port,
-            options: TargetOptions::parse_query(query, name)?,
+            address: SpecAddress::Host {
+                host: host.to_owned(),
+                port,
+            },
+            options,
         })
     }
 }
@@ -245,10 +276,21 @@ mod tests {
         let spec: TargetSpec = "vnc=tcp://127.0.0.1:5900".parse().unwrap();
         assert_eq!(spec.name, "vnc");
         assert_eq!(spec.kind, TargetKind::Tcp);
-        assert_eq!((spec.host.as_str(), spec.port), ("127.0.0.1", 5900));
+        let host = |host: &str, port| SpecAddress::Host {
+            host: host.to_owned(),
+            port,
+        };
+        assert_eq!(spec.address, host("127.0.0.1", 5900));
         assert_eq!(spec.options, TargetOptions::default());
         let spec: TargetSpec = "dns=udp://[::1]:53".parse().unwrap();
-        assert_eq!((spec.kind, spec.host.as_str()), (TargetKind::Udp, "::1"));
+        assert_eq!(
+            (spec.kind, spec.address),
+            (TargetKind::Udp, host("::1", 53))
+        );
+        let spec: TargetSpec = "app=unix:///run/app.sock?text=refuse".parse().unwrap();
+        assert_eq!(spec.kind, TargetKind::Unix);
+        assert_eq!(spec.address, SpecAddress::Unix("/run/app.sock".into()));
+        assert_eq!(spec.options.text, TextMode::Refuse);
         for bad in [
             "vnc",
             "vnc=127.0.0.1:5900",
@@ -259,6 +301,9 @@ mod tests {
             "vnc=tcp://x:99999",
             "VNC=tcp://x:1",
             "=tcp://x:1",
+            "app=unix://run/app.sock",
+            "app=unix:///",
+            "app=unix:///x?tokn=1",
         ] {
             assert!(bad.parse::<TargetSpec>().is_err(), "{bad}");
         }
@@ -270,7 +315,7 @@ mod tests {
             "mqtt=tcp://127.0.0.1:1883?protocols=mqtt,mqttv3.1,binary&text=refuse&token=a%26b"
                 .parse()
                 .unwrap();
-        assert_eq!(spec.port, 1883);
+        assert!(matches!(spec.address, SpecAddress::Host { port: 1883, .. }));
         assert_eq!(spec.options.protocols, ["mqtt", "mqttv3.1"]);
         assert_eq!(spec.options.text, TextMode::Refuse);
         assert_eq!(spec.options.token.as_deref(), Some("a&b"));

@@ -1,26 +1,65 @@
 //! The allow-list of relay targets, resolved from their [`TargetSpec`]s.
 //!
-//! Host names are resolved once, at start-up: what the relay can reach is
+//! Host names are resolved once, at start-up (a Unix socket's path is
+//! kept as written): what the relay can reach is
 //! fixed when the server starts and shown in `/api/info`, and a DNS change
 //! cannot redirect it later.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use socketlab_shared::{RelayTargetInfo, TargetKind};
 
-use super::spec::{TargetOptions, TargetSpec};
+use super::spec::{SpecAddress, TargetOptions, TargetSpec};
+
+/// Where a resolved target is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetAddr {
+    /// A TCP target.
+    Tcp(SocketAddr),
+    /// A UDP target.
+    Udp(SocketAddr),
+    /// A Unix domain stream socket, relayed as TCP is.
+    Unix(PathBuf),
+}
+
+impl TargetAddr {
+    /// TCP, UDP or Unix.
+    pub fn kind(&self) -> TargetKind {
+        match self {
+            TargetAddr::Tcp(_) => TargetKind::Tcp,
+            TargetAddr::Udp(_) => TargetKind::Udp,
+            TargetAddr::Unix(_) => TargetKind::Unix,
+        }
+    }
+}
+
+impl fmt::Display for TargetAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TargetAddr::Tcp(addr) | TargetAddr::Udp(addr) => addr.fmt(f),
+            TargetAddr::Unix(path) => write!(f, "unix://{}", path.display()),
+        }
+    }
+}
 
 /// A resolved target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelayTarget {
-    /// TCP or UDP.
-    pub kind: TargetKind,
-    /// The resolved socket address.
-    pub addr: SocketAddr,
+    /// Where it is (and so whether it is TCP, UDP or Unix).
+    pub addr: TargetAddr,
     /// Subprotocols, text frames, token (shared by every session to it).
     pub options: Arc<TargetOptions>,
+}
+
+impl RelayTarget {
+    /// TCP, UDP or Unix.
+    pub fn kind(&self) -> TargetKind {
+        self.addr.kind()
+    }
 }
 
 /// Every target the relay may reach, by name.
@@ -35,34 +74,26 @@ impl RelayTargets {
     pub async fn resolve(specs: &[TargetSpec]) -> anyhow::Result<Self> {
         let mut targets = Self::default();
         for spec in specs {
-            let addr = tokio::net::lookup_host((spec.host.as_str(), spec.port))
-                .await
-                .ok()
-                .and_then(|mut addrs| addrs.next())
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "relay target {:?} (--relay-target / SOCKETLAB_RELAY_TARGETS): \
-                         cannot resolve host {:?}; use an IP address or a name this machine resolves",
-                        spec.name,
-                        spec.host
-                    )
-                })?;
-            targets.insert_with(&spec.name, spec.kind, addr, spec.options.clone())?;
+            targets.insert_with(&spec.name, resolve(spec).await?, spec.options.clone())?;
         }
         Ok(targets)
     }
 
-    /// Adds a target with the default options; a name may be used once.
+    /// Adds a TCP or UDP target with the default options (the built-in
+    /// demo sockets); a name may be used once.
     pub fn insert(&mut self, name: &str, kind: TargetKind, addr: SocketAddr) -> anyhow::Result<()> {
-        self.insert_with(name, kind, addr, TargetOptions::default())
+        let addr = match kind {
+            TargetKind::Udp => TargetAddr::Udp(addr),
+            TargetKind::Tcp | TargetKind::Unix => TargetAddr::Tcp(addr),
+        };
+        self.insert_with(name, addr, TargetOptions::default())
     }
 
     /// Adds a target; a name may be used once.
     pub fn insert_with(
         &mut self,
         name: &str,
-        kind: TargetKind,
-        addr: SocketAddr,
+        addr: TargetAddr,
         options: TargetOptions,
     ) -> anyhow::Result<()> {
         if self.targets.contains_key(name) {
@@ -72,14 +103,8 @@ impl RelayTargets {
             );
         }
         let options = Arc::new(options);
-        self.targets.insert(
-            name.to_owned(),
-            RelayTarget {
-                kind,
-                addr,
-                options,
-            },
-        );
+        self.targets
+            .insert(name.to_owned(), RelayTarget { addr, options });
         Ok(())
     }
 
@@ -94,11 +119,35 @@ impl RelayTargets {
             .iter()
             .map(|(name, target)| RelayTargetInfo {
                 name: name.clone(),
-                kind: target.kind,
+                kind: target.kind(),
                 addr: target.addr.to_string(),
             })
             .collect()
     }
+}
+
+/// Where `spec` is: its host name resolved (the first address), or its
+/// Unix socket's path.
+async fn resolve(spec: &TargetSpec) -> anyhow::Result<TargetAddr> {
+    let (host, port) = match &spec.address {
+        SpecAddress::Unix(path) => return Ok(TargetAddr::Unix(path.clone())),
+        SpecAddress::Host { host, port } => (host.as_str(), *port),
+    };
+    let addr = tokio::net::lookup_host((host, port))
+        .await
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "relay target {:?} (--relay-target / SOCKETLAB_RELAY_TARGETS): \
+                 cannot resolve host {host:?}; use an IP address or a name this machine resolves",
+                spec.name,
+            )
+        })?;
+    Ok(match spec.kind {
+        TargetKind::Udp => TargetAddr::Udp(addr),
+        TargetKind::Tcp | TargetKind::Unix => TargetAddr::Tcp(addr),
+    })
 }
 
 #[cfg(test)]
@@ -112,8 +161,10 @@ mod tests {
             "b=udp://127.0.0.1:9".parse().unwrap(),
         ];
         let targets = RelayTargets::resolve(&specs).await.unwrap();
-        assert!(targets.get("a").unwrap().addr.ip().is_loopback());
-        assert_eq!(targets.get("b").unwrap().kind, TargetKind::Udp);
+        assert!(
+            matches!(targets.get("a").unwrap().addr, TargetAddr::Tcp(a) if a.ip().is_loopback())
+        );
+        assert_eq!(targets.get("b").unwrap().kind(), TargetKind::Udp);
         assert!(targets.get("c").is_none());
         let dup = vec![specs[0].clone(), specs[0].clone()];
         let err = RelayTargets::resolve(&dup).await.unwrap_err().to_string();

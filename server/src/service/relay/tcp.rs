@@ -1,4 +1,5 @@
-//! Relaying a client's session to a TCP target.
+//! Relaying a client's session to a TCP target, or a Unix domain socket:
+//! the same loop, over any [`ByteStream`].
 //!
 //! Text frames are relayed as their UTF-8 bytes, or refused with 1003 on a
 //! `text=refuse` target; what the target sends always goes back as binary
@@ -102,14 +103,34 @@ impl ByteStream for TcpStream {
     }
 }
 
-/// Relays `conn` to the TCP target until either side ends; returns the close code.
-pub async fn run<C: Split<Data>>(mut conn: C, relay: Relay) -> Option<u16> {
-    let addr = relay.addr;
-    match connect(&relay, TcpStream::connect(addr)).await {
-        Ok(tcp) => {
-            let _ = tcp.set_nodelay(true);
-            pump(conn, tcp, relay).await
-        }
+impl ByteStream for tokio::net::UnixStream {
+    type Read = tokio::net::unix::OwnedReadHalf;
+    type Write = tokio::net::unix::OwnedWriteHalf;
+
+    fn into_halves(self) -> (Self::Read, Self::Write) {
+        self.into_split()
+    }
+}
+
+/// Connects to a TCP target, with Nagle's algorithm off: the relay
+/// already batches writes itself.
+pub async fn connect_tcp(addr: std::net::SocketAddr) -> std::io::Result<TcpStream> {
+    let tcp = TcpStream::connect(addr).await?;
+    let _ = tcp.set_nodelay(true);
+    Ok(tcp)
+}
+
+/// Relays `conn` to the stream `connecting` opens (a TCP or a Unix
+/// socket: [`connect_tcp`], `UnixStream::connect`) until either side ends;
+/// returns the close code.
+pub async fn run<C, S, F>(mut conn: C, relay: Relay, connecting: F) -> Option<u16>
+where
+    C: Split<Data>,
+    S: ByteStream,
+    F: std::future::Future<Output = std::io::Result<S>>,
+{
+    match connect(&relay, connecting).await {
+        Ok(stream) => pump(conn, stream, relay).await,
         Err(reason) => unreachable(&mut conn, &reason).await,
     }
 }

@@ -22,16 +22,17 @@ pub const MAX_DATAGRAM: usize = 65_507;
 pub async fn run<C: Inbound<Data> + Outbound<Data>>(
     conn: &mut C,
     relay: super::Relay,
+    addr: SocketAddr,
     impairment: Option<(Impairments, Impairment)>,
 ) -> Option<u16> {
     let super::Relay {
         name,
-        addr,
         shutdown,
         limits,
         metrics,
         send_timeout,
         text,
+        ..
     } = relay;
     let local: SocketAddr = if addr.is_ipv4() {
         (Ipv4Addr::UNSPECIFIED, 0).into()

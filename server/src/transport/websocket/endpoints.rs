@@ -16,10 +16,10 @@ use super::subprotocol;
 use super::upgrade::{self, Edge, Upgrade};
 use crate::problem::Problem;
 use crate::service::session::Outbound;
-use socketlab_shared::{Impairment, TargetKind};
+use socketlab_shared::Impairment;
 
 use crate::service::relay::access::{self, Refusal, TOKEN_SUBPROTOCOL_PREFIX};
-use crate::service::relay::{self, Relay};
+use crate::service::relay::{self, tcp, Relay, TargetAddr};
 use crate::service::{chat, echo, inspect};
 use crate::state::AppState;
 
@@ -198,7 +198,8 @@ async fn accept_relay(
         }
     };
     let target = admitted.target;
-    let config = state.relay_ws_config(target.kind);
+    let config = state.relay_ws_config(target.kind());
+    let addr = target.addr.clone();
     let relay = Relay {
         name,
         addr: target.addr,
@@ -214,9 +215,12 @@ async fn accept_relay(
     Ok(
         upgrade.accept(config, protocol.as_deref(), move |ws, _| async move {
             let mut conn = WsSession::new(ws);
-            match target.kind {
-                TargetKind::Tcp => relay::tcp::run(conn, relay).await,
-                TargetKind::Udp => relay::udp::run(&mut conn, relay, impairment).await,
+            match addr {
+                TargetAddr::Tcp(addr) => relay::tcp::run(conn, relay, tcp::connect_tcp(addr)).await,
+                TargetAddr::Unix(path) => {
+                    relay::tcp::run(conn, relay, tokio::net::UnixStream::connect(path)).await
+                }
+                TargetAddr::Udp(addr) => relay::udp::run(&mut conn, relay, addr, impairment).await,
             }
         }),
     )
