@@ -102,7 +102,7 @@ impl Server {
                 )
             })
             .collect();
-        for target in self.state.relay.describe() {
+        for target in self.state.relay.current().describe() {
             lines.push(format!(
                 "relay     ws    /ws/relay/{} -> {}://{}",
                 target.name, target.kind, target.addr
@@ -140,6 +140,7 @@ impl Server {
             tokio::spawn(tls.clone().reload_on_sighup());
         }
         demo.serve(&state);
+        tokio::spawn(state.relay.clone().watch(state.shutdown.clone()));
         let service = warp::service(routes(state.clone()));
         let mut http = auto::Builder::new(TokioExecutor::new()).http1_only();
         http.http1()

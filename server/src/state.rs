@@ -18,7 +18,7 @@ use crate::service::chat::nats::NatsOptions;
 use crate::service::chat::{LocalBus, NatsBus, RoomBus, RoomLimits};
 use crate::service::relay::udp::MAX_DATAGRAM;
 use crate::service::relay::RelayLimits;
-use crate::service::relay::RelayTargets;
+use crate::service::relay::{LiveTargets, RelayTargets};
 use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
 
@@ -40,8 +40,8 @@ pub struct AppState {
     pub bus: Arc<dyn RoomBus>,
     /// Tracks connection tasks and tells them when to stop.
     pub shutdown: Shutdown,
-    /// Where the relay may go.
-    pub relay: Arc<RelayTargets>,
+    /// Where the relay may go (reloaded from `--relay-targets-file`).
+    pub relay: LiveTargets,
     /// The built-in demo sockets that are running.
     pub demo: DemoSockets,
     /// What `tcp-echo` received first on recent connections (when running).
@@ -97,6 +97,9 @@ impl AppState {
         if let Some(addr) = demo.udp_echo {
             relay.insert(UDP_ECHO, TargetKind::Udp, addr)?;
         }
+        let metrics = Metrics::new();
+        let relay =
+            LiveTargets::load(relay, config.relay_targets_file.clone(), metrics.clone()).await?;
         Ok(Self {
             tcp_captures: demo.tcp_echo.map(|_| tcp_echo::Captures::default()),
             udp_impairments: demo.udp_echo.map(|_| udp_echo::Impairments::default()),
@@ -104,7 +107,7 @@ impl AppState {
             bus,
             instance,
             shutdown: Shutdown::default(),
-            relay: Arc::new(relay),
+            relay,
             demo,
             hosts: Arc::new(crate::net::host::HostPolicy::new(
                 local_addr.ip(),
@@ -122,7 +125,7 @@ impl AppState {
                 trust_proxy: config.trust_proxy,
             },
             config: Arc::new(config),
-            metrics: Metrics::new(),
+            metrics,
             tls,
         })
     }

@@ -63,6 +63,13 @@ pub struct ReasonLabel {
     pub reason: String,
 }
 
+/// How a reload went: `ok` or `invalid`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabel {
+    /// `ok` or `invalid`.
+    pub result: String,
+}
+
 /// How a connection on an endpoint closed.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CloseLabel {
@@ -101,6 +108,8 @@ pub struct Metrics {
     /// Log lines dropped because nobody read the log (caught up when
     /// scraped).
     pub log_lines_dropped: Counter,
+    /// Reads of `--relay-targets-file` after start-up, by result.
+    pub relay_target_reloads: Family<ResultLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -125,6 +134,7 @@ impl Metrics {
         let chat_rooms = Gauge::default();
         let chat_members = Gauge::default();
         let log_lines_dropped = Counter::default();
+        let relay_target_reloads = Family::default();
         registry.register(
             "connections_open",
             "Open WebSocket connections",
@@ -180,6 +190,11 @@ impl Metrics {
             "Log lines dropped because stderr was not read fast enough",
             log_lines_dropped.clone(),
         );
+        registry.register(
+            "relay_target_reloads",
+            "Reloads of --relay-targets-file by result (invalid: the old targets stay)",
+            relay_target_reloads.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             connections_open,
@@ -193,7 +208,18 @@ impl Metrics {
             chat_rooms,
             chat_members,
             log_lines_dropped,
+            relay_target_reloads,
         }
+    }
+
+    /// Counts a reload of the relay targets file.
+    pub fn relay_targets_reloaded(&self, ok: bool) {
+        let result = if ok { "ok" } else { "invalid" };
+        self.relay_target_reloads
+            .get_or_create(&ResultLabel {
+                result: result.to_owned(),
+            })
+            .inc();
     }
 
     /// The Prometheus text exposition of every metric.

@@ -184,6 +184,14 @@ pub struct Config {
     #[arg(skip)]
     pub relay_targets: Vec<TargetSpec>,
 
+    /// More relay targets, in a file read again on SIGHUP and when it
+    /// changes (running relays are left alone; a bad file keeps the old
+    /// targets). FILE.toml: one table per target (url, protocols, text,
+    /// token); any other name: websockify's token file (`name: host:port`
+    /// per line).
+    #[arg(long, env = "SOCKETLAB_RELAY_TARGETS_FILE", value_name = "FILE")]
+    pub relay_targets_file: Option<std::path::PathBuf>,
+
     /// Seconds the relay waits for a TCP target to accept a connection.
     #[arg(long, env = "SOCKETLAB_RELAY_CONNECT_TIMEOUT_SECS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..=300))]

@@ -23,5 +23,6 @@ mod operations;
 mod relay;
 mod scale_out;
 mod shutdown;
+mod targets_file;
 mod tcp_chat;
 mod tls;

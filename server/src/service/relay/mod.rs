@@ -7,11 +7,14 @@
 //! name, never an address.
 
 pub mod access;
+pub mod file;
+pub mod live;
 pub mod spec;
 pub mod targets;
 pub mod tcp;
 pub mod udp;
 
+pub use live::LiveTargets;
 pub use spec::{SpecAddress, TargetList, TargetOptions, TargetSpec};
 pub use targets::{RelayTarget, RelayTargets, TargetAddr};
 

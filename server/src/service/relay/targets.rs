@@ -73,10 +73,21 @@ impl RelayTargets {
     /// not resolve, or a name given twice.
     pub async fn resolve(specs: &[TargetSpec]) -> anyhow::Result<Self> {
         let mut targets = Self::default();
-        for spec in specs {
-            targets.insert_with(&spec.name, resolve(spec).await?, spec.options.clone())?;
-        }
+        targets.add_resolved(specs).await?;
         Ok(targets)
+    }
+
+    /// Resolves and adds every spec, failing as [`RelayTargets::resolve`].
+    pub async fn add_resolved(&mut self, specs: &[TargetSpec]) -> anyhow::Result<()> {
+        for spec in specs {
+            self.insert_with(&spec.name, resolve(spec).await?, spec.options.clone())?;
+        }
+        Ok(())
+    }
+
+    /// Every target's name, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.targets.keys().map(String::as_str)
     }
 
     /// Adds a TCP or UDP target with the default options (the built-in
@@ -98,8 +109,8 @@ impl RelayTargets {
     ) -> anyhow::Result<()> {
         if self.targets.contains_key(name) {
             anyhow::bail!(
-                "relay target {name:?} is defined twice (--relay-target, or a built-in demo socket \
-                 of that name); give each target its own name"
+                "relay target {name:?} is defined twice (in --relay-target, --relay-targets-file, \
+                 or as a built-in demo socket); give each target its own name"
             );
         }
         let options = Arc::new(options);
@@ -139,7 +150,7 @@ async fn resolve(spec: &TargetSpec) -> anyhow::Result<TargetAddr> {
         .and_then(|mut addrs| addrs.next())
         .ok_or_else(|| {
             anyhow::anyhow!(
-                "relay target {:?} (--relay-target / SOCKETLAB_RELAY_TARGETS): \
+                "relay target {:?} (--relay-target, --relay-targets-file): \
                  cannot resolve host {host:?}; use an IP address or a name this machine resolves",
                 spec.name,
             )

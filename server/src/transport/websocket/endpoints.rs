@@ -162,8 +162,9 @@ async fn accept_relay(
     let token = query.token.as_deref().or(token_protocol
         .as_deref()
         .and_then(|p| p.strip_prefix(TOKEN_SUBPROTOCOL_PREFIX)));
+    let targets = state.relay.current();
     let access = access::Access {
-        targets: &state.relay,
+        targets: &targets,
         token: state.config.relay_token.as_deref(),
         impairable: state.udp_impairments.is_some(),
         metrics: &state.metrics,
