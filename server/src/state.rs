@@ -54,6 +54,8 @@ pub struct AppState {
     pub hosts: Arc<crate::net::host::HostPolicy>,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// `--web DIR`, served under `/web/`.
+    pub web: Option<crate::routes::web::WebRoot>,
     /// Whether clients connect with TLS (`https://`, `wss://`).
     pub tls: bool,
     /// This instance's name and address, shown to clients.
@@ -97,6 +99,11 @@ impl AppState {
         if let Some(addr) = demo.udp_echo {
             relay.insert(UDP_ECHO, TargetKind::Udp, addr)?;
         }
+        let web = config
+            .web
+            .as_deref()
+            .map(crate::routes::web::WebRoot::new)
+            .transpose()?;
         let metrics = Metrics::new();
         let relay =
             LiveTargets::load(relay, config.relay_targets_file.clone(), metrics.clone()).await?;
@@ -108,6 +115,7 @@ impl AppState {
             instance,
             shutdown: Shutdown::default(),
             relay,
+            web,
             demo,
             hosts: Arc::new(crate::net::host::HostPolicy::new(
                 local_addr.ip(),

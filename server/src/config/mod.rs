@@ -52,6 +52,12 @@ pub struct Config {
     )]
     pub tls_key: Option<std::path::PathBuf>,
 
+    /// Serve this directory under /web/ (index.html for directories, no
+    /// listings, nothing outside it), e.g. --web /usr/share/novnc: another
+    /// application's page, on the relay's own origin.
+    #[arg(long, env = "SOCKETLAB_WEB", value_name = "DIR")]
+    pub web: Option<std::path::PathBuf>,
+
     /// Log filter in `RUST_LOG` syntax (RUST_LOG, when set, wins).
     #[arg(long, env = "SOCKETLAB_LOG", default_value = "info")]
     pub log: String,

@@ -8,6 +8,7 @@
 //! - [`admission`], [`origin`] and [`host`]: connection caps, the `Origin`
 //!   allow-list, the `Host` allow-list.
 //! - [`metered`]: byte counts per connection, below every codec.
+//! - [`percent`]: `%XX` decoding of URL parts.
 
 pub mod accept;
 pub mod admission;
@@ -16,4 +17,5 @@ pub mod host;
 pub mod metered;
 pub mod origin;
 pub mod peer;
+pub mod percent;
 pub mod tls;

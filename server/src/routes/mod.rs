@@ -7,12 +7,14 @@
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`info`]: `/api/info` (and the start-up banner's list of sockets).
 //! - [`captures`]: the `/api/tcp-echo/captures` endpoint.
+//! - [`web`]: `--web DIR` under `/web/`.
 //! - [`assets`]: the embedded page.
 
 pub mod assets;
 pub mod captures;
 pub mod info;
 pub mod ops;
+pub mod web;
 
 use std::convert::Infallible;
 
@@ -32,6 +34,7 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .or(endpoints::chat(state.clone()))
         .or(endpoints::echo(state.clone()))
         .or(endpoints::inspect(state.clone()))
+        .or(web::filter(state.web.clone()))
         .or(assets::filter());
     ops::healthz()
         .or(ops::readyz(state.clone()))

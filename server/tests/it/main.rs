@@ -26,3 +26,4 @@ mod shutdown;
 mod targets_file;
 mod tcp_chat;
 mod tls;
+mod web;

@@ -71,7 +71,7 @@ impl TargetOptions {
         let mut seen: Vec<&str> = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = percent_decode(raw).ok_or_else(|| {
+            let value = crate::net::percent::decode(raw).ok_or_else(|| {
                 format!(
                     "relay target {target:?}: option {key:?} is not valid percent-encoded UTF-8"
                 )
@@ -150,24 +150,6 @@ pub fn parse_protocols<'a>(
 /// RFC 7230 `tchar`: what a subprotocol name may be made of.
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-/// `%XX` decoding (no `+` for space: these are URLs, not form bodies).
-fn percent_decode(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = raw.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 impl FromStr for TargetSpec {
