@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::net::peer::PeerAddr;
 use crate::net::tls::Tls;
 use crate::routes::routes;
+use crate::service::relay::TargetAddr;
 use crate::shutdown::Shutdown;
 use crate::state::{AppState, DemoSockets};
 
@@ -102,11 +103,12 @@ impl Server {
                 )
             })
             .collect();
-        for target in self.state.relay.current().describe() {
-            lines.push(format!(
-                "relay     ws    /ws/relay/{} -> {}://{}",
-                target.name, target.kind, target.addr
-            ));
+        for (name, target) in self.state.relay.current().iter() {
+            let to = match &target.addr {
+                TargetAddr::Unix(_) => target.addr.to_string(),
+                addr => format!("{}://{addr}", target.kind()),
+            };
+            lines.push(format!("relay     ws    /ws/relay/{name} -> {to}"));
         }
         if let Some(addr) = self.state.demo.tcp_chat {
             lines.push(format!(

@@ -55,10 +55,22 @@ pub struct EndpointInfo {
 pub struct RelayTargetInfo {
     /// The name used in `/ws/relay/{name}`.
     pub name: String,
-    /// TCP or UDP.
+    /// TCP, UDP or Unix.
     pub kind: crate::relay::TargetKind,
-    /// The target socket, `IP:PORT`.
-    pub addr: String,
+    /// The target socket, `IP:PORT` (or `unix:///PATH`); absent when the
+    /// target needs a token: who may not use it need not know where it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+    /// Subprotocols a client may select besides `binary`, which every
+    /// target accepts.
+    #[serde(default)]
+    pub protocols: Vec<String>,
+    /// What a text frame becomes: `bytes` (relayed) or `refuse` (1003).
+    #[serde(default)]
+    pub text: crate::relay::TextMode,
+    /// Whether a token is needed (`?token=` or subprotocol `token.SECRET`).
+    #[serde(default)]
+    pub token: bool,
 }
 
 impl ServerInfo {
@@ -90,5 +102,8 @@ from_json_struct!(EndpointInfo {
 from_json_struct!(RelayTargetInfo {
     name: get,
     kind: get,
-    addr: get,
+    addr: get_or_default,
+    protocols: get_or_default,
+    text: get_or_default,
+    token: get_or_default,
 });

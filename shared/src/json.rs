@@ -303,6 +303,15 @@ impl FromJson for String {
     }
 }
 
+impl FromJson for bool {
+    fn from_json(value: Value<'_>, field: &'static str) -> Result<Self, JsonError> {
+        match value {
+            Value::Bool(b) => Ok(b),
+            _ => Err(JsonError::Invalid(field)),
+        }
+    }
+}
+
 impl FromJson for u64 {
     /// Only plain non-negative integers (`7`, not `7.0`, `7e0` or `-0`), as
     /// serde_json reads integers.

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use socketlab_shared::{
     ChatMessage, ClientMessage, DisplayName, EndpointInfo, ErrorCode, HandshakeReport,
     HttpRequestHead, HttpResponseHead, InstanceInfo, RelayTargetInfo, RoomName, ServerInfo,
-    ServerMessage, TargetKind, TcpCapture,
+    ServerMessage, TargetKind, TcpCapture, TextMode,
 };
 
 fn name(s: &str) -> DisplayName {
@@ -246,12 +246,26 @@ fn server_info_and_captures_read_as_serde_json_reads_them() {
             RelayTargetInfo {
                 name: "tcp-echo".into(),
                 kind: TargetKind::Tcp,
-                addr: "127.0.0.1:40731".into(),
+                addr: Some("127.0.0.1:40731".into()),
+                protocols: vec![],
+                text: TextMode::Bytes,
+                token: false,
             },
             RelayTargetInfo {
                 name: "udp-echo".into(),
                 kind: TargetKind::Udp,
-                addr: "127.0.0.1:40732".into(),
+                addr: Some("127.0.0.1:40732".into()),
+                protocols: vec![],
+                text: TextMode::Refuse,
+                token: false,
+            },
+            RelayTargetInfo {
+                name: "mqtt".into(),
+                kind: TargetKind::Unix,
+                addr: None,
+                protocols: vec!["mqtt".into(), "mqttv3.1".into()],
+                text: TextMode::Bytes,
+                token: true,
             },
         ],
         instance: Some(instance()),

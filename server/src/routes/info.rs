@@ -45,7 +45,10 @@ pub fn server_info(state: &AppState) -> ServerInfo {
         .chain(demo("udp-echo", "udp", state.demo.udp_echo))
         .chain(demo("tcp-chat", "tcp", state.demo.tcp_chat))
         .collect(),
-        relay_targets: state.relay.current().describe(),
+        relay_targets: state
+            .relay
+            .current()
+            .describe(state.config.relay_token.is_some()),
         instance: Some(state.instance_info()),
     }
 }

@@ -321,3 +321,49 @@ async fn a_unix_socket_target_is_relayed_like_tcp() {
     assert!(info.contains(r#""kind":"unix""#), "{info}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn info_lists_protocols_and_text_mode_and_hides_the_address_behind_a_token() {
+    let echo = echo_target().await;
+    let server = TestServer::start_with(|c| {
+        c.no_tcp_echo = true;
+        c.no_udp_echo = true;
+        c.relay_targets = vec![
+            format!("mqtt=tcp://{echo}?protocols=mqtt,mqttv3.1")
+                .parse()
+                .unwrap(),
+            format!("shell=tcp://{echo}?text=refuse&token=s3cret")
+                .parse()
+                .unwrap(),
+        ];
+    })
+    .await;
+    let (_, body) = crate::common::http_get(server.addr, "/api/info").await;
+    assert!(!body.contains("s3cret"), "{body}");
+    // Read as the page reads it.
+    let info = socketlab_shared::ServerInfo::from_json(&body).unwrap();
+    let [mqtt, shell] = &info.relay_targets[..] else {
+        panic!("{body}");
+    };
+    assert_eq!(mqtt.name, "mqtt");
+    assert_eq!(mqtt.protocols, ["mqtt", "mqttv3.1"]);
+    assert_eq!(mqtt.text, socketlab_shared::TextMode::Bytes);
+    assert_eq!(mqtt.addr.as_deref(), Some(echo.to_string().as_str()));
+    assert!(!mqtt.token);
+    assert_eq!(shell.text, socketlab_shared::TextMode::Refuse);
+    assert!(shell.token);
+    assert_eq!(shell.addr, None, "{body}");
+    server.stop().await;
+
+    // With --relay-token every target needs a token: no addresses at all.
+    let guarded = TestServer::start_with(|c| c.relay_token = Some("g".to_owned())).await;
+    let (_, body) = crate::common::http_get(guarded.addr, "/api/info").await;
+    let info = socketlab_shared::ServerInfo::from_json(&body).unwrap();
+    assert!(
+        info.relay_targets
+            .iter()
+            .all(|t| t.token && t.addr.is_none()),
+        "{body}"
+    );
+    guarded.stop().await;
+}

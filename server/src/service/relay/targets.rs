@@ -124,14 +124,27 @@ impl RelayTargets {
         self.targets.get(name).cloned()
     }
 
-    /// For `/api/info`.
-    pub fn describe(&self) -> Vec<RelayTargetInfo> {
+    /// Every target, by name, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &RelayTarget)> {
         self.targets
             .iter()
-            .map(|(name, target)| RelayTargetInfo {
-                name: name.clone(),
-                kind: target.kind(),
-                addr: target.addr.to_string(),
+            .map(|(name, target)| (name.as_str(), target))
+    }
+
+    /// For `/api/info`: each target's options, and its address unless it
+    /// needs a token (its own, or `--relay-token` when `global_token`).
+    pub fn describe(&self, global_token: bool) -> Vec<RelayTargetInfo> {
+        self.iter()
+            .map(|(name, target)| {
+                let token = global_token || target.options.token.is_some();
+                RelayTargetInfo {
+                    name: name.to_owned(),
+                    kind: target.kind(),
+                    addr: (!token).then(|| target.addr.to_string()),
+                    protocols: target.options.protocols.clone(),
+                    text: target.options.text,
+                    token,
+                }
             })
             .collect()
     }
