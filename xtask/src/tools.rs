@@ -74,11 +74,24 @@ pub fn ensure_web_tools() -> Result<()> {
     .ensure()
 }
 
+/// The npm packages of the real clients the browser tests drive through the
+/// relay, and the version each must have (a prefix of the installed
+/// version, ending at a dot). Bump one here and the next run installs it.
+const CLIENT_PACKAGES: &[(&str, &str)] = &[
+    ("@novnc/novnc", "1.7"),
+    ("mqtt", "5"),
+    ("@xterm/xterm", "6"),
+    // The attach addon's release that goes with xterm.js 6.
+    ("@xterm/addon-attach", "0.12"),
+];
+
 /// Node's `ws`, the native client the relay's subprotocol tests use.
 const NODE_WS_VERSION: &str = "8.23.0";
 
-/// Ensures the system tools the browser tests and the NATS tests need, installing the missing ones with a single apt-get run,
-/// then the scripted WebSocket clients of `native_clients` tests.
+/// Ensures the system tools the browser tests and the NATS tests need,
+/// installing the missing ones with a single apt-get run, then the
+/// scripted WebSocket clients of `native_clients` tests and the real
+/// browser clients' npm packages.
 pub fn ensure_test_tools() -> Result<()> {
     ensure_apt_tools()?;
     Tool {
@@ -113,7 +126,8 @@ pub fn ensure_test_tools() -> Result<()> {
                 "run `apt-get install -y python3-websockets` as root, or `pip install websockets`",
             ),
     }
-    .ensure()
+    .ensure()?;
+    ensure_client_packages()
 }
 
 /// The Debian packages of [`ensure_test_tools`], in one apt-get run.
@@ -129,6 +143,12 @@ fn ensure_apt_tools() -> Result<()> {
             "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
             "fonts-noto-cjk",
         ),
+        // The real servers behind the relay in the browser client tests:
+        // a VNC desktop for noVNC, an MQTT broker for MQTT.js, a shell on a
+        // pty for xterm.js.
+        ("/usr/bin/Xtigervnc", "tigervnc-standalone-server"),
+        ("/usr/sbin/mosquitto", "mosquitto"),
+        ("/usr/bin/socat", "socat"),
     ];
 
     let mut missing = Vec::new();
@@ -167,6 +187,76 @@ fn ensure_apt_tools() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The real clients' npm packages, in their own prefix
+/// ([`workspace::client_npm_prefix`]) so they and binaryen never prune each
+/// other; the missing or outdated ones are installed with one npm run.
+fn ensure_client_packages() -> Result<()> {
+    let modules = workspace::client_npm_prefix().join("node_modules");
+    let mut missing = Vec::new();
+    for &(package, wanted) in CLIENT_PACKAGES {
+        let manifest = modules.join(package).join("package.json");
+        match installed_version(&manifest)? {
+            Some(found) if version_matches(&found, wanted) => {
+                eprintln!("{package:<16} ok (found {found})");
+            }
+            found => {
+                let had = found.map_or_else(String::new, |v| format!(", found {v}"));
+                eprintln!("{package:<16} installing {package}@{wanted}{had} ...");
+                missing.push(format!("{package}@{wanted}"));
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Cmd::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(workspace::client_npm_prefix())
+        .args(["--no-audit", "--no-fund"])
+        .args(&missing)
+        .fix("install node and npm (apt-get install -y nodejs npm) and read npm's error above")
+        .run()?;
+    for &(package, wanted) in CLIENT_PACKAGES {
+        let manifest = modules.join(package).join("package.json");
+        let found = installed_version(&manifest)?;
+        if !found.as_deref().is_some_and(|v| version_matches(v, wanted)) {
+            bail!(
+                "{} has {found:?} after npm install, not {package}@{wanted}\n\
+                 fix: delete {} and rerun `cargo xtask install-tools`",
+                manifest.display(),
+                workspace::client_npm_prefix().display(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The `version` of an installed npm package, `None` when it is missing.
+fn installed_version(manifest: &Path) -> Result<Option<String>> {
+    let text = match std::fs::read_to_string(manifest) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => bail!("cannot read {}: {err}", manifest.display()),
+    };
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|err| {
+        anyhow::anyhow!(
+            "{} is not JSON ({err})\nfix: delete it and rerun `cargo xtask install-tools`",
+            manifest.display()
+        )
+    })?;
+    Ok(json["version"].as_str().map(str::to_owned))
+}
+
+/// Whether `found` is release `wanted` or one of its patches: `1.7.0`
+/// matches `1.7`, `1.70.0` and `1.7.0-beta` do not.
+fn version_matches(found: &str, wanted: &str) -> bool {
+    !found.contains('-')
+        && found
+            .strip_prefix(wanted)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 /// A tool that is checked by running a command and looking for a version
@@ -252,5 +342,33 @@ mod tests {
         assert!(!has_words("trunk 0.21.140", "trunk 0.21.14"));
         assert!(!has_words("wasm-opt version 1320", "version 132"));
         assert!(!has_words("anything", ""));
+    }
+
+    #[test]
+    fn client_versions_match_whole_components_only() {
+        assert!(version_matches("1.7.0", "1.7"));
+        assert!(version_matches("5.16.0", "5"));
+        assert!(version_matches("0.12", "0.12"));
+        assert!(!version_matches("1.70.0", "1.7"));
+        assert!(!version_matches("1.7.0-beta", "1.7"));
+        assert!(!version_matches("6.0.0", "5"));
+    }
+
+    #[test]
+    fn a_missing_package_has_no_version_and_a_broken_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("package.json");
+        assert_eq!(installed_version(&manifest).unwrap(), None);
+        std::fs::write(&manifest, r#"{"name":"mqtt","version":"5.16.0"}"#).unwrap();
+        assert_eq!(
+            installed_version(&manifest).unwrap().as_deref(),
+            Some("5.16.0")
+        );
+        std::fs::write(&manifest, "{").unwrap();
+        let err = installed_version(&manifest).unwrap_err().to_string();
+        assert!(
+            err.contains("not JSON") && err.contains("install-tools"),
+            "{err}"
+        );
     }
 }

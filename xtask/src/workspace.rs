@@ -34,6 +34,13 @@ pub fn npm_prefix() -> PathBuf {
     tools_dir()
 }
 
+/// The npm prefix of the real browser clients the tests drive (noVNC,
+/// MQTT.js, xterm.js); `server/tests/it/browser/` loads them from its
+/// `node_modules`.
+pub fn client_npm_prefix() -> PathBuf {
+    tools_dir().join("npm")
+}
+
 /// Where npm puts the executables of locally installed packages (wasm-opt).
 pub fn npm_bin_dir() -> PathBuf {
     npm_prefix().join("node_modules").join(".bin")
