@@ -1,0 +1,183 @@
+//! Real browsers: headless Chromium driven over WebDriver, each with a
+//! fresh profile, against the real `socketlab` binary.
+//!
+//! Needs `chromium` and `chromedriver` (and, for [`page`], the built page
+//! embedded in the server); `cargo xtask test` provides them and runs these
+//! with `--ignored`. Screenshots land in `target/screenshots/` for people
+//! to look at. This module is the harness; [`page`] tests the page itself.
+
+mod page;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// How long any one browser step may take.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// The release server (or the test build's), started on a free port.
+pub struct Socketlab {
+    _child: Child,
+    pub url: String,
+}
+
+impl Socketlab {
+    pub async fn start() -> Self {
+        // SOCKETLAB_BIN may be relative to the workspace root (test
+        // binaries run in the package directory).
+        let binary = std::env::var("SOCKETLAB_BIN").map_or_else(
+            |_| env!("CARGO_BIN_EXE_socketlab").to_owned(),
+            |bin| {
+                let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+                root.join(bin).display().to_string()
+            },
+        );
+        let mut child = Command::new(&binary)
+            .args(["--listen", "127.0.0.1:0", "--log", "warn"])
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut url = None;
+        let mut page_missing = false;
+        while let Ok(Ok(Some(line))) = tokio::time::timeout(WAIT, lines.next_line()).await {
+            page_missing |= line.contains("page is not built");
+            if let Some(rest) = line.strip_prefix("open ") {
+                url = Some(rest.trim().to_owned());
+                break;
+            }
+        }
+        assert!(
+            !page_missing,
+            "{binary} was built without the page: run `cargo xtask test`, which builds it first"
+        );
+        let url = url.expect("socketlab printed its URL");
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self { _child: child, url }
+    }
+}
+
+/// A chromedriver process on a free port.
+pub struct Driver {
+    _child: Child,
+    port: u16,
+}
+
+impl Driver {
+    pub async fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_owned());
+        let child = Command::new(&path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {path}: {e}; install it with `apt-get install chromium-driver` or run `cargo xtask test`")
+            });
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "chromedriver did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self {
+            _child: child,
+            port,
+        }
+    }
+
+    /// A fresh headless browser with its own profile.
+    pub async fn browser(&self, profile: &tempfile::TempDir) -> Client {
+        let mut caps = serde_json::Map::new();
+        let mut options = json!({
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--window-size=1280,2200", "--lang=en-US",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        });
+        if let Ok(binary) = std::env::var("CHROMIUM") {
+            options["binary"] = json!(binary);
+        }
+        caps.insert("goog:chromeOptions".to_owned(), options);
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a WebDriver session")
+    }
+}
+
+pub async fn find(client: &Client, css: &str) -> Element {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+}
+
+/// Waits until `css` exists and its text contains `needle`.
+pub async fn wait_for_text(client: &Client, css: &str, needle: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Ok(elements) = client.find_all(Locator::Css(css)).await {
+            for element in elements {
+                if element.text().await.is_ok_and(|t| t.contains(needle)) {
+                    return;
+                }
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {css} containing {needle:?} within {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    let input = find(client, css).await;
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub async fn save_screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    let path = screenshot_dir().join(name);
+    std::fs::write(&path, png).unwrap();
+    eprintln!("screenshot: {}", path.display());
+}
+/// Reads an attribute, empty when missing.
+pub async fn attr(element: &Element, name: &str) -> String {
+    element.attr(name).await.ok().flatten().unwrap_or_default()
+}
