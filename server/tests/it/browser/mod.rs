@@ -4,9 +4,13 @@
 //! Needs `chromium` and `chromedriver` (and, for [`page`], the built page
 //! embedded in the server); `cargo xtask test` provides them and runs these
 //! with `--ignored`. Screenshots land in `target/screenshots/` for people
-//! to look at. This module is the harness; [`page`] tests the page itself.
+//! to look at. This module is the harness; [`page`] tests the page itself,
+//! [`clients`] real third-party clients through the relay to the real
+//! servers of [`servers`].
 
+mod clients;
 mod page;
+mod servers;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -29,7 +33,25 @@ pub struct Socketlab {
 }
 
 impl Socketlab {
+    /// The server for the page's tests, which must have the page embedded.
     pub async fn start() -> Self {
+        let (server, page_missing) = Self::spawn(&[]).await;
+        assert!(
+            !page_missing,
+            "the socketlab binary was built without the page: run `cargo xtask test`, which builds it first"
+        );
+        server
+    }
+
+    /// A server with extra flags (relay targets, `--web`), for tests that do
+    /// not need the page itself.
+    pub async fn start_with(args: &[String]) -> Self {
+        Self::spawn(args).await.0
+    }
+
+    /// Starts the server and reads its URL from stdout; also says whether
+    /// it announced that the page is not built.
+    async fn spawn(args: &[String]) -> (Self, bool) {
         // SOCKETLAB_BIN may be relative to the workspace root (test
         // binaries run in the package directory).
         let binary = std::env::var("SOCKETLAB_BIN").map_or_else(
@@ -41,6 +63,7 @@ impl Socketlab {
         );
         let mut child = Command::new(&binary)
             .args(["--listen", "127.0.0.1:0", "--log", "warn"])
+            .args(args)
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -55,14 +78,10 @@ impl Socketlab {
                 break;
             }
         }
-        assert!(
-            !page_missing,
-            "{binary} was built without the page: run `cargo xtask test`, which builds it first"
-        );
-        let url = url.expect("socketlab printed its URL");
+        let url = url.unwrap_or_else(|| panic!("{binary} {args:?} printed no URL"));
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self { _child: child, url }
+        (Self { _child: child, url }, page_missing)
     }
 }
 

@@ -1,0 +1,230 @@
+//! Real third-party clients in headless Chromium, through the relay, to
+//! real servers: noVNC to TigerVNC. Each test starts its own servers on free loopback ports and its
+//! own browser, and leaves a screenshot in `target/screenshots/`.
+//!
+//! The clients are the npm packages `cargo xtask install-tools` puts in
+//! `target/tools/npm`, loaded as published by the small pages in `pages/`.
+//! A test whose tools are missing says so and skips, except in CI
+//! (`CI=true`), where it fails: there the tools must be there.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use serde_json::Value;
+use tempfile::TempDir;
+
+use super::servers::{self, Background, XTIGERVNC};
+use super::{save_screenshot, Driver, Socketlab, WAIT};
+
+/// Where xtask installs the clients' npm packages.
+fn node_modules() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/tools/npm/node_modules")
+}
+
+/// The test pages, beside this file.
+fn pages_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/browser/pages")
+}
+
+/// Whether `test` can run: every path in `needed` and a chromedriver
+/// exist. Outside CI a missing one skips the test with a message naming
+/// it; in CI it fails the test.
+fn tools_present(test: &str, needed: &[PathBuf]) -> bool {
+    let mut missing: Vec<String> = needed
+        .iter()
+        .filter(|path| !path.exists())
+        .map(|path| path.display().to_string())
+        .collect();
+    if !chromedriver_present() {
+        missing.push("chromedriver".to_owned());
+    }
+    if missing.is_empty() {
+        return true;
+    }
+    let missing = missing.join(", ");
+    let fix = "`cargo xtask install-tools` installs them";
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!("{test} needs {missing}, and CI must run it: {fix}");
+    }
+    eprintln!("SKIPPED {test}: missing {missing}; {fix}");
+    false
+}
+
+/// Whether `$CHROMEDRIVER`, or `chromedriver` on PATH, exists.
+fn chromedriver_present() -> bool {
+    if let Ok(path) = std::env::var("CHROMEDRIVER") {
+        return Path::new(&path).exists();
+    }
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| dir.join("chromedriver").exists())
+    })
+}
+
+/// The npm files each page loads: (source under node_modules, path in the
+/// web root). noVNC is ESM importing its own `vendor/`, so it is copied
+/// whole.
+const BUNDLES: &[(&str, &str)] = &[
+    ("@novnc/novnc/core", "novnc/core"),
+    ("@novnc/novnc/vendor", "novnc/vendor"),
+];
+
+/// A directory as a user would lay it out for the server to serve: the
+/// test pages and the npm bundles they load.
+fn web_root() -> TempDir {
+    let root = tempfile::tempdir().unwrap();
+    copy(&pages_dir(), root.path());
+    for (from, to) in BUNDLES {
+        copy(&node_modules().join(from), &root.path().join(to));
+    }
+    root
+}
+
+/// Copies a file or a directory tree.
+fn copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            copy(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+    }
+}
+
+/// One test's world: the web root, a socketlab relaying to `targets`, a
+/// browser with a fresh profile showing one page.
+struct Lab {
+    client: Client,
+    _driver: Driver,
+    _server: Socketlab,
+    _pages: Background,
+    _web: TempDir,
+    _profile: TempDir,
+}
+
+impl Lab {
+    /// Starts socketlab with `--relay-target` for each of `targets`, and
+    /// opens `page` pointed at relay target `target`.
+    async fn open(targets: &[String], page: &str, target: &str, logs: &Path) -> Self {
+        let web = web_root();
+        // Until `--web` lands the pages come from a plain static server on
+        // another port, allowed as an origin.
+        let pages = serve_statically(web.path(), logs).await;
+        let origin = format!("http://127.0.0.1:{}", pages.port);
+        let mut args = vec!["--allowed-origin".to_owned(), origin.clone()];
+        for spec in targets {
+            args.extend(["--relay-target".to_owned(), spec.clone()]);
+        }
+        let server = Socketlab::start_with(&args).await;
+        let host = server
+            .url
+            .trim_start_matches("http://")
+            .trim_end_matches('/');
+        let url = format!("{origin}/{page}?ws=ws://{host}/ws/relay/{target}");
+
+        let driver = Driver::start().await;
+        let profile = tempfile::tempdir().unwrap();
+        let client = driver.browser(&profile).await;
+        client.goto(&url).await.unwrap();
+        Self {
+            client,
+            _driver: driver,
+            _server: server,
+            _pages: pages,
+            _web: web,
+            _profile: profile,
+        }
+    }
+
+    /// Waits until the page has reported `wanted` (it may have moved on
+    /// since), failing at once with the page's log, and `server`'s, if it
+    /// reports an error instead.
+    async fn wait_for_state(&self, wanted: &str, server: &Background) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let log = self.log().await;
+            if log
+                .iter()
+                .any(|entry| entry.starts_with(&format!("{wanted}:")))
+            {
+                return;
+            }
+            if log.iter().any(|entry| entry.starts_with("error:"))
+                || tokio::time::Instant::now() >= deadline
+            {
+                save_screenshot(&self.client, "client-failed.png").await;
+                panic!(
+                    "the page did not report {wanted:?}; its log:\n{}\nthe server's log:\n{}",
+                    log.join("\n"),
+                    server.log_text()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The page's log, `state: what happened` per entry, oldest first.
+    async fn log(&self) -> Vec<String> {
+        let script = "return [...document.querySelectorAll('#log li')].map(li => li.textContent)";
+        match self.client.execute(script, vec![]).await {
+            Ok(Value::Array(entries)) => entries
+                .into_iter()
+                .filter_map(|entry| entry.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `python3 -m http.server` on a free port, serving `dir`.
+async fn serve_statically(dir: &Path, logs: &Path) -> Background {
+    let port = servers::free_port();
+    let mut command = std::process::Command::new("python3");
+    command
+        .args(["-m", "http.server", "--bind", "127.0.0.1"])
+        .arg(port.to_string())
+        .arg("--directory")
+        .arg(dir);
+    Background::start("http.server", command, logs, port).await
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver, Xtigervnc and noVNC: run `cargo xtask test`"]
+async fn novnc_shows_a_tigervnc_desktop_through_the_relay() {
+    let test = "browser::clients::novnc";
+    if !tools_present(
+        test,
+        &[
+            XTIGERVNC.into(),
+            node_modules().join("@novnc/novnc/core/rfb.js"),
+        ],
+    ) {
+        return;
+    }
+    let logs = tempfile::tempdir().unwrap();
+    let vnc = servers::vnc_desktop(logs.path()).await;
+    let target = format!("vnc=tcp://127.0.0.1:{}", vnc.port);
+    let lab = Lab::open(&[target], "novnc.html", "vnc", logs.path()).await;
+
+    lab.wait_for_state("connected", &vnc).await;
+    lab.wait_for_state("drawn", &vnc).await;
+    let size = lab
+        .client
+        .execute("return document.body.dataset.size", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        size,
+        Value::from("640x480"),
+        "the canvas is the desktop's size"
+    );
+    lab.client
+        .find(Locator::Css("#screen canvas"))
+        .await
+        .expect("noVNC's canvas");
+    save_screenshot(&lab.client, "novnc.png").await;
+    lab.client.clone().close().await.unwrap();
+}
