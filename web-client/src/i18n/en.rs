@@ -1,9 +1,10 @@
 //! The page in English.
 
+use super::lab::{FeaturesStrings, LabStrings, NcStrings, RaceStrings, RawStrings, RelayStrings};
 use super::strings::{
     ChatStrings, CloseStrings, CompareRow, CompareStrings, ConnectionStrings, EchoStrings,
-    EndpointsStrings, FeaturesStrings, InspectorStrings, LabStrings, LimitsStrings, NcStrings,
-    PageStrings, RaceStrings, RawStrings, RelayStrings, SocketsStrings, Strings, WebSocketStrings,
+    EndpointsStrings, InspectorStrings, LimitsStrings, PageStrings, SocketsStrings, Strings,
+    WebSocketStrings,
 };
 
 /// Every English text on the page.

@@ -1,9 +1,10 @@
 //! 한국어 페이지 (the page in Korean).
 
+use super::lab::{FeaturesStrings, LabStrings, NcStrings, RaceStrings, RawStrings, RelayStrings};
 use super::strings::{
     ChatStrings, CloseStrings, CompareRow, CompareStrings, ConnectionStrings, EchoStrings,
-    EndpointsStrings, FeaturesStrings, InspectorStrings, LabStrings, LimitsStrings, NcStrings,
-    PageStrings, RaceStrings, RawStrings, RelayStrings, SocketsStrings, Strings, WebSocketStrings,
+    EndpointsStrings, InspectorStrings, LimitsStrings, PageStrings, SocketsStrings, Strings,
+    WebSocketStrings,
 };
 
 /// Every Korean text on the page.

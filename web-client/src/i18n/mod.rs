@@ -11,12 +11,13 @@
 
 mod en;
 mod ko;
+mod lab;
 mod strings;
 
+pub use self::lab::{FeaturesStrings, NcStrings, RaceStrings, RawStrings};
 pub use self::strings::{
     ChatStrings, CloseStrings, CompareRow, CompareStrings, ConnectionStrings, EchoStrings,
-    EndpointsStrings, FeaturesStrings, InspectorStrings, LimitsStrings, NcStrings, RaceStrings,
-    RawStrings, SocketsStrings, Strings,
+    EndpointsStrings, InspectorStrings, LimitsStrings, SocketsStrings, Strings,
 };
 use yew::Properties;
 
