@@ -1,6 +1,9 @@
 //! The page in English.
 
-use super::lab::{FeaturesStrings, LabStrings, NcStrings, RaceStrings, RawStrings, RelayStrings};
+use super::lab::{
+    ClientStrings, ClientsStrings, FeaturesStrings, LabStrings, NcStrings, RaceStrings, RawStrings,
+    RelayStrings,
+};
 use super::strings::{
     ChatStrings, CloseStrings, CompareRow, CompareStrings, ConnectionStrings, EchoStrings,
     EndpointsStrings, InspectorStrings, LimitsStrings, PageStrings, SocketsStrings, Strings,
@@ -280,6 +283,41 @@ pub const STRINGS: Strings = Strings {
                 "Every byte comes back, and your first line shows up in what “Knock on a raw \
                 TCP port” above reads from the server.",
             missing: "not running on this server",
+        },
+        clients: ClientsStrings {
+            title: "Real clients through the relay",
+            explain: "The relay is not only for this page. Browser apps people already use, a VNC \
+                viewer, an MQTT dashboard, a web terminal, reach their servers through a relay \
+                target too. Each protocol wants something a little different from the relay, and \
+                the target's options in its URL say what.",
+            vnc: ClientStrings {
+                protocol: "VNC (remote desktop)",
+                clients: "noVNC",
+                relay_does:
+                    "RFB is a byte protocol: every WebSocket message is binary and goes to \
+                    the VNC server as it is, and the server's bytes come back the same way. noVNC \
+                    and other websockify clients may ask for the subprotocol binary; every target \
+                    accepts it, so a websockify setup works unchanged.",
+            },
+            mqtt: ClientStrings {
+                protocol: "MQTT (messaging)",
+                clients: "MQTT.js, Paho",
+                relay_does:
+                    "MQTT clients offer the subprotocol mqtt (or mqttv3.1) and give up when \
+                    the handshake selects none: the browser fails the connection. List them in the \
+                    target's protocols= and the relay selects the first one the client offers; a \
+                    client offering only others gets HTTP 400 naming the allowed ones.",
+            },
+            terminal: ClientStrings {
+                protocol: "SSH / terminal",
+                clients: "xterm.js with its attach addon, SSH in the browser",
+                relay_does:
+                    "A web terminal sends every keystroke as a text frame. With text=bytes \
+                    (the default) the relay writes each text frame's UTF-8 to the shell as bytes, \
+                    and the shell's output comes back as binary frames for xterm.js to draw; \
+                    text=refuse closes on text frames with 1003 instead. An SSH client in the page \
+                    sends binary frames to a target like ssh=tcp://HOST:22, encrypted end to end.",
+            },
         },
     },
 

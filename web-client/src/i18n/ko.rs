@@ -1,6 +1,9 @@
 //! 한국어 페이지 (the page in Korean).
 
-use super::lab::{FeaturesStrings, LabStrings, NcStrings, RaceStrings, RawStrings, RelayStrings};
+use super::lab::{
+    ClientStrings, ClientsStrings, FeaturesStrings, LabStrings, NcStrings, RaceStrings, RawStrings,
+    RelayStrings,
+};
 use super::strings::{
     ChatStrings, CloseStrings, CompareRow, CompareStrings, ConnectionStrings, EchoStrings,
     EndpointsStrings, InspectorStrings, LimitsStrings, PageStrings, SocketsStrings, Strings,
@@ -275,6 +278,37 @@ pub const STRINGS: Strings = Strings {
             tcp_note: "보낸 바이트가 모두 돌아오고, 처음 입력한 줄은 위의 “날것의 TCP 포트 \
                 두드리기”가 서버에서 읽어 온 내용에도 나타나요.",
             missing: "이 서버에서는 돌아가지 않아요",
+        },
+        clients: ClientsStrings {
+            title: "릴레이로 쓰는 실제 클라이언트",
+            explain: "릴레이는 이 페이지만을 위한 게 아니에요. 사람들이 이미 쓰는 브라우저 앱, \
+                VNC 뷰어나 MQTT 대시보드, 웹 터미널도 릴레이 대상을 거쳐 자기 서버에 닿아요. \
+                프로토콜마다 릴레이에 바라는 게 조금씩 달라서, 대상 URL의 옵션으로 그걸 정해 줘요.",
+            vnc: ClientStrings {
+                protocol: "VNC (원격 데스크톱)",
+                clients: "noVNC",
+                relay_does: "RFB는 바이트 프로토콜이에요. 웹소켓 메시지는 모두 바이너리이고 그대로 \
+                    VNC 서버로 가며, 서버의 바이트도 같은 길로 돌아와요. noVNC 같은 websockify용 \
+                    클라이언트는 서브프로토콜 binary를 요청하기도 하는데, 모든 대상이 받아 주니 \
+                    websockify 설정이 그대로 동작해요.",
+            },
+            mqtt: ClientStrings {
+                protocol: "MQTT (메시징)",
+                clients: "MQTT.js, Paho",
+                relay_does: "MQTT 클라이언트는 서브프로토콜 mqtt(또는 mqttv3.1)를 제안하고, \
+                    핸드셰이크에서 아무것도 선택되지 않으면 포기해요. 브라우저가 연결을 실패시키죠. \
+                    대상의 protocols=에 적어 두면 릴레이가 클라이언트가 제안한 것 중 허용된 첫 번째를 \
+                    골라요. 허용되지 않은 것만 제안한 클라이언트는 허용 목록이 담긴 HTTP 400을 받아요.",
+            },
+            terminal: ClientStrings {
+                protocol: "SSH / 터미널",
+                clients: "xterm.js와 attach 애드온, 브라우저 속 SSH",
+                relay_does: "웹 터미널은 키 입력을 하나하나 텍스트 프레임으로 보내요. text=bytes(기본값)이면 \
+                    릴레이가 텍스트 프레임의 UTF-8을 바이트로 셸에 쓰고, 셸의 출력은 바이너리 프레임으로 \
+                    돌아와 xterm.js가 그려요. text=refuse면 텍스트 프레임에 1003으로 닫아요. 페이지 속 \
+                    SSH 클라이언트는 ssh=tcp://HOST:22 같은 대상으로 바이너리 프레임을 보내고, 암호화는 \
+                    끝에서 끝까지 그대로예요.",
+            },
         },
     },
 

@@ -18,6 +18,8 @@ pub struct LabStrings {
     pub race: RaceStrings,
     /// The lab's `nc` panel: the same sockets from a terminal.
     pub nc: NcStrings,
+    /// The lab's "real clients" panel: what the relay does per protocol.
+    pub clients: ClientsStrings,
 }
 
 /// The lab's feature check panel.
@@ -191,4 +193,31 @@ pub struct NcStrings {
     pub tcp_note: &'static str,
     /// Shown for a socket the server does not run.
     pub missing: &'static str,
+}
+
+/// The lab's "real clients" panel: what the relay does for the browser
+/// apps people already use, one row per protocol.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ClientsStrings {
+    /// "Real clients" panel title.
+    pub title: &'static str,
+    /// That the relay serves other apps' pages too, and why per protocol.
+    pub explain: &'static str,
+    /// The VNC row (noVNC).
+    pub vnc: ClientStrings,
+    /// The MQTT row (MQTT.js).
+    pub mqtt: ClientStrings,
+    /// The SSH / terminal row (xterm.js).
+    pub terminal: ClientStrings,
+}
+
+/// One protocol of the "real clients" panel.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ClientStrings {
+    /// The protocol and what it is for, e.g. "VNC (remote desktop)".
+    pub protocol: &'static str,
+    /// The browser clients that speak it.
+    pub clients: &'static str,
+    /// What the relay does for it (subprotocol, frames → bytes).
+    pub relay_does: &'static str,
 }

@@ -14,7 +14,9 @@ mod ko;
 mod lab;
 mod strings;
 
-pub use self::lab::{FeaturesStrings, NcStrings, RaceStrings, RawStrings};
+pub use self::lab::{
+    ClientStrings, ClientsStrings, FeaturesStrings, NcStrings, RaceStrings, RawStrings,
+};
 pub use self::strings::{
     ChatStrings, CloseStrings, CompareRow, CompareStrings, ConnectionStrings, EchoStrings,
     EndpointsStrings, InspectorStrings, LimitsStrings, SocketsStrings, Strings,

@@ -149,7 +149,16 @@ async fn inspector_verifies_the_accept_key_and_echo_round_trips() {
         .await
         .unwrap();
     assert_eq!(lang, json!("ko"));
+    wait_for_text(&client, ".lab-clients h3", "실제 클라이언트").await;
     save_screenshot(&client, "inspector-ko.png").await;
+    client
+        .execute(
+            "document.querySelector('.lab-clients').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    save_screenshot(&client, "lab-clients-ko.png").await;
     client.close().await.unwrap();
 }
 
@@ -203,6 +212,11 @@ async fn the_lab_proves_raw_sockets_fail_and_the_relay_works() {
     wait_for_text(&client, "#compare-table", "ms").await;
     let nc = find(&client, "#lab-nc-chat").await.text().await.unwrap();
     assert!(nc.starts_with("nc 127.0.0.1 "), "{nc}");
+
+    // 7. The real clients panel spells out each protocol's target options.
+    wait_for_text(&client, "#lab-clients-vnc", "noVNC").await;
+    wait_for_text(&client, "#lab-clients-mqtt", "protocols=mqtt").await;
+    wait_for_text(&client, "#lab-clients-terminal", "text=bytes").await;
 
     let section = find(&client, "#lab-race-tcp").await;
     section.click().await.ok();

@@ -1,4 +1,4 @@
-//! The lab: five panels that let a learner test, in this browser, what the
+//! The lab: six panels that let a learner test, in this browser, what the
 //! rest of the page explains.
 //!
 //! Each panel owns its experiment (its sockets and reducer, from
@@ -6,6 +6,7 @@
 //! so the comparison table further down can show real numbers.
 
 mod chart;
+mod clients;
 mod features;
 mod nc;
 mod props;
@@ -15,6 +16,7 @@ mod relay;
 
 use yew::prelude::*;
 
+use self::clients::clients_panel;
 use self::features::feature_check;
 use self::nc::nc_panel;
 use self::props::LabProps;
@@ -27,7 +29,8 @@ use crate::lab::{Features, Measurements};
 
 /// The lab's panels, in the order of the story: what the browser has
 /// (`features`, detected by the page's root), what happens without a relay,
-/// with one, TCP against UDP, and the same sockets from a terminal.
+/// with one, TCP against UDP, the same sockets from a terminal, and the
+/// real apps the relay serves.
 pub fn lab_panels(
     lang: Lang,
     features: Features,
@@ -47,6 +50,7 @@ pub fn lab_panels(
             <RelayPanel ..props() />
             <RacePanel ..props() />
             { nc_panel(&strings.lab.nc, info) }
+            { clients_panel(&strings.lab.clients) }
         </div>
     }
 }
