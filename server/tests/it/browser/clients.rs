@@ -1,5 +1,6 @@
 //! Real third-party clients in headless Chromium, through the relay, to
-//! real servers: noVNC to TigerVNC. Each test starts its own servers on free loopback ports and its
+//! real servers: noVNC to TigerVNC, MQTT.js to mosquitto, xterm.js to a
+//! shell. Each test starts its own servers on free loopback ports and its
 //! own browser, and leaves a screenshot in `target/screenshots/`.
 //!
 //! The clients are the npm packages `cargo xtask install-tools` puts in
@@ -14,8 +15,8 @@ use fantoccini::{Client, Locator};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use super::servers::{self, Background, XTIGERVNC};
-use super::{save_screenshot, Driver, Socketlab, WAIT};
+use super::servers::{self, Background, MOSQUITTO, SOCAT, XTIGERVNC};
+use super::{find, save_screenshot, Driver, Socketlab, WAIT};
 
 /// Where xtask installs the clients' npm packages.
 fn node_modules() -> PathBuf {
@@ -67,6 +68,13 @@ fn chromedriver_present() -> bool {
 const BUNDLES: &[(&str, &str)] = &[
     ("@novnc/novnc/core", "novnc/core"),
     ("@novnc/novnc/vendor", "novnc/vendor"),
+    ("mqtt/dist/mqtt.min.js", "mqtt/mqtt.min.js"),
+    ("@xterm/xterm/lib/xterm.mjs", "xterm/xterm.mjs"),
+    ("@xterm/xterm/css/xterm.css", "xterm/xterm.css"),
+    (
+        "@xterm/addon-attach/lib/addon-attach.mjs",
+        "xterm/addon-attach.mjs",
+    ),
 ];
 
 /// A directory as a user would lay it out for the server to serve: the
@@ -166,6 +174,37 @@ impl Lab {
         }
     }
 
+    /// Waits until a line of the xterm.js page's screen satisfies `wanted`.
+    async fn wait_for_line(&self, wanted: impl Fn(&str) -> bool, what: &str, server: &Background) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let lines = match self
+                .client
+                .execute("return window.screenLines()", vec![])
+                .await
+            {
+                Ok(Value::Array(lines)) => lines
+                    .into_iter()
+                    .filter_map(|line| line.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if lines.iter().any(|line| wanted(line)) {
+                return;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                save_screenshot(&self.client, "client-failed.png").await;
+                panic!(
+                    "the terminal never showed {what}; its screen:\n{}\nthe page's log:\n{}\nthe server's log:\n{}",
+                    lines.join("\n").trim_end(),
+                    self.log().await.join("\n"),
+                    server.log_text()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The page's log, `state: what happened` per entry, oldest first.
     async fn log(&self) -> Vec<String> {
         let script = "return [...document.querySelectorAll('#log li')].map(li => li.textContent)";
@@ -226,5 +265,71 @@ async fn novnc_shows_a_tigervnc_desktop_through_the_relay() {
         .await
         .expect("noVNC's canvas");
     save_screenshot(&lab.client, "novnc.png").await;
+    lab.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver, mosquitto and MQTT.js: run `cargo xtask test`"]
+async fn mqtt_js_receives_its_own_message_through_the_relay() {
+    let test = "browser::clients::mqtt";
+    if !tools_present(
+        test,
+        &[
+            MOSQUITTO.into(),
+            node_modules().join("mqtt/dist/mqtt.min.js"),
+        ],
+    ) {
+        return;
+    }
+    let logs = tempfile::tempdir().unwrap();
+    let broker = servers::mosquitto(logs.path()).await;
+    // MQTT.js offers the `mqtt` subprotocol and gives up on a handshake
+    // that selects none.
+    let target = format!("mqtt=tcp://127.0.0.1:{}?protocols=mqtt", broker.port);
+    let lab = Lab::open(&[target], "mqtt.html", "mqtt", logs.path()).await;
+
+    lab.wait_for_state("connected", &broker).await;
+    lab.wait_for_state("subscribed", &broker).await;
+    lab.wait_for_state("received", &broker).await;
+    let received = find(&lab.client, "#received").await.text().await.unwrap();
+    assert!(received.starts_with("hello from MQTT.js"), "{received}");
+    save_screenshot(&lab.client, "mqtt.png").await;
+    lab.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs chromedriver, socat and xterm.js: run `cargo xtask test`"]
+async fn xterm_js_runs_a_command_in_a_shell_through_the_relay() {
+    let test = "browser::clients::xterm";
+    if !tools_present(
+        test,
+        &[
+            SOCAT.into(),
+            node_modules().join("@xterm/xterm/lib/xterm.mjs"),
+            node_modules().join("@xterm/addon-attach/lib/addon-attach.mjs"),
+        ],
+    ) {
+        return;
+    }
+    let logs = tempfile::tempdir().unwrap();
+    let shell = servers::shell(logs.path()).await;
+    // The attach addon sends every keystroke as a text frame.
+    let target = format!("shell=tcp://127.0.0.1:{}?text=bytes", shell.port);
+    let lab = Lab::open(&[target], "xterm.html", "shell", logs.path()).await;
+
+    lab.wait_for_state("open", &shell).await;
+    // The prompt first, so the keystrokes reach a shell that reads them.
+    lab.wait_for_line(|line| line.starts_with('$'), "a prompt", &shell)
+        .await;
+    // Typed as a person types: key events into xterm.js's input element.
+    let input = find(&lab.client, ".xterm-helper-textarea").await;
+    input.send_keys("echo $((6*7))\u{E007}").await.unwrap();
+    lab.wait_for_line(
+        |line| line.trim() == "42",
+        "`42` on a line of its own",
+        &shell,
+    )
+    .await;
+    save_screenshot(&lab.client, "xterm.png").await;
     lab.client.clone().close().await.unwrap();
 }

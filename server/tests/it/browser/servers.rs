@@ -1,9 +1,12 @@
-//! The real servers the client tests relay to, each on its own free
+//! The real servers the client tests relay to: a TigerVNC desktop, a
+//! mosquitto broker and a bash on a pty behind socat, each on its own free
 //! loopback port, with its log in the test's temporary directory.
 //!
 //! Each runs in its own process group and is stopped by that id when the
 //! test ends (passing or not): TERM first, so Xtigervnc removes its lock
-//! file, then KILL for whatever is left.
+//! file, then KILL for whatever is left. socat's shells run in sessions of
+//! their own (job control, like a real terminal) and end with a hang-up
+//! when socat, holding their pty, goes.
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -14,8 +17,11 @@ use std::time::Duration;
 
 use super::WAIT;
 
-/// Where Debian's packages put the servers; they are run by path.
+/// Where Debian's packages put the servers (mosquitto is in sbin, which is
+/// not on every user's PATH, so they are run by path).
 pub const XTIGERVNC: &str = "/usr/bin/Xtigervnc";
+pub const MOSQUITTO: &str = "/usr/sbin/mosquitto";
+pub const SOCAT: &str = "/usr/bin/socat";
 
 /// A server process and its log file; stopped with its process group on drop.
 pub struct Background {
@@ -145,4 +151,42 @@ fn free_display() -> u16 {
                 && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
         })
         .expect("a free X display number")
+}
+
+/// A mosquitto broker with its own config file: one listener on loopback,
+/// anonymous clients allowed, nothing written to disk.
+pub async fn mosquitto(dir: &Path) -> Background {
+    let port = free_port();
+    let config = dir.join("mosquitto.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "listener {port} 127.0.0.1\n\
+             allow_anonymous true\n\
+             persistence false\n\
+             log_dest stderr\n\
+             log_type all\n"
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(MOSQUITTO);
+    command.arg("-c").arg(&config);
+    Background::start("mosquitto", command, dir, port).await
+}
+
+/// `socat TCP-LISTEN:P,bind=127.0.0.1,reuseaddr,fork EXEC:bash,pty,stderr`:
+/// each connection gets an interactive bash on a pty, in a session of its
+/// own with the pty as its terminal, with no rc files and a plain prompt,
+/// at home in the test's directory.
+pub async fn shell(dir: &Path) -> Background {
+    let port = free_port();
+    let mut command = Command::new(SOCAT);
+    command
+        .arg(format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"))
+        .arg("EXEC:bash --norc --noprofile -i,pty,stderr,setsid,ctty")
+        .env("HOME", dir)
+        .env("PS1", "$ ")
+        .env("TERM", "xterm-256color")
+        .current_dir(dir);
+    Background::start("socat", command, dir, port).await
 }
