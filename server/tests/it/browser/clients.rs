@@ -8,6 +8,7 @@
 //! A test whose tools are missing says so and skips, except in CI
 //! (`CI=true`), where it fails: there the tools must be there.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,6 +18,17 @@ use tempfile::TempDir;
 
 use super::servers::{self, Background, MOSQUITTO, SOCAT, XTIGERVNC};
 use super::{find, save_screenshot, Driver, Socketlab, WAIT};
+
+/// The most one client test may take, servers and browser included; each
+/// step also has its own [`WAIT`], this catches a WebDriver call that hangs.
+const BUDGET: Duration = Duration::from_secs(120);
+
+/// Runs a test's body within [`BUDGET`].
+async fn bounded(test: &str, body: impl std::future::Future<Output = ()>) {
+    tokio::time::timeout(BUDGET, body)
+        .await
+        .unwrap_or_else(|_| panic!("{test} took longer than {BUDGET:?}"));
+}
 
 /// Where xtask installs the clients' npm packages.
 fn node_modules() -> PathBuf {
@@ -48,7 +60,12 @@ fn tools_present(test: &str, needed: &[PathBuf]) -> bool {
     if std::env::var("CI").is_ok_and(|ci| ci == "true") {
         panic!("{test} needs {missing}, and CI must run it: {fix}");
     }
-    eprintln!("SKIPPED {test}: missing {missing}; {fix}");
+    // Straight to stderr: the test harness captures eprintln! of a passing
+    // test, and a skip must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: missing {missing}; {fix}"
+    );
     false
 }
 
@@ -243,29 +260,32 @@ async fn novnc_shows_a_tigervnc_desktop_through_the_relay() {
     ) {
         return;
     }
-    let logs = tempfile::tempdir().unwrap();
-    let vnc = servers::vnc_desktop(logs.path()).await;
-    let target = format!("vnc=tcp://127.0.0.1:{}", vnc.port);
-    let lab = Lab::open(&[target], "novnc.html", "vnc", logs.path()).await;
+    bounded(test, async {
+        let logs = tempfile::tempdir().unwrap();
+        let vnc = servers::vnc_desktop(logs.path()).await;
+        let target = format!("vnc=tcp://127.0.0.1:{}", vnc.port);
+        let lab = Lab::open(&[target], "novnc.html", "vnc", logs.path()).await;
 
-    lab.wait_for_state("connected", &vnc).await;
-    lab.wait_for_state("drawn", &vnc).await;
-    let size = lab
-        .client
-        .execute("return document.body.dataset.size", vec![])
-        .await
-        .unwrap();
-    assert_eq!(
-        size,
-        Value::from("640x480"),
-        "the canvas is the desktop's size"
-    );
-    lab.client
-        .find(Locator::Css("#screen canvas"))
-        .await
-        .expect("noVNC's canvas");
-    save_screenshot(&lab.client, "novnc.png").await;
-    lab.client.clone().close().await.unwrap();
+        lab.wait_for_state("connected", &vnc).await;
+        lab.wait_for_state("drawn", &vnc).await;
+        let size = lab
+            .client
+            .execute("return document.body.dataset.size", vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            size,
+            Value::from("640x480"),
+            "the canvas is the desktop's size"
+        );
+        lab.client
+            .find(Locator::Css("#screen canvas"))
+            .await
+            .expect("noVNC's canvas");
+        save_screenshot(&lab.client, "novnc.png").await;
+        lab.client.clone().close().await.unwrap();
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -281,20 +301,23 @@ async fn mqtt_js_receives_its_own_message_through_the_relay() {
     ) {
         return;
     }
-    let logs = tempfile::tempdir().unwrap();
-    let broker = servers::mosquitto(logs.path()).await;
-    // MQTT.js offers the `mqtt` subprotocol and gives up on a handshake
-    // that selects none.
-    let target = format!("mqtt=tcp://127.0.0.1:{}?protocols=mqtt", broker.port);
-    let lab = Lab::open(&[target], "mqtt.html", "mqtt", logs.path()).await;
+    bounded(test, async {
+        let logs = tempfile::tempdir().unwrap();
+        let broker = servers::mosquitto(logs.path()).await;
+        // MQTT.js offers the `mqtt` subprotocol and gives up on a handshake
+        // that selects none.
+        let target = format!("mqtt=tcp://127.0.0.1:{}?protocols=mqtt", broker.port);
+        let lab = Lab::open(&[target], "mqtt.html", "mqtt", logs.path()).await;
 
-    lab.wait_for_state("connected", &broker).await;
-    lab.wait_for_state("subscribed", &broker).await;
-    lab.wait_for_state("received", &broker).await;
-    let received = find(&lab.client, "#received").await.text().await.unwrap();
-    assert!(received.starts_with("hello from MQTT.js"), "{received}");
-    save_screenshot(&lab.client, "mqtt.png").await;
-    lab.client.clone().close().await.unwrap();
+        lab.wait_for_state("connected", &broker).await;
+        lab.wait_for_state("subscribed", &broker).await;
+        lab.wait_for_state("received", &broker).await;
+        let received = find(&lab.client, "#received").await.text().await.unwrap();
+        assert!(received.starts_with("hello from MQTT.js"), "{received}");
+        save_screenshot(&lab.client, "mqtt.png").await;
+        lab.client.clone().close().await.unwrap();
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -311,25 +334,28 @@ async fn xterm_js_runs_a_command_in_a_shell_through_the_relay() {
     ) {
         return;
     }
-    let logs = tempfile::tempdir().unwrap();
-    let shell = servers::shell(logs.path()).await;
-    // The attach addon sends every keystroke as a text frame.
-    let target = format!("shell=tcp://127.0.0.1:{}?text=bytes", shell.port);
-    let lab = Lab::open(&[target], "xterm.html", "shell", logs.path()).await;
+    bounded(test, async {
+        let logs = tempfile::tempdir().unwrap();
+        let shell = servers::shell(logs.path()).await;
+        // The attach addon sends every keystroke as a text frame.
+        let target = format!("shell=tcp://127.0.0.1:{}?text=bytes", shell.port);
+        let lab = Lab::open(&[target], "xterm.html", "shell", logs.path()).await;
 
-    lab.wait_for_state("open", &shell).await;
-    // The prompt first, so the keystrokes reach a shell that reads them.
-    lab.wait_for_line(|line| line.starts_with('$'), "a prompt", &shell)
+        lab.wait_for_state("open", &shell).await;
+        // The prompt first, so the keystrokes reach a shell that reads them.
+        lab.wait_for_line(|line| line.starts_with('$'), "a prompt", &shell)
+            .await;
+        // Typed as a person types: key events into xterm.js's input element.
+        let input = find(&lab.client, ".xterm-helper-textarea").await;
+        input.send_keys("echo $((6*7))\u{E007}").await.unwrap();
+        lab.wait_for_line(
+            |line| line.trim() == "42",
+            "`42` on a line of its own",
+            &shell,
+        )
         .await;
-    // Typed as a person types: key events into xterm.js's input element.
-    let input = find(&lab.client, ".xterm-helper-textarea").await;
-    input.send_keys("echo $((6*7))\u{E007}").await.unwrap();
-    lab.wait_for_line(
-        |line| line.trim() == "42",
-        "`42` on a line of its own",
-        &shell,
-    )
+        save_screenshot(&lab.client, "xterm.png").await;
+        lab.client.clone().close().await.unwrap();
+    })
     .await;
-    save_screenshot(&lab.client, "xterm.png").await;
-    lab.client.clone().close().await.unwrap();
 }
