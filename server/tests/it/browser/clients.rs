@@ -4,7 +4,8 @@
 //! own browser, and leaves a screenshot in `target/screenshots/`.
 //!
 //! The clients are the npm packages `cargo xtask install-tools` puts in
-//! `target/tools/npm`, loaded as published by the small pages in `pages/`.
+//! `target/tools/npm`, loaded as published by the small pages in `pages/`,
+//! which socketlab itself serves with `--web`, as a user would.
 //! A test whose tools are missing says so and skips, except in CI
 //! (`CI=true`), where it fails: there the tools must be there.
 
@@ -119,36 +120,34 @@ fn copy(from: &Path, to: &Path) {
     }
 }
 
-/// One test's world: the web root, a socketlab relaying to `targets`, a
-/// browser with a fresh profile showing one page.
+/// One test's world: the web root, a socketlab relaying to `targets` and
+/// serving the web root with `--web`, a browser with a fresh profile
+/// showing one page.
 struct Lab {
     client: Client,
     _driver: Driver,
     _server: Socketlab,
-    _pages: Background,
     _web: TempDir,
     _profile: TempDir,
 }
 
 impl Lab {
-    /// Starts socketlab with `--relay-target` for each of `targets`, and
-    /// opens `page` pointed at relay target `target`.
-    async fn open(targets: &[String], page: &str, target: &str, logs: &Path) -> Self {
+    /// Starts socketlab with `--relay-target` for each of `targets` and
+    /// `--web` on a fresh [`web_root`], and opens `/web/<page>` pointed at
+    /// relay target `target`: the page and its WebSocket share the
+    /// server's origin, as with `socketlab --web /usr/share/novnc`, so no
+    /// `--allowed-origin` is needed.
+    async fn open(targets: &[String], page: &str, target: &str) -> Self {
         let web = web_root();
-        // Until `--web` lands the pages come from a plain static server on
-        // another port, allowed as an origin.
-        let pages = serve_statically(web.path(), logs).await;
-        let origin = format!("http://127.0.0.1:{}", pages.port);
-        let mut args = vec!["--allowed-origin".to_owned(), origin.clone()];
+        let mut args = vec!["--web".to_owned(), web.path().display().to_string()];
         for spec in targets {
             args.extend(["--relay-target".to_owned(), spec.clone()]);
         }
         let server = Socketlab::start_with(&args).await;
-        let host = server
-            .url
-            .trim_start_matches("http://")
-            .trim_end_matches('/');
-        let url = format!("{origin}/{page}?ws=ws://{host}/ws/relay/{target}");
+        let url = format!(
+            "{}/web/{page}?target={target}",
+            server.url.trim_end_matches('/')
+        );
 
         let driver = Driver::start().await;
         let profile = tempfile::tempdir().unwrap();
@@ -158,7 +157,6 @@ impl Lab {
             client,
             _driver: driver,
             _server: server,
-            _pages: pages,
             _web: web,
             _profile: profile,
         }
@@ -235,18 +233,6 @@ impl Lab {
     }
 }
 
-/// `python3 -m http.server` on a free port, serving `dir`.
-async fn serve_statically(dir: &Path, logs: &Path) -> Background {
-    let port = servers::free_port();
-    let mut command = std::process::Command::new("python3");
-    command
-        .args(["-m", "http.server", "--bind", "127.0.0.1"])
-        .arg(port.to_string())
-        .arg("--directory")
-        .arg(dir);
-    Background::start("http.server", command, logs, port).await
-}
-
 #[tokio::test]
 #[ignore = "needs chromedriver, Xtigervnc and noVNC: run `cargo xtask test`"]
 async fn novnc_shows_a_tigervnc_desktop_through_the_relay() {
@@ -264,7 +250,7 @@ async fn novnc_shows_a_tigervnc_desktop_through_the_relay() {
         let logs = tempfile::tempdir().unwrap();
         let vnc = servers::vnc_desktop(logs.path()).await;
         let target = format!("vnc=tcp://127.0.0.1:{}", vnc.port);
-        let lab = Lab::open(&[target], "novnc.html", "vnc", logs.path()).await;
+        let lab = Lab::open(&[target], "novnc.html", "vnc").await;
 
         lab.wait_for_state("connected", &vnc).await;
         lab.wait_for_state("drawn", &vnc).await;
@@ -307,7 +293,7 @@ async fn mqtt_js_receives_its_own_message_through_the_relay() {
         // MQTT.js offers the `mqtt` subprotocol and gives up on a handshake
         // that selects none.
         let target = format!("mqtt=tcp://127.0.0.1:{}?protocols=mqtt", broker.port);
-        let lab = Lab::open(&[target], "mqtt.html", "mqtt", logs.path()).await;
+        let lab = Lab::open(&[target], "mqtt.html", "mqtt").await;
 
         lab.wait_for_state("connected", &broker).await;
         lab.wait_for_state("subscribed", &broker).await;
@@ -339,7 +325,7 @@ async fn xterm_js_runs_a_command_in_a_shell_through_the_relay() {
         let shell = servers::shell(logs.path()).await;
         // The attach addon sends every keystroke as a text frame.
         let target = format!("shell=tcp://127.0.0.1:{}?text=bytes", shell.port);
-        let lab = Lab::open(&[target], "xterm.html", "shell", logs.path()).await;
+        let lab = Lab::open(&[target], "xterm.html", "shell").await;
 
         lab.wait_for_state("open", &shell).await;
         // The prompt first, so the keystrokes reach a shell that reads them.
