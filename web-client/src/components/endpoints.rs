@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use socketlab_shared::InstanceInfo;
+use socketlab_shared::{InstanceInfo, RelayTargetInfo, TextMode};
 
 use super::fill;
 use crate::api::InfoState;
@@ -58,6 +58,9 @@ pub fn server_endpoints(strings: &'static EndpointsStrings, info: &InfoState) ->
                     <tbody>{ rows }</tbody>
                 </table>
             </div>
+            if let InfoState::Ready(info) = info {
+                { relay_targets(strings, &info.relay_targets) }
+            }
             if let Some(instance) = instance {
                 { instance }
             }
@@ -85,5 +88,53 @@ fn instance_line(strings: &'static EndpointsStrings, instance: &InstanceInfo) ->
                 ("rooms", rooms),
             ]) }
         </p>
+    }
+}
+
+/// What each relay target is: its kind, its address (unless it needs a
+/// token), the subprotocols it allows besides `binary`, and what a text
+/// frame becomes, so a learner sees why MQTT.js or xterm.js work through it.
+fn relay_targets(strings: &'static EndpointsStrings, targets: &[RelayTargetInfo]) -> Html {
+    if targets.is_empty() {
+        return Html::default();
+    }
+    let rows = targets.iter().map(|target| {
+        let protocols = std::iter::once("binary")
+            .chain(target.protocols.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let text = match target.text {
+            TextMode::Bytes => strings.text_bytes,
+            TextMode::Refuse => strings.text_refuse,
+        };
+        html! {
+            <tr data-target={target.name.clone()} data-text={target.text.as_str()}>
+                <td><code>{ &target.name }</code></td>
+                <td><span class="badge">{ target.kind.to_string() }</span></td>
+                <td>{ match &target.addr {
+                    Some(addr) => html! { <code>{ addr }</code> },
+                    None => html! { strings.needs_token },
+                } }</td>
+                <td><code>{ protocols }</code></td>
+                <td>{ text }</td>
+            </tr>
+        }
+    });
+    html! {
+        <div class="table-wrap">
+            <table id="relay-targets" class="data">
+                <caption>{ strings.relay_caption }</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{ strings.col_name }</th>
+                        <th scope="col">{ strings.col_protocol }</th>
+                        <th scope="col">{ strings.col_addr }</th>
+                        <th scope="col">{ strings.col_protocols }</th>
+                        <th scope="col">{ strings.col_text }</th>
+                    </tr>
+                </thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </div>
     }
 }

@@ -47,6 +47,12 @@ pub const STRINGS: Strings = Strings {
         col_protocol: "Protocol",
         col_addr: "IP:PORT",
         col_path: "Path",
+        relay_caption: "Relay targets: a page reaches them at /ws/relay/NAME",
+        col_protocols: "Subprotocols",
+        col_text: "Text frames",
+        text_bytes: "relayed as bytes",
+        text_refuse: "refused (1003)",
+        needs_token: "hidden: needs a token",
     },
 
     websocket: WebSocketStrings {

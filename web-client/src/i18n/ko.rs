@@ -47,6 +47,12 @@ pub const STRINGS: Strings = Strings {
         col_protocol: "프로토콜",
         col_addr: "IP:포트",
         col_path: "경로",
+        relay_caption: "릴레이 대상: 페이지는 /ws/relay/이름 으로 닿아요",
+        col_protocols: "서브프로토콜",
+        col_text: "텍스트 프레임",
+        text_bytes: "바이트로 전달",
+        text_refuse: "거부 (1003)",
+        needs_token: "숨김: 토큰이 필요해요",
     },
 
     websocket: WebSocketStrings {

@@ -98,6 +98,18 @@ pub struct EndpointsStrings {
     pub col_addr: &'static str,
     /// Column header: URL path.
     pub col_path: &'static str,
+    /// Caption of the relay targets table.
+    pub relay_caption: &'static str,
+    /// Column header: the subprotocols a relay target allows.
+    pub col_protocols: &'static str,
+    /// Column header: what a text frame becomes.
+    pub col_text: &'static str,
+    /// A text frame is relayed as its UTF-8 bytes (`text=bytes`).
+    pub text_bytes: &'static str,
+    /// A text frame closes the relay (`text=refuse`).
+    pub text_refuse: &'static str,
+    /// In place of the address of a target that needs a token.
+    pub needs_token: &'static str,
 }
 
 /// The WebSocket section's heading.
