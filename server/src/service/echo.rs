@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use socketlab_shared::close;
 
-use crate::service::keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
+use crate::service::keepalive::{self, KeepAlive, KeepAliveAction, KeepAliveConfig};
 use crate::service::session::{self, Data, Inbound, Incoming, Outbound};
 use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
@@ -24,11 +24,12 @@ const BATCH: usize = 64;
 /// waiting (or after [`BATCH`]): a client that sends 16 messages at once
 /// gets 16 replies in one write instead of 16 writes. A client that sends
 /// but does not read is closed after `send_timeout` (its replies would
-/// otherwise wait in memory forever).
+/// otherwise wait in memory forever). `keepalive` is `None` on a
+/// transport that watches liveness itself.
 pub async fn run<C>(
     conn: &mut C,
     shutdown: Shutdown,
-    keepalive: KeepAliveConfig,
+    keepalive: Option<KeepAliveConfig>,
     send_timeout: Duration,
     metrics: &Metrics,
 ) -> Option<u16>
@@ -36,7 +37,7 @@ where
     C: Inbound<Data> + Outbound<Data>,
 {
     let counters = metrics.message_counters("echo");
-    let mut keepalive = KeepAlive::new(keepalive);
+    let mut keepalive = keepalive.map(KeepAlive::new);
     let shutdown = shutdown.begun();
     tokio::pin!(shutdown);
     loop {
@@ -46,7 +47,7 @@ where
                 conn.close(close::GOING_AWAY, "server shutting down").await;
                 return Some(close::GOING_AWAY);
             }
-            action = keepalive.due() => {
+            action = keepalive::due(&mut keepalive) => {
                 if action == KeepAliveAction::Dead {
                     conn.close(close::GOING_AWAY, "no answer to ping").await;
                     return Some(close::GOING_AWAY);
@@ -58,7 +59,9 @@ where
             }
             incoming = conn.recv() => incoming,
         };
-        keepalive.heard();
+        if let Some(keepalive) = &mut keepalive {
+            keepalive.heard();
+        }
         let mut next = Some(incoming);
         let mut fed = 0;
         let mut stuck = false;

@@ -88,6 +88,15 @@ impl KeepAlive {
     }
 }
 
+/// The keep-alive's next action, or never for a session without one (a
+/// transport whose own protocol watches liveness, like QUIC).
+pub async fn due(keepalive: &mut Option<KeepAlive>) -> KeepAliveAction {
+    match keepalive {
+        Some(keepalive) => keepalive.due().await,
+        None => std::future::pending().await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use socketlab_shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 
 use super::bus::{Membership, RoomEvent};
 use super::fanout::Overflow;
-use crate::service::keepalive::{KeepAlive, KeepAliveAction, KeepAliveConfig};
+use crate::service::keepalive::{due, KeepAlive, KeepAliveAction, KeepAliveConfig};
 use crate::service::limits::{Strikes, TokenBucket};
 use crate::service::session::{self, Inbound, Incoming, Outbound, SendError};
 use crate::shutdown::Shutdown;
@@ -259,14 +259,6 @@ impl Session<'_> {
             },
         };
         Ok(reply.map(ChatOutput::Reply))
-    }
-}
-
-/// The keep-alive's next action, or never for transports without one.
-async fn due(keepalive: &mut Option<KeepAlive>) -> KeepAliveAction {
-    match keepalive {
-        Some(keepalive) => keepalive.due().await,
-        None => std::future::pending().await,
     }
 }
 

@@ -103,7 +103,7 @@ pub fn echo(state: AppState) -> impl Filter<Extract = (Response,), Error = Rejec
             let metrics = state.metrics.clone();
             upgrade.accept(state.echo_ws_config(), None, move |ws, _| async move {
                 let mut conn = WsSession::new(ws);
-                echo::run(&mut conn, shutdown, keepalive, send_timeout, &metrics).await
+                echo::run(&mut conn, shutdown, Some(keepalive), send_timeout, &metrics).await
             })
         })
 }
