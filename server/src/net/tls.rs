@@ -71,7 +71,13 @@ impl Tls {
     }
 }
 
-fn acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
+/// Reads `cert` (PEM chain, `--tls-cert`) and `key` (PEM private key,
+/// `--tls-key`); errors name the flag and the file. WebTransport's QUIC
+/// listener reads the same files.
+pub fn read_pem(
+    cert: &Path,
+    key: &Path,
+) -> anyhow::Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(|certs| certs.collect())
         .with_context(|| {
@@ -89,6 +95,11 @@ fn acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
             key.display()
         )
     })?;
+    Ok((certs, key))
+}
+
+fn acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
+    let (certs, key) = read_pem(cert, key)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
