@@ -24,7 +24,8 @@ use crate::net::tls::Tls;
 use crate::routes::routes;
 use crate::service::relay::TargetAddr;
 use crate::shutdown::Shutdown;
-use crate::state::{AppState, DemoSockets};
+use crate::state::{AppState, DemoSockets, WebTransportInfo};
+use crate::transport::webtransport::{CertSource, Listener};
 
 /// How long a client may take to complete the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,6 +38,7 @@ const BUS_CLEANUP_GRACE: Duration = Duration::from_secs(5);
 /// A bound, not yet running, server.
 pub struct Server {
     listener: TcpListener,
+    webtransport: Option<Listener>,
     demo: DemoListeners,
     tls: Option<Tls>,
     state: AppState,
@@ -66,10 +68,29 @@ impl Server {
             (Some(cert), Some(key)) => Some(Tls::load(cert, key)?),
             _ => None,
         };
+        // Before the demo sockets: by default WebTransport takes the UDP
+        // port of the same number as the TCP listener's, which a demo
+        // socket's free port must not be.
+        let webtransport = bind_webtransport(&config, local_addr)?;
         let (demo, demo_addrs) = DemoListeners::bind(&config, local_addr.ip()).await?;
-        let state = AppState::new(config, local_addr, tls.is_some(), demo_addrs).await?;
+        let webtransport_info = match &webtransport {
+            Some(listener) => Some(WebTransportInfo {
+                addr: listener.local_addr()?,
+                certificate: listener.published(),
+            }),
+            None => None,
+        };
+        let state = AppState::new(
+            config,
+            local_addr,
+            tls.is_some(),
+            demo_addrs,
+            webtransport_info,
+        )
+        .await?;
         Ok(Self {
             listener,
+            webtransport,
             demo,
             tls,
             state,
@@ -93,10 +114,14 @@ impl Server {
             .endpoints
             .iter()
             .map(|e| {
+                // WebTransport URLs are https://, on a UDP socket.
+                let (scheme, note) = match e.protocol.as_str() {
+                    "wt" => ("https", " (HTTP/3 on UDP)"),
+                    other => (other, ""),
+                };
                 format!(
-                    "{:<9} {:<5} {}://{}{}",
+                    "{:<9} {:<5} {scheme}://{}{}{note}",
                     e.name,
-                    e.protocol,
                     e.protocol,
                     e.addr,
                     e.path.as_deref().unwrap_or("")
@@ -133,6 +158,7 @@ impl Server {
     pub async fn run(self, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Server {
             listener,
+            webtransport,
             demo,
             tls,
             state,
@@ -143,6 +169,9 @@ impl Server {
         }
         demo.serve(&state);
         tokio::spawn(state.relay.clone().watch(state.shutdown.clone()));
+        if let Some(webtransport) = webtransport {
+            webtransport.serve(&state);
+        }
         let service = warp::service(routes(state.clone()));
         let mut http = auto::Builder::new(TokioExecutor::new()).http1_only();
         http.http1()
@@ -169,7 +198,7 @@ impl Server {
             serve_connection(&http, &graceful, &service, tls.as_ref(), stream, peer);
         }
 
-        tracing::info!("shutting down: closing WebSocket sessions with 1001");
+        tracing::info!("shutting down: closing WebSocket and WebTransport sessions with 1001");
         state.shutdown.begin();
         let drain = Duration::from_secs(state.config.drain_secs);
         if !drain.is_zero() {
@@ -267,6 +296,35 @@ fn serve_connection<S>(
             tracing::debug!(%peer, "HTTP connection ended with an error: {err}");
         }
     });
+}
+
+/// Binds the WebTransport listener unless `--no-webtransport`: on
+/// `--webtransport-listen`, or else UDP on the TCP listener's address. Its
+/// certificate is the `--tls-cert` one, or else generated for the names
+/// this server answers to.
+fn bind_webtransport(config: &Config, tcp: SocketAddr) -> anyhow::Result<Option<Listener>> {
+    if config.no_webtransport {
+        return Ok(None);
+    }
+    let (addr, flag) = match config.webtransport_listen {
+        Some(addr) => (addr, "--webtransport-listen"),
+        None => (tcp, "by default UDP on --listen's address"),
+    };
+    let source = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => CertSource::Files(cert.clone(), key.clone()),
+        _ => {
+            let mut names: Vec<String> = ["localhost", "127.0.0.1", "::1"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            if !addr.ip().is_unspecified() && !addr.ip().is_loopback() {
+                names.push(addr.ip().to_string());
+            }
+            names.extend(config.public_hosts.iter().cloned());
+            CertSource::Generated(names)
+        }
+    };
+    Listener::bind(addr, flag, source, config.keepalive()).map(Some)
 }
 
 /// What to do about a failed bind, in words.

@@ -60,6 +60,18 @@ pub struct AppState {
     pub tls: bool,
     /// This instance's name and address, shown to clients.
     pub instance: InstanceId,
+    /// The WebTransport listener, when it runs.
+    pub webtransport: Option<WebTransportInfo>,
+}
+
+/// Where the WebTransport listener is, and its certificate's published
+/// facts (they change when a generated certificate rotates).
+#[derive(Debug, Clone)]
+pub struct WebTransportInfo {
+    /// The UDP address it bound.
+    pub addr: SocketAddr,
+    /// The certificate's hash and expiry, for `/api/info`.
+    pub certificate: crate::transport::webtransport::certificate::PublishedCell,
 }
 
 /// Addresses of the built-in demo sockets; `None` when disabled.
@@ -77,12 +89,14 @@ impl AppState {
     /// Builds what every handler shares from `config`: the room bus (which
     /// connects to NATS when `--bus` is given), the relay's allow-list with
     /// the running demo sockets added, the Origin policy and the
-    /// connection caps. `local_addr` is the HTTP listener's real address.
+    /// connection caps. `local_addr` is the HTTP listener's real address;
+    /// `webtransport` the WebTransport listener, when it runs.
     pub async fn new(
         config: Config,
         local_addr: SocketAddr,
         tls: bool,
         demo: DemoSockets,
+        webtransport: Option<WebTransportInfo>,
     ) -> anyhow::Result<Self> {
         let instance = InstanceId {
             id: config
@@ -135,6 +149,7 @@ impl AppState {
             config: Arc::new(config),
             metrics,
             tls,
+            webtransport,
         })
     }
 

@@ -14,3 +14,8 @@ pub const HEALTHZ: &str = "/healthz";
 pub const WS_RELAY_PREFIX: &str = "/ws/relay/";
 /// What the built-in `tcp-echo` socket received recently ([`crate::TcpCapture`] list).
 pub const API_TCP_CAPTURES: &str = "/api/tcp-echo/captures";
+/// WebTransport echo: every datagram, and each bidirectional stream, back.
+pub const WT_ECHO: &str = "/wt/echo";
+/// WebTransport relay to a named target: `/wt/relay/{name}` (a UDP target
+/// over datagrams, a TCP target over one bidirectional stream).
+pub const WT_RELAY_PREFIX: &str = "/wt/relay/";

@@ -23,6 +23,39 @@ pub struct ServerInfo {
     /// load balancer, one chat room spans sockets on several machines.
     #[serde(default)]
     pub instance: Option<InstanceInfo>,
+    /// The WebTransport listener, when the server runs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webtransport: Option<WebTransportInfo>,
+}
+
+/// Where a page opens WebTransport sessions, and how it trusts the
+/// server's certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebTransportInfo {
+    /// `https://IP:PORT`, the listener (UDP); a page puts its own host name
+    /// in front of the port, and a path (`/wt/echo`) after it.
+    pub url: String,
+    /// SHA-256 of the server's self-signed certificate, lowercase hex: what
+    /// a page passes as `serverCertificateHashes`. Absent when the server
+    /// has a certificate browsers trust (`--tls-cert`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_sha256: Option<String>,
+    /// When that certificate expires (RFC 3339, UTC); the server replaces
+    /// it days before, so a page fetches the hash before each connect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+impl WebTransportInfo {
+    /// The listener's port, from [`WebTransportInfo::url`].
+    pub fn port(&self) -> Option<u16> {
+        self.url
+            .rsplit_once(':')?
+            .1
+            .trim_end_matches('/')
+            .parse()
+            .ok()
+    }
 }
 
 /// One `socketlab` process.
@@ -87,6 +120,12 @@ from_json_struct!(ServerInfo {
     endpoints: get,
     relay_targets: get,
     instance: get_or_default,
+    webtransport: get_or_default,
+});
+from_json_struct!(WebTransportInfo {
+    url: get,
+    cert_sha256: get_or_default,
+    expires: get_or_default,
 });
 from_json_struct!(InstanceInfo {
     id: get,

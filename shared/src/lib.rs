@@ -19,7 +19,7 @@ pub mod relay;
 
 pub use chat::{ChatMessage, ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 pub use handshake::{accept_key_for, HandshakeReport, HttpRequestHead, HttpResponseHead};
-pub use info::{EndpointInfo, InstanceInfo, RelayTargetInfo, ServerInfo};
+pub use info::{EndpointInfo, InstanceInfo, RelayTargetInfo, ServerInfo, WebTransportInfo};
 pub use json::JsonError;
 pub use names::{DisplayName, NameError, RoomName};
 pub use relay::{Impairment, PercentImpairment, TargetKind, TcpCapture, TextMode};

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use socketlab_shared::{
     ChatMessage, ClientMessage, DisplayName, EndpointInfo, ErrorCode, HandshakeReport,
     HttpRequestHead, HttpResponseHead, InstanceInfo, RelayTargetInfo, RoomName, ServerInfo,
-    ServerMessage, TargetKind, TcpCapture, TextMode,
+    ServerMessage, TargetKind, TcpCapture, TextMode, WebTransportInfo,
 };
 
 fn name(s: &str) -> DisplayName {
@@ -269,15 +269,23 @@ fn server_info_and_captures_read_as_serde_json_reads_them() {
             },
         ],
         instance: Some(instance()),
+        webtransport: Some(WebTransportInfo {
+            url: "https://127.0.0.1:8080".into(),
+            cert_sha256: Some("ab".repeat(32)),
+            expires: Some("2026-12-14T11:00:00Z".into()),
+        }),
     };
+    assert_eq!(info.webtransport.as_ref().unwrap().port(), Some(8080));
     let text = serde_json::to_string(&info).unwrap();
     assert_eq!(ServerInfo::from_json(&text), Ok(info.clone()));
     let old = ServerInfo {
         instance: None,
+        webtransport: None,
         ..info
     };
     let text = serde_json::to_string(&old).unwrap();
     assert!(!text.contains("instance\":{"));
+    assert!(!text.contains("webtransport"));
     assert_eq!(ServerInfo::from_json(&text), Ok(old));
     for bad in [
         r#"{"name":"s","version":"1","endpoints":[],"relay_targets":[{"name":"x","kind":"sctp","addr":"a"}]}"#,

@@ -58,6 +58,21 @@ pub struct Config {
     #[arg(long, env = "SOCKETLAB_WEB", value_name = "DIR")]
     pub web: Option<std::path::PathBuf>,
 
+    /// UDP address of the WebTransport (HTTP/3) listener. Default: the IP
+    /// and port number of --listen, on UDP (a socket is an address, a port
+    /// and a protocol, so both can have the same number).
+    #[arg(
+        long,
+        env = "SOCKETLAB_WEBTRANSPORT_LISTEN",
+        value_name = "ADDR",
+        conflicts_with = "no_webtransport"
+    )]
+    pub webtransport_listen: Option<SocketAddr>,
+
+    /// Do not start the WebTransport listener (/wt/echo, /wt/relay/NAME).
+    #[arg(long, env = "SOCKETLAB_NO_WEBTRANSPORT")]
+    pub no_webtransport: bool,
+
     /// Log filter in `RUST_LOG` syntax (RUST_LOG, when set, wins).
     #[arg(long, env = "SOCKETLAB_LOG", default_value = "info")]
     pub log: String,

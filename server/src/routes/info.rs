@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use socketlab_shared::{endpoints, EndpointInfo, ServerInfo};
+use socketlab_shared::{endpoints, EndpointInfo, ServerInfo, WebTransportInfo};
 
 use warp::{Filter, Rejection, Reply};
 
@@ -41,6 +41,7 @@ pub fn server_info(state: &AppState) -> ServerInfo {
             endpoint("relay", "ws", "/ws/relay/{name}"),
         ]
         .into_iter()
+        .chain(webtransport(state, "wt-echo", endpoints::WT_ECHO))
         .chain(demo("tcp-echo", "tcp", state.demo.tcp_echo))
         .chain(demo("udp-echo", "udp", state.demo.udp_echo))
         .chain(demo("tcp-chat", "tcp", state.demo.tcp_chat))
@@ -50,7 +51,25 @@ pub fn server_info(state: &AppState) -> ServerInfo {
             .current()
             .describe(state.config.relay_token.is_some()),
         instance: Some(state.instance_info()),
+        webtransport: state.webtransport.as_ref().map(|wt| {
+            let certificate = wt.certificate.get();
+            WebTransportInfo {
+                url: format!("https://{}", wt.addr),
+                cert_sha256: certificate.sha256,
+                expires: certificate.expires,
+            }
+        }),
     }
+}
+
+/// A WebTransport endpoint (protocol `wt`: HTTP/3 on UDP), if it runs.
+fn webtransport(state: &AppState, name: &str, path: &str) -> Option<EndpointInfo> {
+    state.webtransport.as_ref().map(|wt| EndpointInfo {
+        name: name.to_owned(),
+        protocol: "wt".to_owned(),
+        addr: wt.addr.to_string(),
+        path: Some(path.to_owned()),
+    })
 }
 
 /// A raw socket endpoint, if it is running.

@@ -27,3 +27,4 @@ mod targets_file;
 mod tcp_chat;
 mod tls;
 mod web;
+mod webtransport;

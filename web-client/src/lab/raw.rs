@@ -210,6 +210,7 @@ mod tests {
             }],
             relay_targets: vec![],
             instance: None,
+            webtransport: None,
         };
         assert_eq!(endpoint_port(&info, "tcp-echo"), Some(40731));
         assert_eq!(endpoint_port(&info, "tcp-chat"), None);
