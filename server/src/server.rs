@@ -134,6 +134,9 @@ impl Server {
                 addr => format!("{}://{addr}", target.kind()),
             };
             lines.push(format!("relay     ws    /ws/relay/{name} -> {to}"));
+            if self.state.webtransport.is_some() {
+                lines.push(format!("relay     wt    /wt/relay/{name} -> {to}"));
+            }
         }
         if let Some(addr) = self.state.demo.tcp_chat {
             lines.push(format!(

@@ -42,6 +42,7 @@ pub fn server_info(state: &AppState) -> ServerInfo {
         ]
         .into_iter()
         .chain(webtransport(state, "wt-echo", endpoints::WT_ECHO))
+        .chain(webtransport(state, "wt-relay", "/wt/relay/{name}"))
         .chain(demo("tcp-echo", "tcp", state.demo.tcp_echo))
         .chain(demo("udp-echo", "udp", state.demo.udp_echo))
         .chain(demo("tcp-chat", "tcp", state.demo.tcp_chat))

@@ -1,4 +1,4 @@
-//! WebTransport (HTTP/3 on UDP): `/wt/echo`, with a
+//! WebTransport (HTTP/3 on UDP): `/wt/echo` and `/wt/relay/{name}`, with a
 //! native client of the same crate the server uses, trusting the server's
 //! certificate by the hash `/api/info` publishes, as a page does.
 
@@ -123,11 +123,95 @@ async fn echo_returns_datagrams_and_each_stream() {
 }
 
 #[tokio::test]
-async fn unknown_paths_are_refused() {
+async fn the_udp_relay_keeps_datagram_boundaries() {
     let server = TestServer::start().await;
+    let session = session(&server, "/wt/relay/udp-echo").await;
+    let sizes = [1usize, 100, 1000];
+    for size in sizes {
+        session
+            .send_datagram(Bytes::from(vec![b'x'; size]))
+            .unwrap();
+    }
+    let mut got = Vec::new();
+    while got.len() < sizes.len() {
+        let datagram = tokio::time::timeout(WAIT, session.read_datagram())
+            .await
+            .expect("every datagram comes back (loopback, no simulated loss)")
+            .unwrap();
+        got.push(datagram.len());
+    }
+    got.sort_unstable();
+    assert_eq!(
+        got, sizes,
+        "one datagram each way per datagram, never joined or split"
+    );
+}
+
+#[tokio::test]
+async fn the_simulated_network_of_udp_echo_applies_to_datagrams_too() {
+    let server = TestServer::start().await;
+    let session = session(&server, "/wt/relay/udp-echo?duplicate=0.5").await;
+    for i in 0..40u8 {
+        session.send_datagram(Bytes::from(vec![i; 8])).unwrap();
+    }
+    // Half the replies come twice: more datagrams come back than went out
+    // (all 40 arriving once each, 0.5^40, never happens).
+    let mut got = 0;
+    while got <= 40 {
+        tokio::time::timeout(WAIT, session.read_datagram())
+            .await
+            .expect("duplicates arrive")
+            .unwrap();
+        got += 1;
+    }
+}
+
+#[tokio::test]
+async fn the_tcp_relay_runs_on_one_stream() {
+    let server = TestServer::start().await;
+    let session = session(&server, "/wt/relay/tcp-echo").await;
+    let (mut send, mut recv) = session.open_bi().await.unwrap();
+    send.write_all(b"over a stream to TCP").await.unwrap();
+    let mut buffer = vec![0u8; 20];
+    tokio::time::timeout(WAIT, recv.read_exact(&mut buffer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&buffer, b"over a stream to TCP");
+}
+
+#[tokio::test]
+async fn unknown_targets_and_paths_are_refused() {
+    let server = TestServer::start().await;
+    assert_eq!(
+        refused_with(open(server.addr, "/wt/relay/nowhere", None).await),
+        404
+    );
     assert_eq!(
         refused_with(open(server.addr, "/wt/nothing", None).await),
         404
+    );
+    let bad = open(server.addr, "/wt/relay/tcp-echo?loss=0.5", None).await;
+    assert_eq!(
+        refused_with(bad),
+        400,
+        "a simulated network only on udp-echo"
+    );
+}
+
+#[tokio::test]
+async fn the_relay_token_is_required() {
+    let server = TestServer::start_with(|c| c.relay_token = Some("s3cret".into())).await;
+    assert_eq!(
+        refused_with(open(server.addr, "/wt/relay/udp-echo", None).await),
+        401
+    );
+    let wrong = open(server.addr, "/wt/relay/udp-echo?token=guess", None).await;
+    assert_eq!(refused_with(wrong), 403);
+    let session = session(&server, "/wt/relay/udp-echo?token=s3cret").await;
+    assert_eq!(
+        &datagram_round_trip(&session, b"with token").await[..],
+        b"with token"
     );
 }
 
@@ -147,12 +231,40 @@ async fn foreign_origins_are_refused() {
 }
 
 #[tokio::test]
+async fn an_oversize_datagram_is_refused_not_fragmented() {
+    // A UDP target that answers every datagram with 4000 bytes: more than
+    // one QUIC datagram to this client can carry.
+    let target = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let port = target.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut buffer = [0u8; 2048];
+        while let Ok((_, from)) = target.recv_from(&mut buffer).await {
+            let _ = target.send_to(&[7u8; 4000], from).await;
+        }
+    });
+    let server = TestServer::start_with(|c| {
+        c.relay_targets = vec![format!("big=udp://127.0.0.1:{port}").parse().unwrap()];
+    })
+    .await;
+    let session = session(&server, "/wt/relay/big").await;
+    session
+        .send_datagram(Bytes::from_static(b"send me something big"))
+        .unwrap();
+    let (code, reason) = closed(&session).await;
+    assert_eq!(code, u32::from(close::MESSAGE_TOO_BIG));
+    assert!(
+        reason.contains("4000 bytes") && reason.contains("never fragmented"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
 async fn shutdown_closes_sessions_with_1001_and_a_reason() {
     let server = TestServer::start().await;
-    let first = session(&server, "/wt/echo").await;
-    let second = session(&server, "/wt/echo").await;
+    let echo = session(&server, "/wt/echo").await;
+    let relay = session(&server, "/wt/relay/udp-echo").await;
     let stopping = tokio::spawn(server.stop());
-    for session in [&first, &second] {
+    for session in [&echo, &relay] {
         let (code, reason) = closed(session).await;
         assert_eq!(code, u32::from(close::GOING_AWAY));
         assert_eq!(reason, "server shutting down");
