@@ -21,6 +21,7 @@ mod hooks;
 mod i18n;
 mod lab;
 mod ws;
+mod wt;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

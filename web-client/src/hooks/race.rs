@@ -1,5 +1,5 @@
 //! The race panel's driver: the effects that move a TCP-vs-UDP race
-//! through its phases.
+//! (and its WebTransport lane) through its phases.
 
 use gloo_timers::callback::{Interval, Timeout};
 use yew::prelude::*;
@@ -8,6 +8,7 @@ use crate::browser::now_ms;
 use crate::lab::race::{packet, Phase, Race, RaceAction, Transport, DRAIN_MS, SEND_INTERVAL_MS};
 use crate::lab::{Chunking, Measured, Measurements, RaceResult};
 use crate::ws::{SocketStatus, UseWebSocketHandle};
+use crate::wt::UseWtHandle;
 
 /// The race panel's phases' side effects, one effect per phase, each keyed on the run
 /// so a new race restarts them and an unmount cancels their timers.
@@ -16,11 +17,16 @@ pub fn use_race_driver(
     race: &UseReducerHandle<Race>,
     tcp: &UseWebSocketHandle,
     udp: &UseWebSocketHandle,
+    wt: &UseWtHandle,
     report: UseReducerDispatcher<Measurements>,
 ) {
     let settled = |status: &SocketStatus| status.is_open() || status.is_finished();
-    let ready = race.phase == Phase::Connecting && settled(tcp.status()) && settled(udp.status());
-    let any_open = tcp.status().is_open() || udp.status().is_open();
+    let ready = race.phase == Phase::Connecting
+        && settled(tcp.status())
+        && settled(udp.status())
+        && wt.state().settled();
+    let wt_open = matches!(wt.state(), crate::wt::WtState::Open { .. });
+    let any_open = tcp.status().is_open() || udp.status().is_open() || wt_open;
     {
         let race = race.dispatcher();
         use_effect_with(ready, move |&ready| {
@@ -37,7 +43,7 @@ pub fn use_race_driver(
     {
         let sending = race.phase == Phase::Sending;
         let (dispatch, planned) = (race.dispatcher(), race.planned);
-        let (tcp, udp) = (tcp.clone(), udp.clone());
+        let (tcp, udp, wt) = (tcp.clone(), udp.clone(), wt.clone());
         use_effect_with((sending, race.run), move |&(sending, _)| {
             let interval = sending.then(|| {
                 let mut seq = 0;
@@ -50,6 +56,11 @@ pub fn use_race_driver(
                         if ws.send_binary(&packet(seq)).is_ok() {
                             dispatch.dispatch(RaceAction::Sent { transport, seq, at });
                         }
+                    }
+                    let at = now_ms();
+                    if wt.send_datagram(&packet(seq)).is_ok() {
+                        let transport = Transport::Wt;
+                        dispatch.dispatch(RaceAction::Sent { transport, seq, at });
                     }
                     seq += 1;
                     if seq == planned {
@@ -75,7 +86,8 @@ pub fn use_race_driver(
 
     {
         // A race in which nothing could be sent measured nothing.
-        let done = race.phase == Phase::Done && race.tcp.sent() + race.udp.sent() > 0;
+        let done =
+            race.phase == Phase::Done && race.tcp.sent() + race.udp.sent() + race.wt.sent() > 0;
         let measured = Measured::Race {
             connect_ms: tcp.status().open_ms(),
             tcp_chunking: Chunking {
@@ -88,11 +100,12 @@ pub fn use_race_driver(
                 udp_messages: race.udp.chunks,
             },
         };
-        let (tcp, udp) = (tcp.clone(), udp.clone());
+        let (tcp, udp, wt) = (tcp.clone(), udp.clone(), wt.clone());
         use_effect_with((done, race.run), move |&(done, _)| {
             if done {
                 tcp.disconnect();
                 udp.disconnect();
+                wt.disconnect();
                 report.dispatch(measured);
             }
         });

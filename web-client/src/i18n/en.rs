@@ -2,7 +2,7 @@
 
 use super::lab::{
     ClientStrings, ClientsStrings, FeaturesStrings, LabStrings, NcStrings, RaceStrings, RawStrings,
-    RelayStrings,
+    RelayStrings, WtStrings,
 };
 use super::strings::{
     ChatStrings, CloseStrings, CompareRow, CompareStrings, ConnectionStrings, EchoStrings,
@@ -190,6 +190,7 @@ pub const STRINGS: Strings = Strings {
             tcp_note: "raw TCP: Direct Sockets, Isolated Web Apps only",
             udp_note: "raw UDP: Direct Sockets, Isolated Web Apps only",
             ws_note: "what this page uses for everything live",
+            wt_note: "HTTP/3 on UDP: streams like TCP, datagrams like UDP (try it below)",
         },
         raw: RawStrings {
             title: "Knock on a raw TCP port",
@@ -275,6 +276,32 @@ pub const STRINGS: Strings = Strings {
             lane_failed: "This lane could not connect:",
             unavailable: "This server runs neither tcp-echo nor udp-echo, so there is nothing to \
                 race.",
+            wt_title: "UDP via WebTransport datagrams, /wt/relay/udp-echo",
+            tcp_hops: "Browser → server: TCP (a WebSocket). Server → tcp-echo: TCP.",
+            udp_hops: "Browser → server: TCP (a WebSocket). Server → udp-echo: UDP. Loss and \
+                reordering can only happen on the simulated second hop.",
+            wt_hops: "Browser → server: UDP (QUIC datagrams, unordered and unreliable). Server → \
+                udp-echo: UDP. No TCP anywhere on the way.",
+            wt_no_browser: "This browser has no WebTransport, so this lane cannot run; the other \
+                two work as before.",
+            wt_no_server: "This server runs no WebTransport listener (--no-webtransport), so \
+                this lane cannot run.",
+        },
+        wt: WtStrings {
+            title: "A WebTransport session, live",
+            explain: "WebTransport is HTTP/3 on QUIC, so it runs on UDP: on this server, the UDP \
+                port with the same number as the page's TCP port (a socket is an address, a port \
+                and a protocol). The lab's certificate is self-signed, so the page passes its \
+                SHA-256 from /api/info as serverCertificateHashes. The button opens /wt/echo, \
+                sends one datagram and one bidirectional stream, and times both.",
+            run: "Open a session",
+            session: "session",
+            ready: "ready after",
+            max_datagram: "largest datagram this browser sends (maxDatagramSize)",
+            datagram_rtt: "datagram round trip",
+            stream_rtt: "stream round trip",
+            waiting: "waiting…",
+            failed: "The session failed:",
         },
         nc: NcStrings {
             title: "Try it with nc",

@@ -2,7 +2,7 @@
 
 use super::lab::{
     ClientStrings, ClientsStrings, FeaturesStrings, LabStrings, NcStrings, RaceStrings, RawStrings,
-    RelayStrings,
+    RelayStrings, WtStrings,
 };
 use super::strings::{
     ChatStrings, CloseStrings, CompareRow, CompareStrings, ConnectionStrings, EchoStrings,
@@ -191,6 +191,7 @@ pub const STRINGS: Strings = Strings {
             tcp_note: "날것의 TCP: Direct Sockets, Isolated Web App 전용",
             udp_note: "날것의 UDP: Direct Sockets, Isolated Web App 전용",
             ws_note: "이 페이지가 실시간 기능에 쓰는 바로 그것",
+            wt_note: "UDP 위의 HTTP/3: TCP 같은 스트림과 UDP 같은 데이터그램 (아래에서 직접 해 보세요)",
         },
         raw: RawStrings {
             title: "날것의 TCP 포트 두드리기",
@@ -273,6 +274,32 @@ pub const STRINGS: Strings = Strings {
             legend_missing: "안 옴",
             lane_failed: "이 쪽은 연결하지 못했어요:",
             unavailable: "이 서버는 tcp-echo도 udp-echo도 띄우지 않아서 경주할 상대가 없어요.",
+            wt_title: "UDP (WebTransport 데이터그램, /wt/relay/udp-echo 경유)",
+            tcp_hops: "브라우저 → 서버: TCP(웹소켓). 서버 → tcp-echo: TCP.",
+            udp_hops: "브라우저 → 서버: TCP(웹소켓). 서버 → udp-echo: UDP. 손실과 순서 뒤바뀜은 \
+                흉내 낸 두 번째 구간에서만 일어나요.",
+            wt_hops: "브라우저 → 서버: UDP(QUIC 데이터그램, 순서도 도착도 보장 없음). 서버 → \
+                udp-echo: UDP. 가는 길 어디에도 TCP가 없어요.",
+            wt_no_browser: "이 브라우저에는 WebTransport가 없어서 이 쪽은 달릴 수 없어요. 나머지 \
+                둘은 그대로 돼요.",
+            wt_no_server: "이 서버는 WebTransport를 띄우지 않아서(--no-webtransport) 이 쪽은 \
+                달릴 수 없어요.",
+        },
+        wt: WtStrings {
+            title: "WebTransport 세션, 실시간으로",
+            explain: "WebTransport는 QUIC 위의 HTTP/3라서 UDP로 달려요. 이 서버에서는 페이지의 TCP \
+                포트와 같은 번호의 UDP 포트예요(소켓은 주소, 포트, 그리고 프로토콜이에요). 실습용 \
+                인증서는 스스로 서명한 것이라, 페이지가 /api/info의 SHA-256을 \
+                serverCertificateHashes로 넘겨요. 버튼을 누르면 /wt/echo를 열고 데이터그램 하나와 \
+                양방향 스트림 하나를 보내 각각 시간을 재요.",
+            run: "세션 열기",
+            session: "세션",
+            ready: "준비까지",
+            max_datagram: "이 브라우저가 보내는 가장 큰 데이터그램(maxDatagramSize)",
+            datagram_rtt: "데이터그램 왕복",
+            stream_rtt: "스트림 왕복",
+            waiting: "기다리는 중…",
+            failed: "세션을 열지 못했어요:",
         },
         nc: NcStrings {
             title: "nc로 직접 해 보기",

@@ -18,8 +18,35 @@ pub struct LabStrings {
     pub race: RaceStrings,
     /// The lab's `nc` panel: the same sockets from a terminal.
     pub nc: NcStrings,
+    /// The lab's WebTransport panel.
+    pub wt: WtStrings,
     /// The lab's "real clients" panel: what the relay does per protocol.
     pub clients: ClientsStrings,
+}
+
+/// The lab's WebTransport panel: a live session to `/wt/echo`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct WtStrings {
+    /// Panel title.
+    pub title: &'static str,
+    /// What a WebTransport session is, and what the button does.
+    pub explain: &'static str,
+    /// Button: open a session and measure.
+    pub run: &'static str,
+    /// Label: the session's URL.
+    pub session: &'static str,
+    /// Label: milliseconds until `ready`.
+    pub ready: &'static str,
+    /// Label: `datagrams.maxDatagramSize`.
+    pub max_datagram: &'static str,
+    /// Label: a datagram's round trip.
+    pub datagram_rtt: &'static str,
+    /// Label: a stream's round trip.
+    pub stream_rtt: &'static str,
+    /// Shown while a step runs.
+    pub waiting: &'static str,
+    /// Shown before the browser's message when the session failed.
+    pub failed: &'static str,
 }
 
 /// The lab's feature check panel.
@@ -39,6 +66,8 @@ pub struct FeaturesStrings {
     pub udp_note: &'static str,
     /// Note beside `WebSocket`.
     pub ws_note: &'static str,
+    /// Note beside `WebTransport`.
+    pub wt_note: &'static str,
 }
 
 /// The lab's "knock on a raw TCP port" panel.
@@ -176,6 +205,18 @@ pub struct RaceStrings {
     pub lane_failed: &'static str,
     /// Shown when the server runs neither echo socket.
     pub unavailable: &'static str,
+    /// Caption of the WebTransport lane.
+    pub wt_title: &'static str,
+    /// Which hops of the TCP lane are TCP and which UDP.
+    pub tcp_hops: &'static str,
+    /// Which hops of the UDP lane are TCP and which UDP.
+    pub udp_hops: &'static str,
+    /// Which hops of the WebTransport lane are TCP and which UDP.
+    pub wt_hops: &'static str,
+    /// Why the WebTransport lane (or panel) cannot run: the browser.
+    pub wt_no_browser: &'static str,
+    /// Why it cannot run: the server has no WebTransport listener.
+    pub wt_no_server: &'static str,
 }
 
 /// The lab's `nc` panel: the same sockets from a terminal.

@@ -40,6 +40,8 @@ pub struct Features {
     pub udp_socket: bool,
     /// `WebSocket`, which every page has.
     pub websocket: bool,
+    /// `WebTransport` (HTTP/3: streams and datagrams).
+    pub webtransport: bool,
 }
 
 impl Features {
@@ -51,6 +53,7 @@ impl Features {
             tcp_socket: has_global("TCPSocket"),
             udp_socket: has_global("UDPSocket"),
             websocket: has_global("WebSocket"),
+            webtransport: has_global("WebTransport"),
         }
     }
 }
@@ -239,6 +242,7 @@ mod tests {
             tcp_socket: false,
             udp_socket: false,
             websocket: true,
+            webtransport: true,
         };
         let m = Rc::new(Measurements::default())
             .reduce(Measured::Features(features))

@@ -64,13 +64,17 @@ impl Records {
     }
 }
 
-/// The two contestants.
+/// The three contestants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
     /// Through `/ws/relay/tcp-echo`: a byte stream.
     Tcp,
-    /// Through `/ws/relay/udp-echo`: one message per datagram.
+    /// Through `/ws/relay/udp-echo`: one message per datagram, over a
+    /// WebSocket (TCP) from the browser to the server.
     Udp,
+    /// Through `/wt/relay/udp-echo`: one WebTransport datagram per UDP
+    /// datagram, UDP all the way from the browser.
+    Wt,
 }
 
 /// How one arrival relates to the ones before it, which is what the chart
@@ -182,7 +186,7 @@ impl Lane {
                     self.arrive(seq, at);
                 }
             }
-            Transport::Udp => match seq_of(bytes) {
+            Transport::Udp | Transport::Wt => match seq_of(bytes) {
                 Some(seq) => self.arrive(seq, at),
                 None => self.malformed += 1,
             },
@@ -292,8 +296,10 @@ pub struct Race {
     pub planned: u32,
     /// The TCP lane.
     pub tcp: Lane,
-    /// The UDP lane.
+    /// The UDP lane (WebSocket to the server).
     pub udp: Lane,
+    /// The WebTransport datagram lane.
+    pub wt: Lane,
 }
 
 impl Default for Race {
@@ -304,6 +310,7 @@ impl Default for Race {
             planned: DEFAULT_PACKETS,
             tcp: Lane::new(Transport::Tcp),
             udp: Lane::new(Transport::Udp),
+            wt: Lane::new(Transport::Wt),
         }
     }
 }
@@ -313,6 +320,7 @@ impl Race {
         match transport {
             Transport::Tcp => &mut self.tcp,
             Transport::Udp => &mut self.udp,
+            Transport::Wt => &mut self.wt,
         }
     }
 
@@ -558,6 +566,37 @@ mod tests {
         assert_eq!(race.phase, Phase::Connecting);
         assert_eq!(race.planned, MAX_PACKETS);
         assert!(race.udp.arrivals.is_empty());
+    }
+
+    #[test]
+    fn the_webtransport_lane_counts_one_datagram_as_one_packet() {
+        let mut race = Rc::new(Race::default()).reduce(RaceAction::Start { planned: 3 });
+        race = race.reduce(RaceAction::Go);
+        for seq in 0..3 {
+            let transport = Transport::Wt;
+            race = race.reduce(RaceAction::Sent {
+                transport,
+                seq,
+                at: 0.0,
+            });
+        }
+        for (seq, at) in [(1, 5.0), (0, 6.0)] {
+            race = race.reduce(RaceAction::Received {
+                transport: Transport::Wt,
+                bytes: packet(seq).to_vec(),
+                at,
+            });
+        }
+        // Half a packet is not a packet: datagrams are never joined.
+        race = race.reduce(RaceAction::Received {
+            transport: Transport::Wt,
+            bytes: packet(2)[..4].to_vec(),
+            at: 7.0,
+        });
+        let stats = race.wt.stats();
+        assert_eq!((stats.sent, stats.received, stats.reordered), (3, 2, 1));
+        assert_eq!((race.wt.chunks, race.wt.malformed), (3, 1));
+        assert_eq!(race.udp.sent(), 0, "the lanes are apart");
     }
 
     #[test]

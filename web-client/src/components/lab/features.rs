@@ -6,7 +6,7 @@ use crate::components::section::panel;
 use crate::i18n::FeaturesStrings;
 use crate::lab::Features;
 
-/// Three rows, `TCPSocket`, `UDPSocket` and `WebSocket`, each marked
+/// Four rows, `TCPSocket`, `UDPSocket`, `WebSocket` and `WebTransport`, each marked
 /// present or absent as detected in this page (by the page's root, which
 /// also reports them to the comparison table), so "pages get no raw
 /// sockets" is a fact the learner sees, not one they are told.
@@ -15,6 +15,7 @@ pub fn feature_check(strings: &'static FeaturesStrings, features: Features) -> H
         tcp_socket,
         udp_socket,
         websocket,
+        webtransport,
     } = features;
     let rows = [
         ("lab-feature-tcp", "TCPSocket", tcp_socket, strings.tcp_note),
@@ -24,6 +25,12 @@ pub fn feature_check(strings: &'static FeaturesStrings, features: Features) -> H
             "WebSocket",
             websocket,
             strings.ws_note,
+        ),
+        (
+            "lab-feature-webtransport",
+            "WebTransport",
+            webtransport,
+            strings.wt_note,
         ),
     ]
     .into_iter()

@@ -13,6 +13,7 @@ mod props;
 mod race;
 mod raw;
 mod relay;
+mod webtransport;
 
 use yew::prelude::*;
 
@@ -23,6 +24,7 @@ use self::props::LabProps;
 use self::race::RacePanel;
 use self::raw::RawAttemptPanel;
 use self::relay::RelayPanel;
+use self::webtransport::WtPanel;
 use crate::api::InfoState;
 use crate::i18n::Lang;
 use crate::lab::{Features, Measurements};
@@ -46,6 +48,7 @@ pub fn lab_panels(
     html! {
         <div class="lab-grid">
             { feature_check(&strings.lab.features, features) }
+            <WtPanel ..props() />
             <RawAttemptPanel ..props() />
             <RelayPanel ..props() />
             <RacePanel ..props() />

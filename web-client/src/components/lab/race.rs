@@ -1,5 +1,6 @@
 //! "TCP vs UDP race": the same numbered packets through both relays, side
-//! by side, with a simulated network on the UDP side.
+//! by side, with a simulated network on the UDP side, and a third lane of
+//! WebTransport datagrams to the same udp-echo, UDP from the browser on.
 
 use socketlab_shared::relay::{BINARY_SUBPROTOCOL, TCP_ECHO, UDP_ECHO};
 use socketlab_shared::PercentImpairment;
@@ -9,7 +10,7 @@ use yew::prelude::*;
 use super::chart::{chart_legend, race_chart};
 use super::props::LabProps;
 use crate::api::InfoState;
-use crate::browser::ws_url;
+use crate::browser::{hostname, ws_url};
 use crate::components::format_ms;
 use crate::components::section::panel;
 use crate::hooks::{use_race_driver, use_websocket};
@@ -17,6 +18,7 @@ use crate::i18n::{CloseStrings, RaceStrings};
 use crate::lab::race::{Lane, Phase, Race, RaceAction, Transport, DEFAULT_PACKETS, MAX_PACKETS};
 use crate::lab::relay_path;
 use crate::ws::{Payload, Received, SocketStatus, UseWebSocketHandle};
+use crate::wt::{use_webtransport, WtState};
 
 /// The sliders' upper end for the three probabilities, in percent: well
 /// inside what the server accepts, and already a very bad network. (The
@@ -59,6 +61,9 @@ pub fn RacePanel(props: &LabProps) -> Html {
     let race = use_reducer(Race::default);
     let tcp = use_websocket(lane_frames(race.dispatcher(), Transport::Tcp));
     let udp = use_websocket(lane_frames(race.dispatcher(), Transport::Udp));
+    let wt = use_webtransport(wt_datagrams(race.dispatcher()));
+    // Where the WebTransport lane goes, or why it cannot run.
+    let wt_target = wt_target(&strings.lab.race, &props.info);
     let available = match &props.info {
         InfoState::Ready(info) => info
             .relay_targets
@@ -68,11 +73,12 @@ pub fn RacePanel(props: &LabProps) -> Html {
         InfoState::Loading | InfoState::Failed(_) => true,
     };
 
-    use_race_driver(&race, &tcp, &udp, props.report.clone());
+    use_race_driver(&race, &tcp, &udp, &wt, props.report.clone());
 
     let run = {
         let (settings, invalid, race) = (settings.clone(), invalid.clone(), race.dispatcher());
-        let (tcp, udp) = (tcp.clone(), udp.clone());
+        let (tcp, udp, wt) = (tcp.clone(), udp.clone(), wt.clone());
+        let wt_target = wt_target.clone();
         Callback::from(move |_: MouseEvent| {
             let Settings { packets, network } = *settings;
             if let Err(error) = network.validate() {
@@ -86,6 +92,10 @@ pub fn RacePanel(props: &LabProps) -> Html {
             };
             open(&tcp, TCP_ECHO, &PercentImpairment::default());
             open(&udp, UDP_ECHO, &network);
+            if let Ok((port, hash)) = &wt_target {
+                let path = relay_path(UDP_ECHO, &network).replacen("/ws/", "/wt/", 1);
+                wt.connect(crate::wt::url(&hostname(), *port, &path), hash.clone());
+            }
         })
     };
     let on_change = {
@@ -101,8 +111,7 @@ pub fn RacePanel(props: &LabProps) -> Html {
         Phase::Draining => strings.lab.race.draining,
         Phase::Done => "",
     };
-    let lane = |id: &'static str, title: &'static str, lane: &Lane, ws: &UseWebSocketHandle| {
-        let problem = lane_problem(&strings.close, ws.status());
+    let lane = |id: &'static str, title: (&'static str, &'static str), lane: &Lane, problem| {
         lane_view(
             &strings.lab.race,
             id,
@@ -112,6 +121,12 @@ pub fn RacePanel(props: &LabProps) -> Html {
             race.phase == Phase::Done,
             problem,
         )
+    };
+    let r = &strings.lab.race;
+    let wt_problem = match (&wt_target, wt.state()) {
+        (Err(why), _) => Some(why.clone()),
+        (Ok(_), WtState::Failed(message)) => Some(message.clone()),
+        _ => None,
     };
 
     panel(
@@ -138,8 +153,11 @@ pub fn RacePanel(props: &LabProps) -> Html {
                 }
                 if race.run > 0 {
                     <div class="lanes">
-                        { lane("lab-race-tcp", strings.lab.race.tcp_title, &race.tcp, &tcp) }
-                        { lane("lab-race-udp", strings.lab.race.udp_title, &race.udp, &udp) }
+                        { lane("lab-race-tcp", (r.tcp_title, r.tcp_hops), &race.tcp,
+                            lane_problem(&strings.close, tcp.status())) }
+                        { lane("lab-race-udp", (r.udp_title, r.udp_hops), &race.udp,
+                            lane_problem(&strings.close, udp.status())) }
+                        { lane("lab-race-wt", (r.wt_title, r.wt_hops), &race.wt, wt_problem) }
                     </div>
                     { chart_legend(&strings.lab.race) }
                 }
@@ -159,6 +177,37 @@ fn lane_frames(race: UseReducerDispatcher<Race>, transport: Transport) -> Callba
             });
         }
     })
+}
+
+/// Feeds the WebTransport session's datagrams into its lane.
+fn wt_datagrams(race: UseReducerDispatcher<Race>) -> Callback<(Vec<u8>, f64)> {
+    Callback::from(move |(bytes, at): (Vec<u8>, f64)| {
+        race.dispatch(RaceAction::Received {
+            transport: Transport::Wt,
+            bytes,
+            at,
+        });
+    })
+}
+
+/// The WebTransport listener's port and certificate hash, or why the lane
+/// cannot run: this browser has no WebTransport, or the server none.
+fn wt_target(
+    strings: &'static RaceStrings,
+    info: &InfoState,
+) -> Result<(u16, Option<Vec<u8>>), String> {
+    if !crate::wt::available() {
+        return Err(strings.wt_no_browser.to_owned());
+    }
+    let InfoState::Ready(info) = info else {
+        return Err(strings.wt_no_server.to_owned());
+    };
+    let Some(wt) = &info.webtransport else {
+        return Err(strings.wt_no_server.to_owned());
+    };
+    let port = wt.port().ok_or_else(|| strings.wt_no_server.to_owned())?;
+    let hash = wt.cert_sha256.as_deref().and_then(crate::wt::hash_bytes);
+    Ok((port, hash))
 }
 
 /// Why a lane has nothing to show: the browser refused its URL, or it
@@ -251,7 +300,7 @@ fn race_controls(
 fn lane_view(
     strings: &'static RaceStrings,
     id: &'static str,
-    title: &'static str,
+    (title, hops): (&'static str, &'static str),
     lane: &Lane,
     planned: u32,
     done: bool,
@@ -289,6 +338,7 @@ fn lane_view(
             data-duplicated={stats.duplicated.to_string()}
             data-reordered={stats.reordered.to_string()} data-done={done.to_string()}>
             <figcaption>{ title }</figcaption>
+            <p class="hops">{ hops }</p>
             { race_chart(strings, lane, planned, done, title) }
             if let Some(problem) = &problem {
                 <p class="problem">{ strings.lane_failed }{ " " }<code>{ problem }</code></p>
