@@ -130,7 +130,8 @@ impl Driver {
         let mut caps = serde_json::Map::new();
         let mut options = json!({
             "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                // No --disable-quic: WebTransport is HTTP/3, on QUIC.
+                "--headless", "--no-sandbox", "--disable-gpu",
                 "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync",
                 "--window-size=1280,2200", "--lang=en-US",

@@ -6,7 +6,9 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
-use super::{attr, find, save_screenshot, type_into, wait_for_text, Driver, Socketlab, WAIT};
+use super::{
+    attr, find, save_screenshot, screenshot_dir, type_into, wait_for_text, Driver, Socketlab, WAIT,
+};
 
 async fn join_chat(client: &Client, url: &str, room: &str, name: &str) {
     client.goto(url).await.unwrap();
@@ -221,5 +223,88 @@ async fn the_lab_proves_raw_sockets_fail_and_the_relay_works() {
     let section = find(&client, "#lab-race-tcp").await;
     section.click().await.ok();
     save_screenshot(&client, "lab.png").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the built page and chromedriver: run `cargo xtask test`"]
+async fn the_page_opens_webtransport_and_races_its_datagrams() {
+    let server = Socketlab::start().await;
+    let driver = Driver::start().await;
+    // A fresh profile: Chromium caches certificate decisions.
+    let profile = tempfile::tempdir().unwrap();
+    let client = driver.browser(&profile).await;
+    client.goto(&server.url).await.unwrap();
+    find(&client, "button[data-lang=\"en\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&client, "#lab-feature-webtransport[data-present=\"true\"]").await;
+
+    // A session to /wt/echo, trusted by the hash /api/info published: a
+    // datagram and a stream come back, and the browser says how large a
+    // datagram it will send.
+    find(&client, "#lab-wt-run").await.click().await.unwrap();
+    let stream = find(&client, "#lab-wt-stream:not([data-value=\"\"])").await;
+    assert!(attr(&stream, "data-value").await.parse::<f64>().is_ok());
+    let datagram = find(&client, "#lab-wt-datagram").await;
+    assert!(
+        attr(&datagram, "data-value").await.parse::<f64>().is_ok(),
+        "datagram RTT shown"
+    );
+    let max = find(&client, "#lab-wt-max").await;
+    let max: u32 = attr(&max, "data-value")
+        .await
+        .parse()
+        .expect("maxDatagramSize");
+    assert!(max >= 1000, "maxDatagramSize {max}");
+    wait_for_text(&client, "#lab-wt-session", "/wt/echo").await;
+
+    // The race's third lane: WebTransport datagrams through the same
+    // simulated network to udp-echo; it completes like the other two.
+    find(&client, "#lab-race-run").await.click().await.unwrap();
+    let wt = find(&client, "#lab-race-wt[data-done=\"true\"]").await;
+    let tcp = find(&client, "#lab-race-tcp[data-done=\"true\"]").await;
+    let sent = attr(&tcp, "data-sent").await;
+    assert_eq!(
+        attr(&wt, "data-sent").await,
+        sent,
+        "every packet went out as a datagram"
+    );
+    let received: u32 = attr(&wt, "data-received").await.parse().unwrap();
+    assert!(
+        received > 0,
+        "datagrams came back through /wt/relay/udp-echo"
+    );
+    find(&client, "#lab-race-wt svg").await;
+    assert!(client
+        .find(Locator::Css("#lab-race-wt .problem"))
+        .await
+        .is_err());
+
+    for lane in ["tcp", "udp", "wt"] {
+        let lane_element = find(&client, &format!("#lab-race-{lane}")).await;
+        let mut line = format!("race lane {lane}:");
+        for name in ["sent", "received", "lost", "duplicated", "reordered"] {
+            line += &format!(
+                " {name}={}",
+                attr(&lane_element, &format!("data-{name}")).await
+            );
+        }
+        eprintln!("{line}");
+    }
+    for (css, name) in [
+        (".lab-wt", "webtransport-session.png"),
+        (".lab-race .lanes", "webtransport-race.png"),
+    ] {
+        let script = format!("document.querySelector('{css}').scrollIntoView()");
+        client.execute(&script, vec![]).await.unwrap();
+        let panel = find(&client, css).await;
+        let png = panel.screenshot().await.unwrap();
+        let path = screenshot_dir().join(name);
+        std::fs::write(&path, png).unwrap();
+        eprintln!("screenshot: {}", path.display());
+    }
     client.close().await.unwrap();
 }
