@@ -6,6 +6,10 @@ use yew::prelude::*;
 
 use crate::browser::now_ms;
 use crate::lab::race::{packet, Phase, Race, RaceAction, Transport, DRAIN_MS, SEND_INTERVAL_MS};
+
+/// How long the race waits for its WebTransport session before running
+/// without it: a network that drops UDP would otherwise hold every lane.
+const WT_CONNECT_MS: u32 = 5_000;
 use crate::lab::{Chunking, Measured, Measurements, RaceResult};
 use crate::ws::{SocketStatus, UseWebSocketHandle};
 use crate::wt::UseWtHandle;
@@ -37,6 +41,19 @@ pub fn use_race_driver(
                     RaceAction::Finish
                 });
             }
+        });
+    }
+
+    {
+        let connecting = race.phase == Phase::Connecting;
+        let wt = wt.clone();
+        use_effect_with((connecting, race.run), move |&(connecting, _)| {
+            let timeout = connecting.then(|| {
+                Timeout::new(WT_CONNECT_MS, move || {
+                    wt.give_up("no WebTransport answer within 5 s (is UDP blocked on the way?)")
+                })
+            });
+            move || drop(timeout)
         });
     }
 

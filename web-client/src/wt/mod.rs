@@ -119,6 +119,16 @@ impl UseWtHandle {
         }
     }
 
+    /// Gives up on a session still connecting (a firewall that drops UDP
+    /// makes the browser wait long): it counts as failed with `reason`. An
+    /// open session is left alone.
+    pub fn give_up(&self, reason: &str) {
+        if self.current.borrow().is_none() {
+            *self.generation.borrow_mut() += 1;
+            self.state.set(WtState::Failed(reason.to_owned()));
+        }
+    }
+
     /// Closes the session, if one is open; its late datagrams are ignored.
     pub fn disconnect(&self) {
         *self.generation.borrow_mut() += 1;

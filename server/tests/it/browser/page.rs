@@ -308,3 +308,26 @@ async fn the_page_opens_webtransport_and_races_its_datagrams() {
     }
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs the built page and chromedriver: run `cargo xtask test`"]
+async fn without_webtransport_the_page_says_why_and_races_on() {
+    let server = Socketlab::start_with(&["--no-webtransport".to_owned()]).await;
+    let driver = Driver::start().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = driver.browser(&profile).await;
+    client.goto(&server.url).await.unwrap();
+    find(&client, "button[data-lang=\"en\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "#lab-wt-unavailable", "--no-webtransport").await;
+    find(&client, "#lab-race-run").await.click().await.unwrap();
+    let tcp = find(&client, "#lab-race-tcp[data-done=\"true\"]").await;
+    assert_ne!(attr(&tcp, "data-received").await, "0");
+    let wt = find(&client, "#lab-race-wt[data-done=\"true\"]").await;
+    assert_eq!(attr(&wt, "data-sent").await, "0");
+    wait_for_text(&client, "#lab-race-wt .problem", "--no-webtransport").await;
+    client.close().await.unwrap();
+}
