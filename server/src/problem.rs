@@ -26,6 +26,10 @@ pub enum Problem {
     Forbidden(String),
     /// The request names a host this server does not answer to.
     Misdirected(String),
+    /// The request line is longer than the per-line cap.
+    UriTooLong(String),
+    /// A header line (or the head in all) is longer than its cap.
+    HeaderTooLarge(String),
     /// The server cannot take this request now (capacity).
     Unavailable(String),
     /// The server failed; details are in its log.
@@ -47,6 +51,8 @@ impl Reply for Problem {
             Problem::Unauthorized(text) => (StatusCode::UNAUTHORIZED, text),
             Problem::Forbidden(text) => (StatusCode::FORBIDDEN, text),
             Problem::Misdirected(text) => (StatusCode::MISDIRECTED_REQUEST, text),
+            Problem::UriTooLong(text) => (StatusCode::URI_TOO_LONG, text),
+            Problem::HeaderTooLarge(text) => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, text),
             Problem::Unavailable(text) => (StatusCode::SERVICE_UNAVAILABLE, text),
             Problem::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -19,8 +19,10 @@ use std::net::IpAddr;
 use tokio::net::{TcpListener, UdpSocket};
 
 use crate::config::Config;
+use crate::net::head::{HeadLimits, TooLong};
 use crate::net::peer::PeerAddr;
 use crate::net::tls::Tls;
+use crate::problem::Problem;
 use crate::routes::routes;
 use crate::service::relay::TargetAddr;
 use crate::shutdown::Shutdown;
@@ -177,11 +179,16 @@ impl Server {
         }
         let service = warp::service(routes(state.clone()));
         let mut http = auto::Builder::new(TokioExecutor::new()).http1_only();
+        let head = HeadLimits {
+            max_line: state.config.max_header_line as usize,
+            max_head: state.config.max_request_head as usize,
+        };
         http.http1()
             .timer(TokioTimer::new())
             .header_read_timeout(state.config.header_timeout())
-            // A head larger than this is answered 431 by hyper.
-            .max_buf_size(state.config.max_request_head as usize);
+            // A head over the caps is answered by `head.check` (a body
+            // naming the flag); one too big even to buffer, 431 by hyper.
+            .max_buf_size(head.read_buffer());
         let graceful = GracefulShutdown::new();
         tokio::pin!(signal);
 
@@ -198,7 +205,7 @@ impl Server {
                     }
                 },
             };
-            serve_connection(&http, &graceful, &service, tls.as_ref(), stream, peer);
+            serve_connection(&http, &graceful, &service, tls.as_ref(), head, stream, peer);
         }
 
         tracing::info!("shutting down: closing WebSocket and WebTransport sessions with 1001");
@@ -215,7 +222,7 @@ impl Server {
                     () = &mut deadline => break,
                     accepted = listener.accept() => match accepted {
                         Ok((stream, peer)) => {
-                            serve_connection(&http, &graceful, &service, tls.as_ref(), stream, peer);
+                            serve_connection(&http, &graceful, &service, tls.as_ref(), head, stream, peer);
                         }
                         // Usually EMFILE: back off instead of spinning.
                         Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
@@ -250,6 +257,7 @@ fn serve_connection<S>(
     graceful: &GracefulShutdown,
     service: &S,
     tls: Option<&Tls>,
+    head: HeadLimits,
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
 ) where
@@ -265,8 +273,17 @@ fn serve_connection<S>(
     let _ = stream.set_nodelay(true);
     let service = service.clone();
     let hyper_service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
+        // Before any route: no service (nor the inspector's report) ever
+        // sees a line over the cap.
+        let refused = head.check(&req).err();
         req.extensions_mut().insert(PeerAddr(peer));
-        service.clone().call(req)
+        let call = service.clone().call(req);
+        async move {
+            match refused {
+                Some(too_long) => Ok(refusal(too_long)),
+                None => call.await,
+            }
+        }
     });
     let http = http.clone();
     let watcher = graceful.watcher();
@@ -328,6 +345,17 @@ fn bind_webtransport(config: &Config, tcp: SocketAddr) -> anyhow::Result<Option<
         }
     };
     Listener::bind(addr, flag, source, config.keepalive()).map(Some)
+}
+
+/// The answer to a request with a line over `--max-header-line`: 414 for
+/// the request line, 431 for a header line, as nginx answers.
+fn refusal(too_long: TooLong) -> warp::reply::Response {
+    use warp::Reply as _;
+    match too_long {
+        TooLong::RequestLine(text) => Problem::UriTooLong(text),
+        TooLong::HeaderLine(text) => Problem::HeaderTooLarge(text),
+    }
+    .into_response()
 }
 
 /// What to do about a failed bind, in words.

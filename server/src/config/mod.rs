@@ -185,6 +185,13 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(8192..=1_048_576))]
     pub max_request_head: u32,
 
+    /// Longest single line of a request head in bytes: the request line
+    /// (414 above, as nginx answers) or one header line (431 above).
+    /// 8 KiB, as nginx's and Apache's defaults.
+    #[arg(long, env = "SOCKETLAB_MAX_HEADER_LINE", default_value_t = 8 * 1024,
+          value_parser = clap::value_parser!(u32).range(1024..=1_048_576))]
+    pub max_header_line: u32,
+
     /// A relay target, NAME=tcp://HOST:PORT or NAME=udp://HOST:PORT, with
     /// options in the query: ?protocols=P1,P2 (subprotocols its clients may
     /// select besides `binary`), text=bytes|refuse (what a text frame

@@ -3,6 +3,7 @@
 //!
 //! - [`accept`]: accept loops that back off instead of spinning on EMFILE.
 //! - [`deadline`]: the time limit on every send and flush.
+//! - [`head`]: the per-line cap on a request head (414/431).
 //! - [`tls`]: the rustls acceptor, reloaded on SIGHUP.
 //! - [`peer`]: the client's address ([`peer::PeerAddr`], X-Forwarded-For).
 //! - [`admission`], [`origin`] and [`host`]: connection caps, the `Origin`
@@ -13,6 +14,7 @@
 pub mod accept;
 pub mod admission;
 pub mod deadline;
+pub mod head;
 pub mod host;
 pub mod metered;
 pub mod origin;

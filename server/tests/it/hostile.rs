@@ -125,7 +125,9 @@ async fn malformed_frames_get_errors_and_the_connection_continues() {
 async fn abusive_names_and_rooms_are_refused_with_400() {
     let server = TestServer::start().await;
     let mut room = Bystander::join(&server).await;
-    let long = "n".repeat(10_000);
+    // Far over the name and room limits, within the request-line cap
+    // (over it, the answer is 414: head_caps.rs).
+    let long = "n".repeat(4_000);
     let queries = [
         format!("name={long}"),
         format!("room={long}"),

@@ -15,6 +15,7 @@ mod chat;
 mod chat_scale;
 mod echo;
 mod gateway;
+mod head_caps;
 mod hostile;
 mod http;
 mod inspect;
