@@ -13,6 +13,7 @@ mod browser;
 mod bus_contract;
 mod chat;
 mod chat_scale;
+mod deadlines;
 mod echo;
 mod gateway;
 mod head_caps;

@@ -70,6 +70,7 @@ async fn accept_chat(
     let shutdown = state.shutdown.clone();
     let metrics = state.metrics.clone();
     let limits = state.chat_limits();
+    let send_timeout = state.config.send_timeout();
     let bus = state.bus.clone();
     // Join only once the WebSocket is open: a request that is reset before
     // its 101 must not announce `joined` then `left` to the whole room (nor
@@ -77,7 +78,7 @@ async fn accept_chat(
     // HTTP status; it is a close with 1013 and the reason.
     Ok(
         upgrade.accept(state.chat_ws_config(), None, move |ws, _| async move {
-            let mut conn = WsSession::new(ws);
+            let mut conn = WsSession::new(ws, send_timeout);
             let membership = match chat::join(&*bus, wanted).await {
                 Ok(membership) => membership,
                 Err(err) => {
@@ -102,7 +103,7 @@ pub fn echo(state: AppState) -> impl Filter<Extract = (Response,), Error = Rejec
             let send_timeout = state.config.send_timeout();
             let metrics = state.metrics.clone();
             upgrade.accept(state.echo_ws_config(), None, move |ws, _| async move {
-                let mut conn = WsSession::new(ws);
+                let mut conn = WsSession::new(ws, send_timeout);
                 echo::run(&mut conn, shutdown, Some(keepalive), send_timeout, &metrics).await
             })
         })
@@ -117,7 +118,7 @@ pub fn inspect(state: AppState) -> impl Filter<Extract = (Response,), Error = Re
             let send_timeout = state.config.send_timeout();
             let keepalive = state.config.keepalive();
             upgrade.accept(state.chat_ws_config(), None, move |ws, report| async move {
-                let mut conn = WsSession::new(ws);
+                let mut conn = WsSession::new(ws, send_timeout);
                 inspect::run(&mut conn, report, shutdown, keepalive, send_timeout).await
             })
         })
@@ -201,13 +202,14 @@ async fn accept_relay(
     let target = admitted.target;
     let config = state.relay_ws_config(target.kind());
     let addr = target.addr.clone();
+    let send_timeout = state.config.send_timeout();
     let relay = Relay {
         name,
         addr: target.addr,
         shutdown: state.shutdown.clone(),
         limits: state.relay_limits(),
         metrics: state.metrics.clone(),
-        send_timeout: state.config.send_timeout(),
+        send_timeout,
         text: target.options.text,
     };
     let impairment = admitted
@@ -215,7 +217,7 @@ async fn accept_relay(
         .and_then(|profile| Some((state.udp_impairments.clone()?, profile)));
     Ok(
         upgrade.accept(config, protocol.as_deref(), move |ws, _| async move {
-            let mut conn = WsSession::new(ws);
+            let mut conn = WsSession::new(ws, send_timeout);
             match addr {
                 TargetAddr::Tcp(addr) => relay::tcp::run(conn, relay, tcp::connect_tcp(addr)).await,
                 TargetAddr::Unix(path) => {

@@ -9,11 +9,14 @@
 //! - echo and the relay: text and binary frames, as they came ([`Data`]).
 //! - inspect: the handshake report out, as one JSON text frame.
 
+use std::time::Duration;
+
 use futures_util::SinkExt;
 use socketlab_shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::socket::{self, ReadGate, WebSocket};
+use crate::net::deadline::within;
 use crate::service::chat::session::{ChatInput, ChatOutput};
 use crate::service::session::{Data, Inbound, Incoming, Lost, Outbound, Split};
 
@@ -95,13 +98,26 @@ struct Reader {
     gate: ReadGate,
     /// The code of the client's close frame, once it sent one.
     client_code: Option<u16>,
+    /// The client sent its close frame: the session ends once it is answered.
+    closing: bool,
+    /// tungstenite queued an automatic reply (a pong, or the answer to the
+    /// client's close) that must be written by then. It writes such replies
+    /// from inside its reads, and when the client does not read it simply
+    /// reads on: a client that pings (or closes) and never reads would hold
+    /// the session, and pile up pongs in memory, forever.
+    reply_by: Option<tokio::time::Instant>,
+    /// How long a pong may wait (`--send-timeout-secs`).
+    send_timeout: Duration,
 }
 
 impl Reader {
-    fn new() -> Self {
+    fn new(send_timeout: Duration) -> Self {
         Self {
             gate: ReadGate::new(),
             client_code: None,
+            closing: false,
+            reply_by: None,
+            send_timeout,
         }
     }
 
@@ -113,14 +129,55 @@ impl Reader {
         match frame {
             None => Incoming::Closed(self.client_code),
             Some(Err(err)) => invalid(&err),
-            // tungstenite answers the close, then ends the stream.
+            // tungstenite queues the answer; it is written (with its
+            // deadline) before the session hears `Closed`.
             Some(Ok(Message::Close(frame))) => {
                 self.client_code = frame.map(|f| u16::from(f.code));
+                self.closing = true;
+                self.reply_by = Some(tokio::time::Instant::now() + socket::CLOSE_HANDSHAKE_TIMEOUT);
                 Incoming::Heard
             }
-            // tungstenite answers pings itself; every frame is a sign of life.
-            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Incoming::Heard,
+            // tungstenite queues the pong; it is written, with the send
+            // deadline, before the next frame is read.
+            Some(Ok(Message::Ping(_))) => {
+                if self.reply_by.is_none() {
+                    self.reply_by = Some(tokio::time::Instant::now() + self.send_timeout);
+                }
+                Incoming::Heard
+            }
+            // Every frame is a sign of life.
+            Some(Ok(Message::Pong(_) | Message::Frame(_))) => Incoming::Heard,
             Some(Ok(message)) => Incoming::Message(T::decode(message)),
+        }
+    }
+
+    /// Writes the automatic reply tungstenite queued, if any, by its
+    /// deadline (kept across calls, so a cancelled `recv` does not restart
+    /// it). `Some` ends the session: the close was answered (or could not
+    /// be in time), or the client did not take a pong.
+    async fn answer<T, S>(&mut self, ws: &mut S) -> Option<Incoming<T>>
+    where
+        S: futures_util::Sink<Message, Error = tungstenite::Error> + Unpin,
+    {
+        let by = self.reply_by?;
+        let left = by.saturating_duration_since(tokio::time::Instant::now());
+        let written = within(left, SinkExt::<Message>::flush(ws)).await;
+        self.reply_by = None;
+        if self.closing {
+            // Answered or not, the client is done; a client that does not
+            // read its answer is let go after the close handshake timeout.
+            return Some(Incoming::Closed(self.client_code));
+        }
+        match written {
+            Ok(Ok(())) => None,
+            Ok(Err(_)) => Some(Incoming::Lost),
+            Err(_) => Some(Incoming::Invalid {
+                code: socketlab_shared::close::TRY_AGAIN_LATER,
+                reason: format!(
+                    "not reading: a pong waited {:?} (--send-timeout-secs)",
+                    self.send_timeout
+                ),
+            }),
         }
     }
 
@@ -142,11 +199,12 @@ impl Reader {
 }
 
 impl WsSession {
-    /// Wraps an upgraded connection.
-    pub fn new(ws: WebSocket) -> Self {
+    /// Wraps an upgraded connection; the pong it owes a client's ping
+    /// must be written within `send_timeout`.
+    pub fn new(ws: WebSocket, send_timeout: Duration) -> Self {
         Self {
             ws,
-            reader: Reader::new(),
+            reader: Reader::new(send_timeout),
         }
     }
 }
@@ -180,10 +238,18 @@ fn invalid<T>(err: &tungstenite::Error) -> Incoming<T> {
 
 impl<T: Decode> Inbound<T> for WsSession {
     async fn recv(&mut self) -> Incoming<T> {
+        if let Some(end) = self.reader.answer(&mut self.ws).await {
+            return end;
+        }
         self.reader.recv(&mut self.ws).await
     }
 
     async fn recv_now(&mut self) -> Option<Incoming<T>> {
+        // A reply waiting to be written is not "without waiting": the
+        // service flushes its batch, then `recv` writes the reply.
+        if self.reader.reply_by.is_some() {
+            return None;
+        }
         self.reader.recv_now(&mut self.ws).await
     }
 }
@@ -250,12 +316,32 @@ impl Split<Data> for WsSession {
 }
 
 impl<T: Decode> Inbound<T> for WsRx {
+    /// The receiving half cannot write: the client's close ends it at once
+    /// (reading on would wait for tungstenite to write the answer, with no
+    /// deadline); the caller unsplits and flushes the answer with its own.
+    /// Pongs go out with the sending half's next write.
     async fn recv(&mut self) -> Incoming<T> {
-        self.reader.recv(&mut self.stream).await
+        if self.reader.closing {
+            return Incoming::Closed(self.reader.client_code);
+        }
+        let incoming = self.reader.recv(&mut self.stream).await;
+        self.reader.reply_by = None;
+        if self.reader.closing {
+            return Incoming::Closed(self.reader.client_code);
+        }
+        incoming
     }
 
     async fn recv_now(&mut self) -> Option<Incoming<T>> {
-        self.reader.recv_now(&mut self.stream).await
+        if self.reader.closing {
+            return Some(Incoming::Closed(self.reader.client_code));
+        }
+        let incoming = self.reader.recv_now(&mut self.stream).await?;
+        self.reader.reply_by = None;
+        if self.reader.closing {
+            return Some(Incoming::Closed(self.reader.client_code));
+        }
+        Some(incoming)
     }
 }
 
@@ -285,6 +371,7 @@ impl<T: Encode> Outbound<T> for WsTx {
             code: code.into(),
             reason: socket::truncate_reason(reason).into(),
         };
-        let _ = self.sink.send(Message::Close(Some(frame))).await;
+        let send = self.sink.send(Message::Close(Some(frame)));
+        let _ = within(socket::CLOSE_HANDSHAKE_TIMEOUT, send).await;
     }
 }

@@ -17,8 +17,9 @@ use crate::net::metered::Metered;
 /// bytes counted.
 pub type WebSocket = WebSocketStream<Metered<TokioIo<Upgraded>>>;
 
-/// How long the server waits for the client's half of a close handshake.
-const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long the server waits for the client's half of a close handshake,
+/// and how long the answer to a client's close may take to be written.
+pub(crate) const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Polls a connection's reading side only after it signalled new input.
 ///

@@ -1,0 +1,128 @@
+//! Writes the server does on its own, inside its reads: the pong it owes
+//! every ping, the answer to a client's close. A client that pings (or
+//! closes) and never reads must be let go within the send timeout, not
+//! kept (with its pongs piling up in memory) for as long as it likes.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::common::{self, TestServer};
+
+/// A WebSocket client whose socket takes in almost nothing: the server's
+/// writes to it stop making progress after a few KiB it does not read.
+async fn tight_client(
+    server: &TestServer,
+    path: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio::net::TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(server.addr).await.unwrap();
+    let (ws, _) = tokio::time::timeout(
+        common::WAIT,
+        tokio_tungstenite::client_async(server.ws_url(path), stream),
+    )
+    .await
+    .expect("handshake in time")
+    .expect("handshake");
+    ws
+}
+
+/// Sends up to 400,000 pings of 125 bytes (50 MiB of pongs owed, far more
+/// than the sockets between here and the server hold), then `last` if
+/// given, without ever reading.
+fn ping_flood<S>(mut tx: S, last: Option<Message>) -> tokio::task::JoinHandle<u32>
+where
+    S: futures_util::Sink<Message> + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut sent = 0;
+        while sent < 400_000 {
+            if tx.send(Message::Ping(vec![7u8; 125].into())).await.is_err() {
+                return sent;
+            }
+            sent += 1;
+        }
+        if let Some(last) = last {
+            let _ = tx.send(last).await;
+        }
+        sent
+    })
+}
+
+#[tokio::test]
+async fn a_client_that_pings_and_never_reads_is_closed_with_1013() {
+    let server = TestServer::start_with(|c| {
+        c.send_timeout_secs = 1;
+        // The server's own pings must not be what ends it.
+        c.ping_interval_secs = 3600;
+    })
+    .await;
+    let mut bystander = server.connect("/ws/echo").await;
+    for endpoint in ["echo", "inspect"] {
+        let ws = tight_client(&server, &format!("/ws/{endpoint}")).await;
+        let (tx, rx) = ws.split();
+        let flood = ping_flood(tx, None);
+        // The close frame cannot reach a client that does not read; the
+        // server's count says how it ended.
+        let wanted = format!("socketlab_closes_total{{endpoint=\"{endpoint}\",code=\"1013\"}} 1");
+        common::metrics_when(
+            server.addr,
+            "a pinging client that never reads was kept",
+            |m| m.contains(&wanted),
+        )
+        .await;
+        flood.abort();
+        drop(rx);
+    }
+    bystander.send(Message::text("still here?")).await;
+    assert_eq!(bystander.next().await, Message::text("still here?"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_closes_and_never_reads_the_answer_is_let_go() {
+    let server = TestServer::start_with(|c| {
+        c.send_timeout_secs = 1;
+        c.ping_interval_secs = 3600;
+    })
+    .await;
+    let baseline = server.tasks.open_tasks();
+    let ws = tight_client(&server, "/ws/echo").await;
+    let (tx, rx) = ws.split();
+    let flood = ping_flood(tx, Some(Message::Close(None)));
+    common::metrics_when(
+        server.addr,
+        "a client that closed without reading was kept",
+        |m| {
+            m.contains("socketlab_connections_open{endpoint=\"echo\"} 0")
+                && m.contains("socketlab_closes_total{endpoint=\"echo\"")
+        },
+    )
+    .await;
+    flood.abort();
+    drop(rx);
+    // Nothing is left behind: no session task.
+    server.wait_for_tasks(baseline).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_pings_within_reason_keeps_its_session() {
+    // The deadline is on the pong, not on pinging: a client that reads its
+    // pongs may ping as often as it likes.
+    let server = TestServer::start_with(|c| c.send_timeout_secs = 1).await;
+    let mut client = server.connect("/ws/echo").await;
+    for _ in 0..200 {
+        client.send(Message::Ping(vec![1u8; 125].into())).await;
+        let pong = tokio::time::timeout(common::WAIT, client.ws.next())
+            .await
+            .expect("a pong in time");
+        assert!(matches!(pong, Some(Ok(Message::Pong(_)))), "{pong:?}");
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    client.send(Message::text("after the pings")).await;
+    assert_eq!(client.next().await, Message::text("after the pings"));
+    server.stop().await;
+}
