@@ -85,7 +85,7 @@ pub async fn serve(socket: UdpSocket, impairments: Impairments, shutdown: Shutdo
         };
         let datagram = buffer[..n].to_vec();
         let Some(profile) = impairments.get(&peer) else {
-            let _ = socket.send_to(&datagram, peer).await;
+            reply(&socket, &datagram, peer);
             continue;
         };
         let copies = {
@@ -117,9 +117,19 @@ pub async fn serve(socket: UdpSocket, impairments: Impairments, shutdown: Shutdo
             let datagram = datagram.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                let _ = socket.send_to(&datagram, peer).await;
+                reply(&socket, &datagram, peer);
                 drop(permit);
             });
         }
+    }
+}
+
+/// Sends one reply without waiting. The socket is shared by every client:
+/// a send that waited for room in a full send buffer would stop the echo
+/// for all of them (and has no deadline to end it). UDP may drop, so a
+/// reply that does not fit now is dropped, as a full router queue would.
+fn reply(socket: &UdpSocket, datagram: &[u8], peer: SocketAddr) {
+    if let Err(err) = socket.try_send_to(datagram, peer) {
+        tracing::debug!(%peer, "udp-echo reply dropped: {err}");
     }
 }

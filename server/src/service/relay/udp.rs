@@ -12,6 +12,7 @@ use socketlab_shared::{close, Impairment, TextMode};
 use tokio::net::UdpSocket;
 
 use crate::demo::udp_echo::Impairments;
+use crate::net::deadline::within;
 use crate::service::session::{self, Data, Inbound, Incoming, Outbound, SendError};
 
 /// The largest UDP payload over IPv4.
@@ -101,8 +102,18 @@ pub async fn run<C: Inbound<Data> + Outbound<Data>>(
                         Data::Binary(bytes) => bytes,
                         Data::Text(utf8) => Bytes::from(utf8),
                     };
-                    if let Err(err) = socket.send(&datagram).await {
-                        break (close::BAD_GATEWAY, format!("cannot send to {name} ({addr}): {err}"));
+                    // A send waits only while the socket's buffer is full;
+                    // it has the send deadline all the same.
+                    match within(send_timeout, socket.send(&datagram)).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(err)) => break (
+                            close::BAD_GATEWAY,
+                            format!("cannot send to {name} ({addr}): {err}"),
+                        ),
+                        Err(_) => break (
+                            close::BAD_GATEWAY,
+                            format!("{name} ({addr}) took no datagram for {send_timeout:?} (--send-timeout-secs)"),
+                        ),
                     }
                     counters.to_target.inc_by(datagram.len() as u64);
                 }
