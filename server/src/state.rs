@@ -242,6 +242,7 @@ async fn connect_bus(config: &Config, instance: &InstanceId) -> anyhow::Result<A
             config.bus_history_days * 24 * 60 * 60,
         )),
         max_bytes: Some(config.bus_max_bytes as i64),
+        replicas: config.bus_replicas as usize,
     };
     let bus = NatsBus::connect(
         &options,

@@ -140,6 +140,14 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1_048_576..=1 << 40))]
     pub bus_max_bytes: u64,
 
+    /// Copies NATS keeps of the chat stream and the members bucket: 3 on a
+    /// three-node JetStream cluster survives losing a node; at most the
+    /// cluster's size. Applied when the stream is created (the chat
+    /// stream's is updated at every start).
+    #[arg(long, env = "SOCKETLAB_BUS_REPLICAS", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub bus_replicas: u8,
+
     /// This instance's name in /api/info and in heartbeats to other
     /// instances (default: a random one).
     #[arg(long, env = "SOCKETLAB_INSTANCE_ID")]

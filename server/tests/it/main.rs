@@ -21,6 +21,7 @@ mod hostile;
 mod http;
 mod inspect;
 mod native_clients;
+mod nats_cluster;
 mod operations;
 mod relay;
 mod scale_out;

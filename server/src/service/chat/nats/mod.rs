@@ -86,6 +86,9 @@ pub struct NatsOptions {
     /// The chat stream's size limit in bytes; the oldest messages go first
     /// (`None`: no limit).
     pub max_bytes: Option<i64>,
+    /// Copies JetStream keeps of the chat stream and the members bucket
+    /// (0 counts as 1); 3 on a three-node cluster survives losing a node.
+    pub replicas: usize,
 }
 
 /// Rooms on NATS JetStream. Cheap to clone.
@@ -175,6 +178,7 @@ impl NatsBus {
             max_messages_per_subject: HISTORY_LEN as i64,
             max_age: options.max_age.unwrap_or_default(),
             max_bytes: options.max_bytes.unwrap_or(-1),
+            num_replicas: options.replicas.max(1),
             storage: stream::StorageType::File,
             ..Default::default()
         })
@@ -196,6 +200,7 @@ impl NatsBus {
                 allow_rollup: true,
                 deny_delete: true,
                 allow_direct: true,
+                num_replicas: options.replicas.max(1),
                 storage: stream::StorageType::File,
                 ..Default::default()
             })
