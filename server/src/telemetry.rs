@@ -110,6 +110,13 @@ pub struct Metrics {
     pub log_lines_dropped: Counter,
     /// Reads of `--relay-targets-file` after start-up, by result.
     pub relay_target_reloads: Family<ResultLabel, Counter>,
+    /// Tasks the server tracks for shutdown: sessions, demo sockets and
+    /// their clients (set when scraped). Back to its idle value once the
+    /// clients are gone, or something leaks; the soak checks it.
+    pub tasks_open: Gauge,
+    /// Every task alive on the runtime, HTTP connections and bus readers
+    /// included (set when scraped).
+    pub runtime_tasks_alive: Gauge,
 }
 
 impl Default for Metrics {
@@ -135,6 +142,8 @@ impl Metrics {
         let chat_members = Gauge::default();
         let log_lines_dropped = Counter::default();
         let relay_target_reloads = Family::default();
+        let tasks_open = Gauge::default();
+        let runtime_tasks_alive = Gauge::default();
         registry.register(
             "connections_open",
             "Open WebSocket connections",
@@ -195,6 +204,16 @@ impl Metrics {
             "Reloads of --relay-targets-file by result (invalid: the old targets stay)",
             relay_target_reloads.clone(),
         );
+        registry.register(
+            "tasks_open",
+            "Tasks tracked for shutdown: sessions, demo sockets and their clients",
+            tasks_open.clone(),
+        );
+        registry.register(
+            "runtime_tasks_alive",
+            "Tasks alive on the tokio runtime",
+            runtime_tasks_alive.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             connections_open,
@@ -209,6 +228,8 @@ impl Metrics {
             chat_members,
             log_lines_dropped,
             relay_target_reloads,
+            tasks_open,
+            runtime_tasks_alive,
         }
     }
 

@@ -27,12 +27,19 @@ pub fn readyz(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = R
     })
 }
 
-/// `GET /metrics`: every counter, with the room gauges read from the bus.
+/// `GET /metrics`: every counter, with the room gauges read from the bus
+/// and the task gauges from the task tracker and the runtime.
 pub fn metrics(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("metrics").and(warp::get()).map(move || {
         let stats = state.bus.stats();
         state.metrics.chat_rooms.set(stats.rooms as i64);
         state.metrics.chat_members.set(stats.members as i64);
+        let tasks = state.shutdown.open_tasks();
+        state.metrics.tasks_open.set(tasks as i64);
+        let alive = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks();
+        state.metrics.runtime_tasks_alive.set(alive as i64);
         // The writer only counts up; bring the counter up to its count.
         let dropped = crate::logging::dropped_lines();
         let counted = state.metrics.log_lines_dropped.get();

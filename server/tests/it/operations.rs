@@ -365,3 +365,31 @@ async fn a_log_nobody_reads_does_not_stop_the_server() {
         "the lines that could not be written are counted:\n{metrics}"
     );
 }
+
+#[tokio::test]
+async fn task_gauges_rise_with_a_session_and_come_back_when_it_ends() {
+    // What `cargo xtask soak` watches for leaks: both gauges exist, count
+    // a session while it lasts and return to their idle values after it.
+    let server = TestServer::start().await;
+    let (_, idle) = http_get(server.addr, "/metrics").await;
+    let tracked = sample(&idle, "socketlab_tasks_open ");
+    let alive = sample(&idle, "socketlab_runtime_tasks_alive ");
+    assert!(tracked >= 1.0 && alive >= tracked, "{idle}");
+    let mut client = server.connect("/ws/echo").await;
+    client.send(Message::text("hi")).await;
+    assert_eq!(client.next().await, Message::text("hi"));
+    common::metrics_when(server.addr, "the session is not counted", |m| {
+        sample(m, "socketlab_tasks_open ") > tracked
+            && sample(m, "socketlab_runtime_tasks_alive ") > alive
+    })
+    .await;
+    client.ws.close(Some(normal())).await.unwrap();
+    let _ = client.expect_close().await;
+    drop(client);
+    common::metrics_when(server.addr, "the tasks did not come back", |m| {
+        sample(m, "socketlab_tasks_open ") == tracked
+            && sample(m, "socketlab_runtime_tasks_alive ") <= alive
+    })
+    .await;
+    server.stop().await;
+}
