@@ -25,6 +25,7 @@ mod runner;
 mod serve;
 mod sink;
 mod size;
+mod soak;
 mod stats;
 mod supervise;
 mod transport;
@@ -84,6 +85,10 @@ enum Command {
     BareRelay(bare::BareRelayArgs),
     /// Writes BENCHMARKS.md and the throughput plot from results.jsonl.
     Report(report::ReportArgs),
+    /// Opens and closes many connections (chat, echo, relay) over a long
+    /// time against a server it starts, and checks that its memory,
+    /// descriptors and tasks come back (what `cargo xtask soak` runs).
+    Soak(soak::SoakArgs),
     /// Runs the whole plan (what `cargo xtask bench` does once it has built
     /// everything): starts the peers pinned to their cores, runs every
     /// measurement, writes the results and the report.
@@ -106,6 +111,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Report(args) => return report::run(args),
         Command::Run(args) => return runner::run(args),
+        Command::Soak(args) => return soak::run(args),
         _ => {}
     }
     let threads = match cli.threads {
@@ -132,6 +138,7 @@ fn run(cli: Cli) -> Result<()> {
             Command::BareRelay(args) => bare::relay(args).await,
             Command::Report(args) => report::run(args),
             Command::Run(args) => runner::run(args),
+            Command::Soak(args) => soak::run(args),
         }
     })
 }

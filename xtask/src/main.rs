@@ -12,6 +12,7 @@ mod cmd;
 mod lockfile;
 mod page;
 mod release;
+mod soak;
 mod tools;
 mod workspace;
 
@@ -66,6 +67,11 @@ enum Task {
         #[arg(long, value_enum, value_name = "SECTION")]
         only: Option<bench::Section>,
     },
+    /// Open and close 10,000 connections (chat, echo, relay) over 10
+    /// minutes against a release build and check that the server's memory,
+    /// descriptors and tasks come back; writes docs/BENCHMARKS.md's "Soak"
+    /// section. Not part of CI.
+    Soak(soak::SoakArgs),
     /// Install the missing tools (trunk, wasm-bindgen, wasm-opt, chromium, ...)
     /// without building anything.
     InstallTools,
@@ -92,6 +98,7 @@ fn main() -> Result<()> {
         Task::Test { quick } => checks::run(quick),
         Task::Autobahn => autobahn::run(),
         Task::Bench { quick, only } => bench::run(quick, only),
+        Task::Soak(args) => soak::run(args),
         Task::InstallTools => {
             tools::ensure_web_tools()?;
             tools::ensure_test_tools()

@@ -28,6 +28,7 @@ mod method;
 mod page;
 mod relay;
 mod scale_out;
+pub mod soak;
 mod svg;
 
 use crate::plan::{Bench, Peer};
@@ -97,7 +98,12 @@ pub fn run(mut args: ReportArgs) -> Result<()> {
         .context("--svg needs a file name")?
         .to_string_lossy()
         .into_owned();
-    let markdown = render(&groups, &args, &Machine::read(), &svg_name, today());
+    let mut markdown = render(&groups, &args, &Machine::read(), &svg_name, today());
+    // The soak is not part of a benchmark run: keep what it wrote.
+    let earlier = std::fs::read_to_string(&args.out).unwrap_or_default();
+    if let Some(kept) = soak::section(&earlier) {
+        markdown = soak::replace(&markdown, kept);
+    }
     write(&args.out, &markdown)?;
     write(&args.svg, &svg::relay_throughput(&groups))?;
     if groups.keys().any(growth::is_growth) {

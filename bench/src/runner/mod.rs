@@ -19,6 +19,8 @@ use clap::Args;
 
 mod jobs;
 mod peers;
+
+pub use peers::start_socketlab_with;
 mod scale_out;
 
 use crate::plan::{Plan, Section, SCALE_OUT_CHAT_QUEUE, SCALE_OUT_CHAT_QUEUE_WHY};
