@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::net::head::{HeadLimits, TooLong};
 use crate::net::peer::PeerAddr;
 use crate::net::tls::Tls;
+use crate::net::write_deadline::WriteDeadline;
 use crate::problem::Problem;
 use crate::routes::routes;
 use crate::service::relay::TargetAddr;
@@ -189,6 +190,11 @@ impl Server {
             // A head over the caps is answered by `head.check` (a body
             // naming the flag); one too big even to buffer, 431 by hyper.
             .max_buf_size(head.read_buffer());
+        let limits = ConnectionLimits {
+            head,
+            // hyper has no write timeout of its own (see net::write_deadline).
+            write: state.config.send_timeout() + crate::net::write_deadline::MARGIN,
+        };
         let graceful = GracefulShutdown::new();
         tokio::pin!(signal);
 
@@ -205,7 +211,15 @@ impl Server {
                     }
                 },
             };
-            serve_connection(&http, &graceful, &service, tls.as_ref(), head, stream, peer);
+            serve_connection(
+                &http,
+                &graceful,
+                &service,
+                tls.as_ref(),
+                limits,
+                stream,
+                peer,
+            );
         }
 
         tracing::info!("shutting down: closing WebSocket and WebTransport sessions with 1001");
@@ -222,7 +236,7 @@ impl Server {
                     () = &mut deadline => break,
                     accepted = listener.accept() => match accepted {
                         Ok((stream, peer)) => {
-                            serve_connection(&http, &graceful, &service, tls.as_ref(), head, stream, peer);
+                            serve_connection(&http, &graceful, &service, tls.as_ref(), limits, stream, peer);
                         }
                         // Usually EMFILE: back off instead of spinning.
                         Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
@@ -249,6 +263,15 @@ impl Server {
     }
 }
 
+/// What each connection is held to besides hyper's own settings.
+#[derive(Debug, Clone, Copy)]
+struct ConnectionLimits {
+    /// The request head's caps.
+    head: HeadLimits,
+    /// How long one write may make no progress.
+    write: Duration,
+}
+
 /// Serves HTTP/1.1 (with upgrades) on one accepted connection, in its own
 /// task, after the TLS handshake when TLS is on; watched by `graceful` so
 /// shutdown can wait for it.
@@ -257,7 +280,7 @@ fn serve_connection<S>(
     graceful: &GracefulShutdown,
     service: &S,
     tls: Option<&Tls>,
-    head: HeadLimits,
+    limits: ConnectionLimits,
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
 ) where
@@ -271,6 +294,8 @@ fn serve_connection<S>(
     S::Future: Send + 'static,
 {
     let _ = stream.set_nodelay(true);
+    let stream = WriteDeadline::new(stream, limits.write);
+    let head = limits.head;
     let service = service.clone();
     let hyper_service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
         // Before any route: no service (nor the inspector's report) ever

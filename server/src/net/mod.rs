@@ -10,6 +10,8 @@
 //!   allow-list, the `Host` allow-list.
 //! - [`metered`]: byte counts per connection, below every codec.
 //! - [`percent`]: `%XX` decoding of URL parts.
+//! - [`write_deadline`]: the write deadline under hyper (HTTP answers
+//!   included), a backstop behind the services' own.
 
 pub mod accept;
 pub mod admission;
@@ -21,3 +23,4 @@ pub mod origin;
 pub mod peer;
 pub mod percent;
 pub mod tls;
+pub mod write_deadline;

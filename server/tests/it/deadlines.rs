@@ -1,7 +1,8 @@
 //! Writes the server does on its own, inside its reads: the pong it owes
 //! every ping, the answer to a client's close. A client that pings (or
 //! closes) and never reads must be let go within the send timeout, not
-//! kept (with its pongs piling up in memory) for as long as it likes.
+//! kept (with its pongs piling up in memory) for as long as it likes; and
+//! the HTTP answers hyper writes itself, which have a deadline under hyper.
 
 use std::time::Duration;
 
@@ -124,5 +125,48 @@ async fn a_client_that_pings_within_reason_keeps_its_session() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     client.send(Message::text("after the pings")).await;
     assert_eq!(client.next().await, Message::text("after the pings"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_http_client_that_pipelines_and_never_reads_is_dropped() {
+    // A "slow read": thousands of pipelined GETs, their answers never
+    // read. hyper has no write timeout; before, the connection, its task
+    // and megabytes of socket buffers stayed for as long as the client
+    // liked. The server now drops it (a reset: its requests are unread),
+    // and the reset shows on the client's socket without reading.
+    let server = TestServer::start_with(|c| c.send_timeout_secs = 1).await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(server.addr).await.unwrap();
+    let (read_half, mut write_half) = stream.into_split();
+    let request = format!("GET /metrics HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr);
+    let writer = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        // 20,000 answers of a few KiB each: far more than the buffers on
+        // the way hold, so the server's writes stall.
+        for _ in 0..20_000 {
+            if write_half.write_all(request.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+        write_half
+    });
+    let stream_error = async {
+        loop {
+            if let Some(err) = read_half.as_ref().take_error().unwrap() {
+                return err;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    // The send timeout (1 s) plus the margin (2 s), with room to spare.
+    let err = tokio::time::timeout(Duration::from_secs(20), stream_error)
+        .await
+        .expect("the server kept a client that does not read its answers");
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}");
+    writer.abort();
+    // Everyone else is served.
+    assert_eq!(common::http_get(server.addr, "/healthz").await.0, 200);
     server.stop().await;
 }
