@@ -119,8 +119,9 @@ pub fn run(args: SoakArgs) -> Result<()> {
 /// The load, with samples before, during and after.
 async fn soak(args: &SoakArgs, url: &str, pid: u32) -> Result<(Vec<Sample>, u32, Duration)> {
     transport::ensure_open_files(args.parallel as u64 * 2)?;
+    // The server prints `open http://ADDR/`; the runner hands over ADDR.
     let http = url.trim_start_matches("http://").to_owned();
-    let ws = url.replacen("http://", "ws://", 1);
+    let ws = format!("ws://{http}");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let started = Instant::now();
     let mut samples = vec![sample(pid, &http, started).await?];
@@ -146,8 +147,16 @@ async fn soak(args: &SoakArgs, url: &str, pid: u32) -> Result<(Vec<Sample>, u32,
         let (ws, failed, done) = (ws.clone(), failed.clone(), done.clone());
         workers.spawn(async move {
             let life = tokio::time::timeout(CONNECTION_TIMEOUT, one(&ws, i));
-            if !matches!(life.await, Ok(Ok(()))) {
-                failed.fetch_add(1, Ordering::Relaxed);
+            let error = match life.await {
+                Ok(Ok(())) => None,
+                Ok(Err(err)) => Some(format!("{err:#}")),
+                Err(_) => Some(format!("took over {CONNECTION_TIMEOUT:?}")),
+            };
+            if let Some(error) = error {
+                // The first few say what is wrong; the count says how often.
+                if failed.fetch_add(1, Ordering::Relaxed) < 3 {
+                    eprintln!("soak: connection {i} failed: {error}");
+                }
             }
             done.fetch_add(1, Ordering::Relaxed);
             drop(slot);
