@@ -12,6 +12,9 @@ use crate::record::Params;
 pub enum Peer {
     /// The server this workspace builds.
     Socketlab,
+    /// Bun 1.4 (uWebSockets underneath): the echo and chat room of about
+    /// 30 lines each in bench/peers/, speaking socketlab's wire format.
+    Bun,
     /// The no-framework references: a tokio-tungstenite echo and relay in
     /// bench/src/bare.rs.
     Bare,
@@ -27,8 +30,9 @@ pub enum Peer {
 impl Peer {
     /// Every peer, in the order tables list them: the server under test,
     /// the references, then the ceiling.
-    pub const ALL: [Peer; 5] = [
+    pub const ALL: [Peer; 6] = [
         Peer::Socketlab,
+        Peer::Bun,
         Peer::Bare,
         Peer::Websocat,
         Peer::Websockify,
@@ -39,6 +43,7 @@ impl Peer {
     pub fn name(self) -> &'static str {
         match self {
             Peer::Socketlab => "socketlab",
+            Peer::Bun => "bun",
             Peer::Bare => "bare",
             Peer::Websocat => "websocat",
             Peer::Websockify => "websockify",
@@ -236,6 +241,9 @@ impl Plan {
                     (512, 32, 1),
                     ECHO_LARGE,
                     ECHO_PIPELINED,
+                    (64, 4096, 16),
+                    (512, 32, 16),
+                    (512, 4096, 16),
                 ],
                 growth: vec![1, 10, 100, 1000, 10_000],
                 relay_seconds: 3.0,
@@ -348,6 +356,15 @@ mod tests {
         assert!(quick.page_sessions < full.page_sessions);
         let subscribers: Vec<u32> = full.fanout.iter().map(|f| f.0).collect();
         assert_eq!(subscribers, [100, 500, 1000]);
+        // Echo next to Bun: 64 and 512 connections, 32 B and 4 KiB,
+        // ping-pong and 16 in flight.
+        for conns in [64, 512] {
+            for size in [32, 4096] {
+                for inflight in [1, 16] {
+                    assert!(full.echo.contains(&(conns, size, inflight)));
+                }
+            }
+        }
     }
 
     #[test]

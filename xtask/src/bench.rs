@@ -13,6 +13,13 @@ use crate::{cmd::Cmd, release, tools, workspace};
 /// Where Debian's nats-server package puts the server.
 const NATS_SERVER: &str = "/usr/sbin/nats-server";
 
+/// The Bun release line the plan compares with, as npm resolves it.
+const BUN_VERSION: &str = "1.4";
+
+/// The npm package that carries Bun's Linux x64 binary (the `bun` package
+/// itself only downloads it in a postinstall step).
+const BUN_PACKAGE: &str = "@oven/bun-linux-x64";
+
 /// The websocat major version the plan uses (its CLI changed in 4.x).
 const WEBSOCAT_VERSION: &str = "^1";
 
@@ -79,6 +86,9 @@ pub fn run(quick: bool, only: Option<Section>) -> Result<()> {
     }
     if only.is_none() {
         let mut notes = Vec::new();
+        if let Some(bun) = ensure_bun(&mut notes) {
+            runner = runner.arg("--bun").arg(bun);
+        }
         if let Some(websockify) = ensure_websockify(&mut notes) {
             runner = runner.arg("--websockify").arg(websockify);
         }
@@ -101,6 +111,61 @@ fn bench_binary() -> PathBuf {
     workspace::target_dir()
         .join("release")
         .join("socketlab-bench")
+}
+
+/// Installs Bun 1.4 from npm under target/bench/bun unless it is there;
+/// returns its path, or records why it is skipped.
+fn ensure_bun(notes: &mut Vec<String>) -> Option<PathBuf> {
+    let prefix = workspace::target_dir().join("bench").join("bun");
+    let program = prefix
+        .join("node_modules")
+        .join(BUN_PACKAGE)
+        .join("bin")
+        .join("bun");
+    let version = |program: &Path| {
+        Cmd::new(program)
+            .arg("--version")
+            .probe()
+            .ok()
+            .flatten()
+            .filter(|version| version.trim().starts_with(&format!("{BUN_VERSION}.")))
+    };
+    if let Some(found) = version(&program) {
+        eprintln!("bun              ok (found {})", found.trim());
+        return Some(program);
+    }
+    eprintln!(
+        "bun              installing {BUN_PACKAGE}@{BUN_VERSION} from npm into {} ...",
+        prefix.display()
+    );
+    let install = Cmd::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(&prefix)
+        .args(["--no-audit", "--no-fund", "--no-save"])
+        .arg(format!("{BUN_PACKAGE}@{BUN_VERSION}"))
+        .fix("install node and npm (apt-get install -y nodejs npm) and check the network to npm")
+        .run();
+    match install {
+        Ok(()) if version(&program).is_some() => Some(program),
+        outcome => {
+            let why = outcome.err().map_or_else(
+                || {
+                    format!(
+                        "{} does not report version {BUN_VERSION}.x",
+                        program.display()
+                    )
+                },
+                |err| err.to_string(),
+            );
+            eprintln!("bun              skipped: {why}");
+            notes.push(format!(
+                "bun: skipped; installing {BUN_PACKAGE}@{BUN_VERSION} failed ({}).",
+                why.lines().next().unwrap_or_default()
+            ));
+            None
+        }
+    }
 }
 
 /// Installs websockify into a private virtualenv unless it is there;

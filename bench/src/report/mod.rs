@@ -351,7 +351,7 @@ mod tests {
         let doc = render_test(&groups);
         // Repeats collapse into median (min–max).
         assert!(
-            doc.contains("| 64 | 32 B | 1 | socketlab | 41,000 (40,000–42,000) | 1,450 | 2,900 (2,800–3,000) | 5,000 | 98.0 | 80.0 |"),
+            doc.contains("| 64 | 32 B | 1 | socketlab | 41,000 (40,000–42,000) | 1,450 | 2,900 (2,800–3,000) | 5,000 | 98.0 | 80.0 | 42,268 |"),
             "{doc}"
         );
         // socketlab is listed before the bare reference.

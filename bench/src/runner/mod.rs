@@ -85,6 +85,9 @@ pub struct RunnerArgs {
     /// results, notes and commands of the previous run.
     #[arg(long, value_enum, value_name = "SECTION")]
     pub only: Option<Section>,
+    /// Bun 1.4, if installed (else its rows are skipped).
+    #[arg(long, value_name = "PROGRAM")]
+    pub bun: Option<PathBuf>,
     /// websockify, if installed (else its rows are skipped).
     #[arg(long, value_name = "PROGRAM")]
     pub websockify: Option<PathBuf>,
@@ -131,6 +134,7 @@ pub fn run(args: RunnerArgs) -> Result<()> {
         let mut bench = Measurements::new(&out.results, plan.runs)?;
         let peers = Peers::start(
             &out.logs,
+            args.bun.as_deref(),
             args.websockify.as_deref(),
             args.websocat.as_deref(),
         )?;

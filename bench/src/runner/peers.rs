@@ -43,6 +43,18 @@ pub fn start_socketlab_with(logs: &Path, name: &str, extra: &[String]) -> Result
     Ok((server, url.trim_end_matches('/').to_owned()))
 }
 
+/// The Bun echo's script, relative to the workspace root (the runner's
+/// working directory, so that the report's commands read well).
+pub const BUN_ECHO: &str = "bench/peers/echo.js";
+
+/// Starts one of the Bun peers (`script`) on the server's core and returns
+/// it and its address.
+pub fn start_bun(logs: &Path, name: &str, bun: &Path, script: &str) -> Result<(Daemon, String)> {
+    let mut daemon = Daemon::start(name, SERVER_CORE, bun, &[script.to_owned()], logs)?;
+    let addr = daemon.wait_for_line("listening ")?;
+    Ok((daemon, addr))
+}
+
 /// Starts one of the harness's own servers and returns it and its address.
 pub fn start_helper(
     logs: &Path,
@@ -83,8 +95,13 @@ pub struct Peers {
 
 impl Peers {
     /// Starts the targets, socketlab, the bare references and whichever
-    /// of websockify and websocat are installed.
-    pub fn start(logs: &Path, websockify: Option<&Path>, websocat: Option<&Path>) -> Result<Self> {
+    /// of Bun, websockify and websocat are installed.
+    pub fn start(
+        logs: &Path,
+        bun: Option<&Path>,
+        websockify: Option<&Path>,
+        websocat: Option<&Path>,
+    ) -> Result<Self> {
         let mut daemons = Vec::new();
         let helper = |name: &str, core: &str, args: &[&str]| {
             let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
@@ -120,6 +137,12 @@ impl Peers {
             echo: (format!("ws://{addr}/ws/relay/echo"), server.pid()),
         }];
         daemons.push(server);
+
+        if let Some(bun) = bun {
+            let (echo, echo_addr) = start_bun(logs, "bun-echo", bun, BUN_ECHO)?;
+            echoes.push((Peer::Bun, format!("ws://{echo_addr}/"), echo.pid()));
+            daemons.push(echo);
+        }
 
         let (bare, bare_addr) = helper(
             "bare-echo",
