@@ -169,6 +169,15 @@ impl CpuMeter {
         }
     }
 
+    /// The server's CPU time between `start` and `end`, in seconds: what
+    /// a burst (a storm, a fan-out) cost, whatever the window's length.
+    pub fn server_seconds(start: &CpuSample, end: &CpuSample) -> Option<f64> {
+        match (start.server, end.server) {
+            (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / USER_HZ),
+            _ => None,
+        }
+    }
+
     /// CPU use between `start` and `end`.
     pub fn usage(start: &CpuSample, end: &CpuSample) -> CpuUsage {
         let seconds = end.at.duration_since(start.at).as_secs_f64().max(1e-9);
@@ -262,6 +271,7 @@ mod tests {
         };
         let usage = CpuMeter::usage(&start, &end);
         assert_eq!(usage.server_pct, Some(100.0));
+        assert_eq!(CpuMeter::server_seconds(&start, &end), Some(2.0));
         assert_eq!(usage.load_pct, 50.0);
     }
 }

@@ -23,16 +23,16 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::client::{classify, ChatClient, ClientKind, Frame};
 use crate::cpu::CpuMeter;
 use crate::guard;
 use crate::record::RunArgs;
 use crate::stats::round1;
 use crate::transport::{self, Ws};
-use crate::wire::{opcode, WireWs};
 
-mod tally;
+pub mod tally;
 
-use tally::{message_text, parse_frame, spanned, summarize, Deliveries, Landed, Tally, PUBLISHER};
+use tally::{message_text, spanned, summarize, Deliveries, Landed, Tally, PUBLISHER};
 
 /// Handshakes in progress at once while subscribers join.
 const CONNECT_PARALLEL: usize = 64;
@@ -62,6 +62,16 @@ pub struct FanoutArgs {
     /// must allow it).
     #[arg(long, default_value_t = 100)]
     pub rate: u32,
+    /// The client subscribers read with: `lean` (many frames per read,
+    /// parsed in place) or `standard` (tokio-tungstenite, one
+    /// `next().await` per message, as an application reads).
+    #[arg(long, value_enum, default_value_t = ClientKind::Lean)]
+    pub client: ClientKind,
+    /// Loopback source addresses the subscribers are spread over
+    /// (127.0.0.1, 127.0.0.2, ...), for rooms larger than one address's
+    /// source ports.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=250))]
+    pub source_ips: u32,
     /// Labels and CPU sampling.
     #[command(flatten)]
     pub run: RunArgs,
@@ -69,7 +79,7 @@ pub struct FanoutArgs {
 
 /// A room name no earlier run used: `bench-` and a hex stamp, at most 32
 /// characters of `a-z 0-9 -` as the chat requires.
-fn fresh_room() -> String {
+pub fn fresh_room() -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_nanos() as u64);
@@ -92,8 +102,9 @@ pub async fn run(args: FanoutArgs) -> Result<()> {
     transport::ensure_open_files(u64::from(args.subscribers) + 1)?;
     let room = fresh_room();
     eprintln!(
-        "fanout: {} subscribers over {} URL(s), {} messages at {}/s, room {room}",
+        "fanout: {} {} subscribers over {} URL(s), {} messages at {}/s, room {room}",
         args.subscribers,
+        args.client,
         args.urls.len(),
         args.messages,
         args.rate
@@ -107,8 +118,13 @@ pub async fn run(args: FanoutArgs) -> Result<()> {
     let subscribers: Vec<_> = (0..args.subscribers)
         .map(|i| {
             let url = format!("{}?room={room}&name=s{i}", subscriber_url(&args.urls, i));
-            tokio::spawn(subscriber(
+            let seat = Seat {
                 url,
+                client: args.client,
+                source: transport::source_ip(i, args.source_ips),
+            };
+            tokio::spawn(subscriber(
+                seat,
                 args.messages,
                 epoch,
                 Arc::clone(&permits),
@@ -198,6 +214,7 @@ pub async fn run(args: FanoutArgs) -> Result<()> {
     record.params.rate = Some(args.rate);
     record.params.instances = instances;
     record.params.bus = bus;
+    record.params.client = Some(args.client.name().to_owned());
     record.metrics.msgs_per_s = Some(round1(summary.delivered as f64 / span.as_secs_f64()));
     record.metrics.set_latency(summary.all.summary());
     if let Some(slowest) = summary.slowest.summary() {
@@ -207,9 +224,11 @@ pub async fn run(args: FanoutArgs) -> Result<()> {
     record.metrics.delivered = Some(summary.delivered);
     record.metrics.lost = Some(summary.lost);
     record.metrics.errors = Some(summary.anomalies + summary.closed + publisher_errors);
+    record.metrics.presence_frames = Some(summary.presence);
     record
         .metrics
         .set_cpu(CpuMeter::usage(&cpu_start, &cpu_end));
+    record.metrics.server_cpu_s = CpuMeter::server_seconds(&cpu_start, &cpu_end);
     record.metrics.duration_s = Some(round1(span.as_secs_f64()));
     record.emit()?;
     if summary.lost > 0 {
@@ -223,6 +242,14 @@ pub async fn run(args: FanoutArgs) -> Result<()> {
     Ok(())
 }
 
+/// How one subscriber joins: its URL (room and name), its client, and
+/// its loopback source address.
+struct Seat {
+    url: String,
+    client: ClientKind,
+    source: Option<std::net::IpAddr>,
+}
+
 /// Joins the room, reports readiness, records every publisher message and
 /// reports when it has them all, then keeps reading until `stop` passes.
 ///
@@ -232,11 +259,12 @@ pub async fn run(args: FanoutArgs) -> Result<()> {
 /// per-client queue (it is then closed with 1013): the harness would be
 /// measuring its own departure, not the fan-out.
 ///
-/// Subscribers use the lean [`WireWs`] client: with a thousand of them on
-/// one core, a heavier client would put its own queueing into the
-/// latencies it reports.
+/// Subscribers use the lean client unless told otherwise: with a thousand
+/// of them on one core, a heavier client puts its own queueing into the
+/// latencies it reports. The standard client is there to show what a
+/// server does to readers no faster than an application.
 async fn subscriber(
-    url: String,
+    seat: Seat,
     messages: u32,
     epoch: Instant,
     permits: Arc<Semaphore>,
@@ -247,7 +275,7 @@ async fn subscriber(
     let mut tally = Tally::new(messages);
     let joined = async {
         let _permit = permits.acquire().await?;
-        let mut ws = WireWs::connect(&url).await?;
+        let mut ws = ChatClient::connect(seat.client, &seat.url, seat.source).await?;
         let landed = wait_for_welcome(&mut ws).await?;
         anyhow::Ok((ws, landed))
     };
@@ -270,12 +298,10 @@ async fn subscriber(
     while Instant::now() < deadline {
         let complete_before = tally.received == messages;
         tokio::select! {
-            read = ws.read_messages(|kind, payload| {
-                if kind == opcode::TEXT {
-                    tally.record(payload, epoch.elapsed().as_nanos() as u64);
-                }
+            read = ws.read_text(|payload| {
+                tally.record(payload, epoch.elapsed().as_nanos() as u64);
             }) => {
-                if let Err(err) = read.and(ws.flush().await) {
+                if let Err(err) = read {
                     if complete_before {
                         tally.deliveries.closed_late = true;
                     } else {
@@ -303,19 +329,16 @@ async fn subscriber(
 
 /// Reads until the server's `welcome` frame: the subscriber is in the
 /// room. Returns the instance it names, if it names one.
-async fn wait_for_welcome(ws: &mut WireWs) -> Result<Option<Landed>> {
+pub async fn wait_for_welcome(ws: &mut ChatClient) -> Result<Option<Landed>> {
     let wait = async {
         loop {
             let mut welcome = None;
-            ws.read_messages(|kind, payload| {
-                if kind != opcode::TEXT || welcome.is_some() {
+            ws.read_text(|payload| {
+                if welcome.is_some() {
                     return;
                 }
-                if let Some(ServerMessage::Welcome { instance, .. }) = parse_frame(payload) {
-                    welcome = Some(instance.map(|instance| Landed {
-                        instance: instance.id,
-                        bus: instance.bus,
-                    }));
+                if let Frame::Welcome(instance) = classify(payload) {
+                    welcome = Some(instance.map(|(instance, bus)| Landed { instance, bus }));
                 }
             })
             .await?;

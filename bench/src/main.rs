@@ -11,6 +11,7 @@
 //! address must be loopback.
 
 mod bare;
+mod client;
 mod cpu;
 mod echo;
 mod fanout;

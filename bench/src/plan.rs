@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::client::ClientKind;
 use crate::record::Params;
 
 /// A server under test, as results name it in their `peer` field.
@@ -196,6 +197,8 @@ pub struct Plan {
     pub echo_sizes: Vec<u64>,
     /// (subscribers, messages, rate per second).
     pub fanout: Vec<(u32, u32, u32)>,
+    /// The clients the fan-out is measured with.
+    pub fanout_clients: &'static [ClientKind],
     /// The scale-out room: (subscribers, messages, rate per second).
     pub scale_out: (u32, u32, u32),
     /// Idle connection counts, ascending.
@@ -222,6 +225,7 @@ impl Plan {
                 sink_sizes: vec![4096, 65_536],
                 echo_sizes: vec![],
                 fanout: vec![(100, 100, 100)],
+                fanout_clients: &[ClientKind::Lean, ClientKind::Standard],
                 scale_out: (100, 100, 100),
                 idle: "1000",
                 idle_settle: 1.0,
@@ -249,7 +253,8 @@ impl Plan {
                 relay_seconds: 3.0,
                 sink_sizes: vec![1024, 4096, 16_384, 65_536],
                 echo_sizes: vec![4096, 65_536],
-                fanout: vec![(100, 500, 100), (500, 500, 100), (1000, 500, 100)],
+                fanout: vec![(500, 500, 100), (1000, 500, 100), (5000, 200, 20)],
+                fanout_clients: &[ClientKind::Lean, ClientKind::Standard],
                 scale_out: (500, 500, 100),
                 idle: "1000,5000,10000",
                 idle_settle: 2.0,
@@ -355,7 +360,8 @@ mod tests {
         assert_eq!(full.page_sessions, 5);
         assert!(quick.page_sessions < full.page_sessions);
         let subscribers: Vec<u32> = full.fanout.iter().map(|f| f.0).collect();
-        assert_eq!(subscribers, [100, 500, 1000]);
+        assert_eq!(subscribers, [500, 1000, 5000]);
+        assert!(full.fanout_clients.contains(&ClientKind::Standard));
         // Echo next to Bun: 64 and 512 connections, 32 B and 4 KiB,
         // ping-pong and 16 in flight.
         for conns in [64, 512] {

@@ -64,6 +64,10 @@ pub struct Params {
     /// Fan-out: the bus that carried the room, `local` or `nats`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bus: Option<String>,
+    /// Fan-out: the client the subscribers read with, `lean` or
+    /// `standard` (absent in older results: lean).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     /// Page: fresh browser sessions measured, each a cold load and a
     /// warm reload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,6 +116,14 @@ pub struct Metrics {
     /// Fan-out: deliveries that never arrived (must be 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost: Option<u64>,
+    /// Fan-out: frames other than room messages (presence, pongs) the
+    /// subscribers received, all of them together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence_frames: Option<u64>,
+    /// The server's CPU time over the measured window, seconds (fan-out:
+    /// from the first message sent to the last delivery).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cpu_s: Option<f64>,
     /// Payload bytes moved (one direction).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,

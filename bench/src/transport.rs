@@ -5,7 +5,7 @@
 //! same two operations so that one measurement loop serves both, and the
 //! numbers differ only by the transport.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -14,7 +14,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
@@ -38,13 +38,43 @@ const TCP_READ_CHUNK: usize = 64 * 1024;
 /// Opens a TCP connection to a loopback address, with Nagle off (the
 /// benchmarks measure latency too, and every peer's server side does the same).
 pub async fn connect_tcp(addr: SocketAddr) -> Result<TcpStream> {
+    connect_tcp_from(addr, None).await
+}
+
+/// [`connect_tcp`] from a chosen loopback source address (127.0.0.2, ...):
+/// ten thousand connections to one port need more source ports than one
+/// address has once some linger in `TIME_WAIT`.
+pub async fn connect_tcp_from(addr: SocketAddr, source: Option<IpAddr>) -> Result<TcpStream> {
     let addr = guard::loopback(addr)?;
-    let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
+    let connect = async {
+        match source {
+            None => Ok(TcpStream::connect(addr).await?),
+            Some(ip) => {
+                let ip = guard::loopback(SocketAddr::new(ip, 0))?.ip();
+                let socket = match ip {
+                    IpAddr::V4(_) => TcpSocket::new_v4()?,
+                    IpAddr::V6(_) => TcpSocket::new_v6()?,
+                };
+                socket
+                    .bind(SocketAddr::new(ip, 0))
+                    .with_context(|| format!("cannot bind a socket to {ip}"))?;
+                Ok(socket.connect(addr).await?)
+            }
+        }
+    };
+    let stream: TcpStream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
         .await
         .with_context(|| format!("connecting to {addr} timed out"))?
-        .with_context(|| format!("cannot connect to {addr}"))?;
+        .map_err(|err: anyhow::Error| err.context(format!("cannot connect to {addr}")))?;
     stream.set_nodelay(true)?;
     Ok(stream)
+}
+
+/// The loopback source address of connection `index` when connections
+/// are spread over `count` addresses (127.0.0.1, 127.0.0.2, ...); `None`
+/// (the kernel's choice, 127.0.0.1) when `count` is 1 or less.
+pub fn source_ip(index: u32, count: u32) -> Option<IpAddr> {
+    (count > 1).then(|| IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + (index % count.min(250)) as u8)))
 }
 
 /// Opens a WebSocket to a loopback `ws://` URL, offering `subprotocol` if
@@ -54,9 +84,18 @@ pub async fn connect_tcp(addr: SocketAddr) -> Result<TcpStream> {
 /// approved, and only then hands it to tungstenite: no host name is ever
 /// resolved and nothing but loopback is ever dialled.
 pub async fn connect_ws(url: &str, subprotocol: Option<&str>) -> Result<Ws> {
+    connect_ws_from(url, subprotocol, None).await
+}
+
+/// [`connect_ws`] from a chosen loopback source address.
+pub async fn connect_ws_from(
+    url: &str,
+    subprotocol: Option<&str>,
+    source: Option<IpAddr>,
+) -> Result<Ws> {
     let addr = guard::ws_url_addr(url)?;
     let handshake = async {
-        let stream = connect_tcp(addr).await?;
+        let stream = connect_tcp_from(addr, source).await?;
         let mut request = url
             .into_client_request()
             .with_context(|| format!("`{url}` is not a valid WebSocket URL"))?;

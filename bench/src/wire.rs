@@ -14,6 +14,7 @@
 //! close frame at the end. It refuses what it does not need to understand
 //! (fragmented messages, extensions) rather than guess.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
@@ -60,10 +61,15 @@ impl WireWs {
     /// Opens a WebSocket to a loopback `ws://` URL with the opening
     /// handshake done by hand, checking the server's accept key.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_from(url, None).await
+    }
+
+    /// [`WireWs::connect`] from a chosen loopback source address.
+    pub async fn connect_from(url: &str, source: Option<IpAddr>) -> Result<Self> {
         let addr = guard::ws_url_addr(url)?;
         let path = path_of(url)?;
         let handshake = async {
-            let mut stream = transport::connect_tcp(addr).await?;
+            let mut stream = transport::connect_tcp_from(addr, source).await?;
             let key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>());
             let request = format!(
                 "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
@@ -270,7 +276,7 @@ fn encode(opcode: u8, payload: &[u8], mask: [u8; 4]) -> Vec<u8> {
 }
 
 /// `code reason` of a close frame's payload, for error messages.
-fn describe_close(payload: &[u8]) -> String {
+pub fn describe_close(payload: &[u8]) -> String {
     match payload {
         [high, low, reason @ ..] => format!(
             "{} {}",

@@ -3,8 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use socketlab_shared::ServerMessage;
-
+use crate::client::{classify, Frame};
 use crate::stats::Latencies;
 
 /// The publisher's chat name; subscribers count only its messages.
@@ -41,6 +40,9 @@ pub struct Deliveries {
     pub last_at_ns: u64,
     /// Messages seen twice or out of order, and error frames.
     pub anomalies: u64,
+    /// Frames other than room messages after the `welcome` (presence,
+    /// whatever its shape).
+    pub presence: u64,
     /// Why the server closed this subscriber before it had every
     /// message, if it did.
     pub closed: Option<String>,
@@ -49,13 +51,6 @@ pub struct Deliveries {
     pub closed_late: bool,
     /// Where it landed, if its `welcome` said (older servers do not).
     pub landed: Option<Landed>,
-}
-
-/// A server text frame read with the shared protocol's parser, so the
-/// harness reads exactly the frames the server writes; `None` for a frame
-/// that is not one.
-pub fn parse_frame(payload: &[u8]) -> Option<ServerMessage> {
-    ServerMessage::parse(std::str::from_utf8(payload).ok()?).ok()
 }
 
 /// A subscriber's running count of what it has received.
@@ -76,6 +71,7 @@ impl Tally {
                 latency_ns: vec![MISSING; messages as usize],
                 last_at_ns: 0,
                 anomalies: 0,
+                presence: 0,
                 closed: None,
                 closed_late: false,
                 landed: None,
@@ -88,17 +84,17 @@ impl Tally {
     /// Records one text frame that arrived `at_ns` after the epoch.
     pub fn record(&mut self, payload: &[u8], at_ns: u64) {
         let deliveries = &mut self.deliveries;
-        let Some(frame) = parse_frame(payload) else {
-            deliveries.anomalies += 1;
-            return;
-        };
-        let text = match frame {
-            ServerMessage::Message(message) if message.from.as_str() == PUBLISHER => message.text,
-            ServerMessage::Error { .. } => {
+        let text = match classify(payload) {
+            Frame::Message(message) if message.from.as_str() == PUBLISHER => message.text,
+            Frame::Message(_) => return,
+            Frame::Error | Frame::Garbage => {
                 deliveries.anomalies += 1;
                 return;
             }
-            _ => return,
+            Frame::Welcome(_) | Frame::Other => {
+                deliveries.presence += 1;
+                return;
+            }
         };
         let Some((index, sent_ns)) = parse_message_text(&text) else {
             deliveries.anomalies += 1;
@@ -149,6 +145,8 @@ pub struct Summary {
     pub lost: u64,
     /// Duplicates, reordering and error frames.
     pub anomalies: u64,
+    /// Frames other than room messages, all subscribers together.
+    pub presence: u64,
     /// Subscribers the server closed (or that never joined).
     pub closed: u64,
     /// The last delivery, ns after the epoch.
@@ -163,12 +161,14 @@ pub fn summarize(results: &[Deliveries], messages: usize) -> Summary {
         delivered: 0,
         lost: 0,
         anomalies: 0,
+        presence: 0,
         closed: 0,
         last_at_ns: 0,
     };
     let mut slowest = vec![0u64; messages];
     for result in results {
         summary.anomalies += result.anomalies;
+        summary.presence += result.presence;
         summary.closed += u64::from(result.closed.is_some());
         summary.last_at_ns = summary.last_at_ns.max(result.last_at_ns);
         for (index, &latency) in result.latency_ns.iter().enumerate() {
@@ -202,41 +202,30 @@ mod tests {
     }
 
     #[test]
-    fn frames_are_read_with_the_shared_protocol() {
-        let frame = parse_frame(
-            br#"{"type":"message","room":"r","from":"bench-pub","text":"1 2","seq":3,"ts_ms":4}"#,
-        )
-        .unwrap();
-        let ServerMessage::Message(message) = frame else {
-            panic!("{frame:?}");
+    fn publisher_messages_count_and_every_other_frame_is_presence() {
+        let mut tally = Tally::new(2);
+        let say = |index: u32| {
+            format!(
+                r#"{{"type":"message","room":"r","from":"{PUBLISHER}","text":"{}","seq":{index},"ts_ms":4}}"#,
+                message_text(index, 100)
+            )
         };
-        assert_eq!(message.from.as_str(), PUBLISHER);
-        assert_eq!(message.text, "1 2");
-        let welcome = parse_frame(
-            br#"{"type":"welcome","you":"s1","room":"r","members":["a"],"history":[]}"#,
-        )
-        .unwrap();
-        assert!(
-            matches!(welcome, ServerMessage::Welcome { instance: None, .. }),
-            "{welcome:?}"
+        tally.record(say(0).as_bytes(), 1_100);
+        tally.record(br#"{"type":"joined","name":"s2"}"#, 1_200);
+        tally.record(
+            br#"{"type":"presence","joined":[],"left":["s2"],"count":1}"#,
+            1_300,
         );
-        let joined = parse_frame(br#"{"type":"joined","name":"s2","instance":"a"}"#).unwrap();
-        assert!(matches!(joined, ServerMessage::Joined { .. }), "{joined:?}");
-        let spread = parse_frame(
-            br#"{"type":"welcome","you":"s1","room":"r","members":["s1"],"history":[],
-                "instance":{"id":"b","listen":"127.0.0.1:9","bus":"nats"},
-                "member_instances":{"s1":"b"}}"#,
-        )
-        .unwrap();
-        let ServerMessage::Welcome {
-            instance: Some(instance),
-            ..
-        } = spread
-        else {
-            panic!("{spread:?}");
-        };
-        assert_eq!((instance.id.as_str(), instance.bus.as_str()), ("b", "nats"));
-        assert!(parse_frame(b"not json").is_none());
+        tally.record(
+            br#"{"type":"message","room":"r","from":"s9","text":"hi","seq":9,"ts_ms":4}"#,
+            1_400,
+        );
+        tally.record(say(1).as_bytes(), 1_500);
+        tally.record(b"not json", 1_600);
+        assert_eq!(tally.received, 2);
+        assert_eq!(tally.deliveries.latency_ns, [1_000, 1_400]);
+        assert_eq!(tally.deliveries.presence, 2);
+        assert_eq!(tally.deliveries.anomalies, 1);
     }
 
     #[test]
@@ -245,6 +234,7 @@ mod tests {
             latency_ns: Vec::new(),
             last_at_ns: 0,
             anomalies: 0,
+            presence: 0,
             closed: None,
             closed_late: false,
             landed: Some(Landed {
@@ -273,6 +263,7 @@ mod tests {
                 latency_ns: vec![1_000, 2_000, MISSING],
                 last_at_ns: 50,
                 anomalies: 0,
+                presence: 3,
                 closed: None,
                 closed_late: false,
                 landed: None,
@@ -281,6 +272,7 @@ mod tests {
                 latency_ns: vec![3_000, 1_000, 5_000],
                 last_at_ns: 70,
                 anomalies: 1,
+                presence: 4,
                 closed: Some("1013".into()),
                 closed_late: false,
                 landed: None,
@@ -291,6 +283,7 @@ mod tests {
         assert_eq!(summary.lost, 1);
         assert_eq!(summary.closed, 1);
         assert_eq!(summary.anomalies, 1);
+        assert_eq!(summary.presence, 7);
         assert_eq!(summary.last_at_ns, 70);
         assert_eq!(summary.slowest.count(), 3);
         // Slowest per message: 3, 2 and 5 µs.

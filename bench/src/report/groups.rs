@@ -56,6 +56,11 @@ pub fn peer_rank(peer: &str) -> (usize, &str) {
     (rank, peer)
 }
 
+/// The client a chat result was measured with (older results: lean).
+pub fn client_of(params: &Params) -> &str {
+    params.client.as_deref().unwrap_or("lean")
+}
+
 /// The median of `field` for the group matching `find`, if there is one.
 pub fn median_of(
     groups: &Groups,

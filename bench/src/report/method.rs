@@ -33,7 +33,10 @@ pub fn render(doc: &mut String, machine: &Machine, scale_out: bool) {
            children) at the start and end of exactly the measured window and reported as % of \
            one core.\n\
          - **Peers.** `socketlab` (release build, `--log warn`, raised connection and chat-rate \
-           limits); `bare`, the straightforward tokio-tungstenite echo and relay in \
+           limits); `bun`, Bun 1.4 (npm `@oven/bun-linux-x64`, uWebSockets underneath) running \
+           the echo and the chat room in `bench/peers/` (about 30 lines each; the chat room \
+           speaks socketlab's wire format, one pub/sub topic per room, joins and leaves \
+           coalesced into one `presence` frame per 100 ms); `bare`, the straightforward tokio-tungstenite echo and relay in \
            `bench/src/bare.rs` (no HTTP framework); `websocat` 1.x (`ws-l:` to `mirror:` or \
            `tcp:`); `websockify` (Python, from PyPI, forks a process per connection); `raw-tcp`, \
            the same loops over plain loopback TCP: the ceiling (both of its ends run on the load core, \
@@ -57,7 +60,12 @@ pub fn render(doc: &mut String, machine: &Machine, scale_out: bool) {
          - **Fan-out.** One publisher and N subscribers in a fresh chat room; each message's \
            text carries its send time, so every delivery's latency is known. \"Slowest\" is, per \
            message, the latency of the last subscriber to get it. Every subscriber must receive \
-           every message; a loss fails the run.\n\
+           every message; a loss fails the run. Each room is measured against socketlab and \
+           Bun, with the lean client and with a standard one (tokio-tungstenite read with \
+           `next().await` one message at a time, as an application reads), so that no result \
+           depends on a reader faster than real clients; subscribers are spread over loopback \
+           source addresses (127.0.0.1, 127.0.0.2, ...) in rooms of thousands. Every frame \
+           other than a room message counts as presence, whatever its shape.\n\
          {scale_out}\
          - **Idle.** Connections to `/ws/echo` opened in steps and left silent; after each step \
            settles ({settle} s; {quick_settle} s in a quick run), the server's `VmRSS` is compared with its value before the first \

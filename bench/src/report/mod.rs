@@ -112,6 +112,16 @@ pub fn run(mut args: ReportArgs) -> Result<()> {
             &svg::growth(&groups),
         )?;
     }
+    if groups.keys().any(fanout::is_fanout) {
+        write(
+            &args.svg.with_file_name(fanout::FANOUT_CPU_SVG),
+            &svg::fanout_cpu(&groups),
+        )?;
+        write(
+            &args.svg.with_file_name(fanout::FANOUT_P99_SVG),
+            &svg::fanout_p99(&groups),
+        )?;
+    }
     eprintln!(
         "report: {} results in {} configurations -> {} and {}",
         records.len(),

@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::fanout::{cpu_ms_per_1k, is_fanout};
 use super::format::{fmt_count, fmt_num, fmt_size};
-use super::groups::{metric, peer_rank, Groups};
+use super::groups::{client_of, metric, peer_rank, Groups};
 use super::growth::{cpu_us_per_message, is_growth};
 use super::relay::is_throughput;
 use crate::record::{Metrics, Params};
@@ -116,6 +117,49 @@ pub fn growth(groups: &Groups) -> String {
     )
 }
 
+/// The server's CPU per 1,000 fan-out deliveries against the room's size,
+/// one line per peer and client.
+pub fn fanout_cpu(groups: &Groups) -> String {
+    line_plot(
+        fanout_series(groups, cpu_ms_per_1k),
+        &Labels {
+            title: "Chat fan-out: server CPU per 1,000 deliveries (ms, median of runs)",
+            x_axis: "subscribers in the room (log scale)",
+            y_axis: "server CPU ms per 1,000 deliveries",
+            y_unit: "ms",
+            empty: "no fan-out results with the server's CPU time",
+            x_value: fmt_count,
+        },
+    )
+}
+
+/// The fan-out's p99 delivery latency against the room's size, one line
+/// per peer and client.
+pub fn fanout_p99(groups: &Groups) -> String {
+    line_plot(
+        fanout_series(groups, |m| m.p99_us.map(|us| us / 1000.0)),
+        &Labels {
+            title: "Chat fan-out: p99 delivery latency (ms, median of runs)",
+            x_axis: "subscribers in the room (log scale)",
+            y_axis: "p99 from send to receipt, ms",
+            y_unit: "ms",
+            empty: "no fan-out results",
+            x_value: fmt_count,
+        },
+    )
+}
+
+/// Fan-out lines named `peer, client`.
+fn fanout_series(groups: &Groups, y: impl Fn(&Metrics) -> Option<f64>) -> Series {
+    series_named(
+        groups,
+        is_fanout,
+        |params| params.subscribers.map(u64::from),
+        y,
+        |params| format!("{}, {}", params.peer, client_of(params)),
+    )
+}
+
 /// One line per peer through the groups `keep` accepts: `x` of each
 /// group's parameters against the median and range of `y` over its runs.
 fn series(
@@ -123,6 +167,17 @@ fn series(
     keep: impl Fn(&Params) -> bool,
     x: impl Fn(&Params) -> Option<u64>,
     y: impl Fn(&Metrics) -> Option<f64>,
+) -> Series {
+    series_named(groups, keep, x, y, |params| params.peer.clone())
+}
+
+/// [`series`] with lines named by `name` (ordered by peer, then name).
+fn series_named(
+    groups: &Groups,
+    keep: impl Fn(&Params) -> bool,
+    x: impl Fn(&Params) -> Option<u64>,
+    y: impl Fn(&Metrics) -> Option<f64>,
+    name: impl Fn(&Params) -> String,
 ) -> Series {
     let mut series = Series::new();
     for (params, runs) in groups {
@@ -132,16 +187,13 @@ fn series(
         let (Some(x), Some(spread)) = (x(params), metric(runs, &y)) else {
             continue;
         };
-        let (rank, peer) = peer_rank(&params.peer);
-        series
-            .entry((rank, peer.to_owned()))
-            .or_default()
-            .push(Point {
-                x,
-                median: spread.median,
-                min: spread.min,
-                max: spread.max,
-            });
+        let (rank, _) = peer_rank(&params.peer);
+        series.entry((rank, name(params))).or_default().push(Point {
+            x,
+            median: spread.median,
+            min: spread.min,
+            max: spread.max,
+        });
     }
     series
 }
@@ -347,6 +399,27 @@ mod tests {
         assert!(svg.contains("socketlab 1: 20.0 µs"), "{svg}");
         assert!(svg.contains("socketlab 10,000: 20.0 µs"), "{svg}");
         assert!(!svg.contains(">64</text>"), "plain echo rows stay out");
+    }
+
+    #[test]
+    fn fanout_plots_one_line_per_peer_and_client() {
+        let groups = group(
+            &parse_records(
+                r#"{"bench":"fanout","peer":"socketlab","subscribers":500,"client":"lean","delivered":1000000,"server_cpu_s":2.0,"p99_us":3000.0}
+{"bench":"fanout","peer":"socketlab","subscribers":5000,"client":"lean","delivered":1000000,"server_cpu_s":4.0,"p99_us":9000.0}
+{"bench":"fanout","peer":"bun","subscribers":500,"client":"lean","delivered":1000000,"server_cpu_s":1.0,"p99_us":2000.0}
+{"bench":"fanout","peer":"bun","subscribers":500,"client":"standard","delivered":1000000,"server_cpu_s":1.0,"p99_us":2500.0}"#,
+            )
+            .unwrap(),
+        );
+        let cpu = fanout_cpu(&groups);
+        assert_eq!(cpu.matches("<polyline").count(), 3, "{cpu}");
+        assert!(cpu.contains("socketlab, lean 5,000: 4.00 ms"), "{cpu}");
+        assert!(cpu.contains("bun, standard 500: 1.00 ms"), "{cpu}");
+        // socketlab's lines come first in the legend.
+        assert!(cpu.find(">socketlab, lean<").unwrap() < cpu.find(">bun, lean<").unwrap());
+        let p99 = fanout_p99(&groups);
+        assert!(p99.contains("socketlab, lean 500: 3.00 ms"), "{p99}");
     }
 
     #[test]

@@ -133,18 +133,30 @@ pub fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
             Peer::RawTcp
         ),
     ));
-    let (chat_addr, chat_pid) = &peers.socketlab;
     for &(subscribers, messages, rate) in &plan.fanout {
-        jobs.push(Job::new(
-            format!("fanout socketlab {subscribers} subscribers"),
-            f64::from(messages) / f64::from(rate) + 180.0,
-            format!(
-                "fanout --url ws://{chat_addr}/ws/chat --subscribers {subscribers} \
-                 --messages {messages} --rate {rate} --server-pid {chat_pid}"
-            ),
-        ));
+        for &client in plan.fanout_clients {
+            for (peer, url, pid) in &peers.chats {
+                jobs.push(Job::new(
+                    format!("fanout {peer} {subscribers} subscribers, {client} client"),
+                    f64::from(messages) / f64::from(rate) + 180.0,
+                    format!(
+                        "fanout --url {url} --subscribers {subscribers} --messages {messages} \
+                         --rate {rate} --client {client} --source-ips {} --peer {peer} \
+                         --server-pid {pid}",
+                        source_ips(subscribers)
+                    ),
+                ));
+            }
+        }
     }
     jobs
+}
+
+/// Loopback source addresses for `connections` to one server: one per
+/// 2,500, so that no address runs short of source ports even with the
+/// previous run's connections still in `TIME_WAIT`.
+pub fn source_ips(connections: u32) -> u32 {
+    connections.div_ceil(2500).clamp(1, 250)
 }
 
 /// The page measurement against the running socketlab, after everything
@@ -317,5 +329,13 @@ mod tests {
         let job = Job::new("x".into(), 1.5, "echo  --conns 64\n  --size 32".into());
         assert_eq!(job.args, ["echo", "--conns", "64", "--size", "32"]);
         assert_eq!(job.timeout, Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn large_rooms_spread_over_source_addresses() {
+        assert_eq!(source_ips(1), 1);
+        assert_eq!(source_ips(2500), 1);
+        assert_eq!(source_ips(5000), 2);
+        assert_eq!(source_ips(10_000), 4);
     }
 }

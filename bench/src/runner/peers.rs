@@ -43,8 +43,10 @@ pub fn start_socketlab_with(logs: &Path, name: &str, extra: &[String]) -> Result
     Ok((server, url.trim_end_matches('/').to_owned()))
 }
 
-/// The Bun echo's script, relative to the workspace root (the runner's
+/// The Bun peers' scripts, relative to the workspace root (the runner's
 /// working directory, so that the report's commands read well).
+pub const BUN_CHAT: &str = "bench/peers/chat.js";
+/// See [`BUN_CHAT`].
 pub const BUN_ECHO: &str = "bench/peers/echo.js";
 
 /// Starts one of the Bun peers (`script`) on the server's core and returns
@@ -89,8 +91,10 @@ pub struct Peers {
     pub echoes: Vec<(Peer, String, u32)>,
     /// WebSocket relays.
     pub relays: Vec<Relay>,
-    /// socketlab's address (for the chat).
+    /// socketlab's address (for the page).
     pub socketlab: (String, u32),
+    /// Chat rooms under test: name, `/ws/chat` URL, PID.
+    pub chats: Vec<(Peer, String, u32)>,
 }
 
 impl Peers {
@@ -126,6 +130,11 @@ impl Peers {
             &[("sink", sink_socket), ("echo", echo_socket)],
         )?;
         let socketlab = (addr.clone(), server.pid());
+        let mut chats = vec![(
+            Peer::Socketlab,
+            format!("ws://{addr}/ws/chat"),
+            server.pid(),
+        )];
         let mut echoes = vec![(
             Peer::Socketlab,
             format!("ws://{addr}/ws/echo"),
@@ -142,6 +151,9 @@ impl Peers {
             let (echo, echo_addr) = start_bun(logs, "bun-echo", bun, BUN_ECHO)?;
             echoes.push((Peer::Bun, format!("ws://{echo_addr}/"), echo.pid()));
             daemons.push(echo);
+            let (chat, chat_addr) = start_bun(logs, "bun-chat", bun, BUN_CHAT)?;
+            chats.push((Peer::Bun, format!("ws://{chat_addr}/ws/chat"), chat.pid()));
+            daemons.push(chat);
         }
 
         let (bare, bare_addr) = helper(
@@ -236,6 +248,7 @@ impl Peers {
             echoes,
             relays,
             socketlab,
+            chats,
         })
     }
 
