@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use socketlab_shared::{ChatMessage, ServerMessage};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -113,6 +113,18 @@ impl ChatClient {
                     None => bail!("the server closed the connection"),
                 }
             },
+        }
+    }
+
+    /// Sends one text frame (the lean client writes it at once).
+    pub async fn send_text(&mut self, text: &str) -> Result<()> {
+        match self {
+            ChatClient::Lean(ws) => {
+                let frame = ws.frame(opcode::TEXT, text.as_bytes());
+                ws.queue(&frame);
+                ws.flush().await
+            }
+            ChatClient::Standard(ws) => Ok(ws.send(Message::text(text)).await?),
         }
     }
 

@@ -92,8 +92,14 @@ fn all_stats() -> Vec<ProcStat> {
 
 /// Parses `VmRSS:` from a `/proc/PID/status` text, in bytes.
 pub fn parse_vm_rss(status: &str) -> Option<u64> {
-    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-    let mut words = line["VmRSS:".len()..].split_whitespace();
+    parse_status_kb(status, "VmRSS:")
+}
+
+/// Parses a `kB` field such as `VmHWM:` (peak resident memory) from a
+/// `/proc/PID/status` text, in bytes.
+pub fn parse_status_kb(status: &str, field: &str) -> Option<u64> {
+    let line = status.lines().find(|line| line.starts_with(field))?;
+    let mut words = line[field.len()..].split_whitespace();
     let value: u64 = words.next()?.parse().ok()?;
     match words.next() {
         Some("kB") => Some(value * 1024),
@@ -107,6 +113,15 @@ pub fn rss_bytes(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {path}: is {pid} running?"))?;
     parse_vm_rss(&status).with_context(|| format!("no VmRSS line in {path}"))
+}
+
+/// The peak resident memory of process `pid` since it started
+/// (`VmHWM`), in bytes.
+pub fn peak_rss_bytes(pid: u32) -> Result<u64> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {path}: is {pid} running?"))?;
+    parse_status_kb(&status, "VmHWM:").with_context(|| format!("no VmHWM line in {path}"))
 }
 
 /// Samples the CPU time of the server under test and of the load side.
@@ -244,6 +259,8 @@ mod tests {
     fn vm_rss_is_read_in_bytes() {
         let status = "Name:\tsocketlab\nVmPeak:\t  9000 kB\nVmRSS:\t   12345 kB\nThreads:\t2\n";
         assert_eq!(parse_vm_rss(status), Some(12345 * 1024));
+        assert_eq!(parse_status_kb(status, "VmPeak:"), Some(9000 * 1024));
+        assert!(peak_rss_bytes(std::process::id()).unwrap() > 0);
         assert_eq!(parse_vm_rss("Name:\tx\n"), None);
         assert!(rss_bytes(std::process::id()).unwrap() > 0);
     }

@@ -2,7 +2,7 @@
 //!
 //! One binary holds everything a benchmark run needs besides the peers
 //! under test: the load generators (`echo`, `relay`, `raw-tcp`, `fanout`,
-//! `idle`, and `page`, which drives headless Chromium), the TCP targets
+//! `storm`, `idle`, and `page`, which drives headless Chromium), the TCP targets
 //! they deliver to (`sink`, `tcp-echo`), the no-framework references
 //! (`bare-echo`, `bare-relay`), the report writer, and `run`, the plan
 //! that starts and pins all of these (what `cargo xtask bench` calls);
@@ -28,6 +28,7 @@ mod sink;
 mod size;
 mod soak;
 mod stats;
+mod storm;
 mod supervise;
 mod transport;
 mod wire;
@@ -69,6 +70,10 @@ enum Command {
     /// One chat publisher and N subscribers in a fresh room: delivery
     /// latency, the slowest receiver, and loss.
     Fanout(fanout::FanoutArgs),
+    /// N chat members join one room within a second, stay, and leave
+    /// within a second while a publisher sends: members closed, messages
+    /// lost, the server's CPU-seconds and peak memory.
+    Storm(storm::StormArgs),
     /// Resident memory of a server per idle WebSocket connection.
     Idle(idle::IdleArgs),
     /// Time from navigation to a usable chat in headless Chromium, cold
@@ -130,6 +135,7 @@ fn run(cli: Cli) -> Result<()> {
             Command::Relay(args) => relay::run_relay(args).await,
             Command::RawTcp(args) => relay::run_raw_tcp(args).await,
             Command::Fanout(args) => fanout::run(args).await,
+            Command::Storm(args) => storm::run(args).await,
             Command::Idle(args) => idle::run(args).await,
             Command::Page(args) => page::run(args).await,
             Command::PageSize(args) => size::run(args),

@@ -76,6 +76,8 @@ pub enum Bench {
     Relay,
     /// One chat publisher, N subscribers.
     Fanout,
+    /// N chat members join and leave one room at once.
+    Storm,
     /// The fan-out over instances sharing a room through NATS.
     ScaleOut,
     /// Resident memory per idle connection.
@@ -107,6 +109,7 @@ impl Bench {
             "relay" | "raw-tcp" => Bench::Relay,
             "fanout" if section == Bench::ScaleOut.section() => Bench::ScaleOut,
             "fanout" if section.is_none() => Bench::Fanout,
+            "storm" => Bench::Storm,
             "idle" => Bench::Idle,
             "page-size" => Bench::PageSize,
             "page" => Bench::Page,
@@ -199,6 +202,12 @@ pub struct Plan {
     pub fanout: Vec<(u32, u32, u32)>,
     /// The clients the fan-out is measured with.
     pub fanout_clients: &'static [ClientKind],
+    /// Storm sizes (members), ascending.
+    pub storms: Vec<u32>,
+    /// Seconds the storm's members stay between joining and leaving.
+    pub storm_stay: f64,
+    /// The clients storms are measured with.
+    pub storm_clients: &'static [ClientKind],
     /// The scale-out room: (subscribers, messages, rate per second).
     pub scale_out: (u32, u32, u32),
     /// Idle connection counts, ascending.
@@ -226,6 +235,9 @@ impl Plan {
                 echo_sizes: vec![],
                 fanout: vec![(100, 100, 100)],
                 fanout_clients: &[ClientKind::Lean, ClientKind::Standard],
+                storms: vec![1000],
+                storm_stay: 2.0,
+                storm_clients: &[ClientKind::Standard],
                 scale_out: (100, 100, 100),
                 idle: "1000",
                 idle_settle: 1.0,
@@ -255,6 +267,9 @@ impl Plan {
                 echo_sizes: vec![4096, 65_536],
                 fanout: vec![(500, 500, 100), (1000, 500, 100), (5000, 200, 20)],
                 fanout_clients: &[ClientKind::Lean, ClientKind::Standard],
+                storms: vec![1000, 5000, 10_000],
+                storm_stay: 5.0,
+                storm_clients: &[ClientKind::Standard, ClientKind::Lean],
                 scale_out: (500, 500, 100),
                 idle: "1000,5000,10000",
                 idle_settle: 2.0,
@@ -361,6 +376,8 @@ mod tests {
         assert!(quick.page_sessions < full.page_sessions);
         let subscribers: Vec<u32> = full.fanout.iter().map(|f| f.0).collect();
         assert_eq!(subscribers, [500, 1000, 5000]);
+        assert_eq!(full.storms, [1000, 5000, 10_000]);
+        assert!(full.storm_clients.contains(&ClientKind::Standard));
         assert!(full.fanout_clients.contains(&ClientKind::Standard));
         // Echo next to Bun: 64 and 512 connections, 32 B and 4 KiB,
         // ping-pong and 16 in flight.
@@ -429,6 +446,7 @@ mod tests {
             Some(Bench::ScaleOut)
         );
         assert_eq!(Bench::of(&params("page-size", None)), Some(Bench::PageSize));
+        assert_eq!(Bench::of(&params("storm", None)), Some(Bench::Storm));
         assert_eq!(Bench::of(&params("nope", None)), None);
     }
 }

@@ -64,7 +64,7 @@ pub struct Params {
     /// Fan-out: the bus that carried the room, `local` or `nats`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bus: Option<String>,
-    /// Fan-out: the client the subscribers read with, `lean` or
+    /// Fan-out and storm: the client the members read with, `lean` or
     /// `standard` (absent in older results: lean).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
@@ -116,12 +116,26 @@ pub struct Metrics {
     /// Fan-out: deliveries that never arrived (must be 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost: Option<u64>,
-    /// Fan-out: frames other than room messages (presence, pongs) the
-    /// subscribers received, all of them together.
+    /// Fan-out and storm: frames other than room messages (presence,
+    /// pongs) the members received, all of them together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence_frames: Option<u64>,
+    /// Storm: members the server closed while they were reading (goal 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<u64>,
+    /// Storm: members that could not join (refused, no `welcome`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join_failed: Option<u64>,
+    /// Storm: from the first join to the last member's `welcome`, ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_welcome_ms: Option<f64>,
+    /// Storm: the server's peak resident memory (`VmHWM` of a fresh
+    /// server), bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss: Option<u64>,
     /// The server's CPU time over the measured window, seconds (fan-out:
-    /// from the first message sent to the last delivery).
+    /// from the first message sent to the last delivery; storm: the
+    /// whole storm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_cpu_s: Option<f64>,
     /// Payload bytes moved (one direction).

@@ -66,6 +66,15 @@ pub fn render(doc: &mut String, machine: &Machine, scale_out: bool) {
            depends on a reader faster than real clients; subscribers are spread over loopback \
            source addresses (127.0.0.1, 127.0.0.2, ...) in rooms of thousands. Every frame \
            other than a room message counts as presence, whatever its shape.\n\
+         - **Storms.** N members join one fresh room, evenly spread over one second (each at \
+           its own instant, no handshake cap: the server meets the burst its users would send), \
+           stay, then leave with a close handshake spread over one second, while a publisher \
+           sends 20 messages/s from before the first join to after the last leave. Each storm \
+           starts a fresh server, so that its `VmHWM` is the storm's peak memory; the server's \
+           CPU time is read before the publisher joins and one second after the last member \
+           left. Members read with the standard client unless the table says `lean`, from \
+           loopback source addresses (one per 2,500 members); every member task ends by its \
+           leave time whatever the server does.\n\
          {scale_out}\
          - **Idle.** Connections to `/ws/echo` opened in steps and left silent; after each step \
            settles ({settle} s; {quick_settle} s in a quick run), the server's `VmRSS` is compared with its value before the first \

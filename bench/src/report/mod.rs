@@ -29,6 +29,7 @@ mod page;
 mod relay;
 mod scale_out;
 pub mod soak;
+mod storm;
 mod svg;
 
 use crate::plan::{Bench, Peer};
@@ -231,6 +232,7 @@ fn render(
     relay::render(&mut doc, groups, svg_name);
     growth::render(&mut doc, groups);
     fanout::render(&mut doc, groups);
+    storm::render(&mut doc, groups);
     scale_out::render(
         &mut doc,
         groups,
@@ -259,6 +261,7 @@ fn render_reading(doc: &mut String, groups: &Groups) {
     growth::reading(groups, &mut lines);
     relay::rtt_reading(groups, &mut lines);
     fanout::reading(groups, &mut lines);
+    storm::reading(groups, &mut lines);
     if let Some(line) = scale_out::reading(groups) {
         lines.push(line);
     }

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use super::peers::{start_helper, start_socketlab, Peers};
+use super::peers::{start_chat, start_helper, start_socketlab, Peers};
+use crate::client::ClientKind;
 use crate::plan::{Bench, Peer, Plan, GROWTH_PEERS, GROWTH_SIZE, LOAD_CORE, RTT_SIZE, SERVER_CORE};
 use crate::supervise::{collect, Group};
 use crate::workspace;
@@ -183,6 +184,19 @@ pub fn page_job(plan: &Plan, peers: &Peers) -> std::result::Result<Job, String> 
     ))
 }
 
+/// One storm of the plan.
+#[derive(Debug, Clone, Copy)]
+pub struct Storm<'a> {
+    /// The chat server.
+    pub peer: Peer,
+    /// How many join and leave.
+    pub members: u32,
+    /// What they read with.
+    pub client: ClientKind,
+    /// Bun, for its peer.
+    pub bun: Option<&'a Path>,
+}
+
 /// Runs jobs and collects their results and failures.
 pub struct Measurements {
     /// The results file, appended to.
@@ -277,6 +291,38 @@ impl Measurements {
             );
         }
         Ok(())
+    }
+
+    /// One storm of `members` against a freshly started chat server of
+    /// `peer`, so that its peak memory is the storm's and nothing else's.
+    pub fn storm(&mut self, storm: Storm<'_>, plan: &Plan, run: u32, logs: &Path) {
+        let Storm {
+            peer,
+            members,
+            client,
+            bun,
+        } = storm;
+        let (daemon, url) = match start_chat(logs, &format!("{peer}-storm"), peer, bun) {
+            Ok(started) => started,
+            Err(err) => {
+                self.failures
+                    .push(format!("storm {peer} (run {run}): {err:#}"));
+                return;
+            }
+        };
+        let job = Job::new(
+            format!("storm {peer} {members} members, {client} client"),
+            plan.storm_stay + 90.0,
+            format!(
+                "storm --url {url} --members {members} --stay-secs {} --client {client} \
+                 --source-ips {} --peer {peer} --server-pid {}",
+                plan.storm_stay,
+                source_ips(members),
+                daemon.pid()
+            ),
+        );
+        self.run(&job, run);
+        drop(daemon);
     }
 
     /// One idle-memory run against a freshly started `peer`, so that each

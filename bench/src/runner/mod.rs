@@ -23,11 +23,12 @@ mod peers;
 pub use peers::start_socketlab_with;
 mod scale_out;
 
+use crate::plan::Peer;
 use crate::plan::{Plan, Section, SCALE_OUT_CHAT_QUEUE, SCALE_OUT_CHAT_QUEUE_WHY};
 use crate::report::{self, ReportArgs};
 use crate::supervise::{self, short_path};
 use crate::workspace;
-use jobs::{jobs, page_job, Job, Measurements};
+use jobs::{jobs, page_job, Job, Measurements, Storm};
 use peers::Peers;
 use scale_out::{scale_out, NatsServer};
 
@@ -140,10 +141,29 @@ pub fn run(args: RunnerArgs) -> Result<()> {
         )?;
         bench.commands = peers.commands();
         let jobs = jobs(&plan, &peers);
+        let chat_peers: Vec<Peer> = peers.chats.iter().map(|(peer, _, _)| *peer).collect();
+        let storms: Vec<Storm<'_>> = plan
+            .storms
+            .iter()
+            .flat_map(|&members| {
+                plan.storm_clients.iter().flat_map({
+                    let chat_peers = &chat_peers;
+                    let bun = args.bun.as_deref();
+                    move |&client| {
+                        chat_peers.iter().map(move |&peer| Storm {
+                            peer,
+                            members,
+                            client,
+                            bun,
+                        })
+                    }
+                })
+            })
+            .collect();
         let measuring = Instant::now();
         eprintln!(
             "bench: {} measurements x {} run(s), results in {}",
-            jobs.len() + plan.idle_peers.len(),
+            jobs.len() + plan.idle_peers.len() + storms.len(),
             plan.runs,
             out.results.display()
         );
@@ -153,6 +173,9 @@ pub fn run(args: RunnerArgs) -> Result<()> {
             }
             for &idle_peer in plan.idle_peers {
                 bench.idle(idle_peer, &plan, run, &out.logs);
+            }
+            for storm in &storms {
+                bench.storm(*storm, &plan, run, &out.logs);
             }
         }
         bench.run(

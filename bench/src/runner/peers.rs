@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use crate::plan::{Peer, LOAD_CORE, SERVER_CORE, SERVER_LIMITS};
 use crate::supervise::{free_port, Daemon};
@@ -55,6 +55,22 @@ pub fn start_bun(logs: &Path, name: &str, bun: &Path, script: &str) -> Result<(D
     let mut daemon = Daemon::start(name, SERVER_CORE, bun, &[script.to_owned()], logs)?;
     let addr = daemon.wait_for_line("listening ")?;
     Ok((daemon, addr))
+}
+
+/// Starts a fresh chat server of `peer` (socketlab with the benchmark
+/// limits, or Bun's chat room) and returns it and its `/ws/chat` URL.
+pub fn start_chat(
+    logs: &Path,
+    name: &str,
+    peer: Peer,
+    bun: Option<&Path>,
+) -> Result<(Daemon, String)> {
+    let (daemon, addr) = match (peer, bun) {
+        (Peer::Socketlab, _) => start_socketlab(logs, name, &[])?,
+        (Peer::Bun, Some(bun)) => start_bun(logs, name, bun, BUN_CHAT)?,
+        (peer, _) => bail!("{peer} has no chat room to start"),
+    };
+    Ok((daemon, format!("ws://{addr}/ws/chat")))
 }
 
 /// Starts one of the harness's own servers and returns it and its address.
