@@ -123,6 +123,10 @@ pub struct Metrics {
     /// Storm: members the server closed while they were reading (goal 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<u64>,
+    /// Storm: messages owed to a member that had not arrived when it
+    /// left, a second or more after they were sent (nor anything later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late: Option<u64>,
     /// Storm: members that could not join (refused, no `welcome`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join_failed: Option<u64>,

@@ -4,7 +4,8 @@
 //!
 //! A storm is judged by its readers: how many the server closed although
 //! they were reading (goal 0), how many messages a member that was in the
-//! room never got (goal 0), how long the last member waited for its
+//! room never got while it got later ones (goal 0), how many had not
+//! arrived a second before it left, how long the last member waited for its
 //! `welcome`, and what the storm cost the server: CPU-seconds, peak
 //! resident memory (`VmHWM`: the runner starts a fresh server for each
 //! storm), and the presence frames it made the members read (O(N) per
@@ -193,8 +194,8 @@ pub async fn run(args: StormArgs) -> Result<()> {
         eprintln!("storm: the publisher was closed: {why}");
     }
     eprintln!(
-        "storm: {} closed, {} lost, {} could not join, {} presence frames",
-        out.closed, out.lost, out.join_failed, out.presence
+        "storm: {} closed, {} lost, {} late, {} could not join, {} presence frames",
+        out.closed, out.lost, out.late, out.join_failed, out.presence
     );
 
     let mut record = args.run.record("storm");
@@ -203,6 +204,7 @@ pub async fn run(args: StormArgs) -> Result<()> {
     record.params.client = Some(args.client.name().to_owned());
     record.metrics.closed = Some(out.closed);
     record.metrics.lost = Some(out.lost);
+    record.metrics.late = Some(out.late);
     record.metrics.join_failed = Some(out.join_failed);
     record.metrics.delivered = Some(out.delivered);
     record.metrics.presence_frames = Some(out.presence);

@@ -39,9 +39,14 @@ pub struct Outcome {
     pub closed: u64,
     /// Members that never got in.
     pub join_failed: u64,
-    /// Messages a member was owed (sent after its welcome and at least
-    /// [`LEAVE_GRACE_NS`] before it stopped reading) but never got.
+    /// Messages a member never got although it got a later one: a room
+    /// delivers in order, so a gap is a message dropped.
     pub lost: u64,
+    /// Messages a member was owed (sent after its welcome and at least
+    /// [`LEAVE_GRACE_NS`] before it stopped reading) that had not arrived
+    /// when it stopped, with nothing later arriving either: delivery fell
+    /// more than a second behind, or stopped.
+    pub late: u64,
     /// Messages members received.
     pub delivered: u64,
     /// Every delivery's latency.
@@ -61,6 +66,7 @@ pub fn outcome(members: &[Member], sent_ns: &[u64]) -> Outcome {
         closed: 0,
         join_failed: 0,
         lost: 0,
+        late: 0,
         delivered: 0,
         latency: Latencies::new(),
         presence: 0,
@@ -76,13 +82,16 @@ pub fn outcome(members: &[Member], sent_ns: &[u64]) -> Outcome {
         };
         out.closed += u64::from(member.closed.is_some());
         out.last_welcome_ns = out.last_welcome_ns.max(Some(welcome));
+        let last_received = member.latency_ns.iter().rposition(|&l| l != MISSING);
         for (index, &sent) in sent_ns.iter().enumerate() {
             let got = member.latency_ns.get(index).copied().unwrap_or(MISSING);
             if got != MISSING {
                 out.delivered += 1;
                 out.latency.record_nanos(got);
-            } else if sent > welcome && sent.saturating_add(LEAVE_GRACE_NS) < member.end_ns {
+            } else if sent > welcome && last_received.is_some_and(|last| index < last) {
                 out.lost += 1;
+            } else if sent > welcome && sent.saturating_add(LEAVE_GRACE_NS) < member.end_ns {
+                out.late += 1;
             }
         }
     }
@@ -110,14 +119,22 @@ mod tests {
         let sent: Vec<u64> = (1..=5).map(|s| s * S).collect();
         // In from 1.5 s to 5 s: owes 2 s and 3 s (4 s is within the grace).
         let got_all = member(S + S / 2, 5 * S, vec![MISSING, 10, 10, MISSING, MISSING]);
-        let missed_one = member(
+        let behind = member(
             S + S / 2,
             5 * S,
             vec![MISSING, 10, MISSING, MISSING, MISSING],
         );
-        let out = outcome(&[got_all, missed_one], &sent);
+        let gap = member(
+            S + S / 2,
+            5 * S,
+            vec![MISSING, MISSING, 10, MISSING, MISSING],
+        );
+        let out = outcome(&[got_all, behind, gap], &sent);
+        // A gap is a loss; a message not yet there when the member left,
+        // with nothing after it, is late.
         assert_eq!(out.lost, 1);
-        assert_eq!(out.delivered, 3);
+        assert_eq!(out.late, 1);
+        assert_eq!(out.delivered, 4);
         assert_eq!(out.closed, 0);
         assert_eq!(out.last_welcome_ns, Some(S + S / 2));
     }
@@ -136,8 +153,9 @@ mod tests {
         let out = outcome(&[closed, refused], &sent);
         assert_eq!(out.closed, 1);
         assert_eq!(out.join_failed, 1);
-        // Owed 1 s and 2 s (3 s is within the grace of 3.5 s): 2 s lost.
-        assert_eq!(out.lost, 1);
+        // Owed 1 s and 2 s (3 s is within the grace of 3.5 s): 2 s late.
+        assert_eq!(out.lost, 0);
+        assert_eq!(out.late, 1);
         assert_eq!(out.presence, 8);
         assert_eq!(out.latency.count(), 1);
     }
