@@ -111,7 +111,9 @@ fn against_bun(groups: &Groups) -> Option<String> {
         return None;
     }
     Some(format!(
-        "**Echo next to Bun 1.4, messages per server core-second** (connections × size × in          flight: socketlab against Bun): {}. The goal (at least Bun's in every configuration)          is {}.",
+        "**Echo next to Bun 1.4, messages per server core-second** (connections × size × in \
+         flight: socketlab against Bun): {}. The goal (at least Bun's in every \
+         configuration) is {}.",
         parts.join("; "),
         if met { "met" } else { "not met" }
     ))

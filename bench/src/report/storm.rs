@@ -71,7 +71,7 @@ pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
             fmt_count(lost),
             fmt_count(late),
             if failed > 0 {
-                format!(" and let {failed} not join")
+                format!(" and let {} not join", fmt_count(failed))
             } else {
                 String::new()
             }
