@@ -140,6 +140,7 @@ pub fn run(args: RunnerArgs) -> Result<()> {
             args.websocat.as_deref(),
         )?;
         bench.commands = peers.commands();
+        notes.extend(peers.skipped.iter().cloned());
         let jobs = jobs(&plan, &peers);
         let chat_peers: Vec<Peer> = peers.chats.iter().map(|(peer, _, _)| *peer).collect();
         let storms: Vec<Storm<'_>> = plan

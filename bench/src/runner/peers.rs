@@ -111,6 +111,8 @@ pub struct Peers {
     pub socketlab: (String, u32),
     /// Chat rooms under test: name, `/ws/chat` URL, PID.
     pub chats: Vec<(Peer, String, u32)>,
+    /// Why a peer that was asked for is missing, for the report's notes.
+    pub skipped: Vec<String>,
 }
 
 impl Peers {
@@ -163,13 +165,27 @@ impl Peers {
         }];
         daemons.push(server);
 
+        let mut skipped = Vec::new();
         if let Some(bun) = bun {
-            let (echo, echo_addr) = start_bun(logs, "bun-echo", bun, BUN_ECHO)?;
-            echoes.push((Peer::Bun, format!("ws://{echo_addr}/"), echo.pid()));
-            daemons.push(echo);
-            let (chat, chat_addr) = start_bun(logs, "bun-chat", bun, BUN_CHAT)?;
-            chats.push((Peer::Bun, format!("ws://{chat_addr}/ws/chat"), chat.pid()));
-            daemons.push(chat);
+            // A Bun that installed but does not start (an old CPU, say)
+            // costs its rows, not the whole run.
+            let started = start_bun(logs, "bun-echo", bun, BUN_ECHO)
+                .and_then(|echo| Ok((echo, start_bun(logs, "bun-chat", bun, BUN_CHAT)?)));
+            match started {
+                Ok(((echo, echo_addr), (chat, chat_addr))) => {
+                    echoes.push((Peer::Bun, format!("ws://{echo_addr}/"), echo.pid()));
+                    chats.push((Peer::Bun, format!("ws://{chat_addr}/ws/chat"), chat.pid()));
+                    daemons.push(echo);
+                    daemons.push(chat);
+                }
+                Err(err) => {
+                    eprintln!("bench: Bun skipped: {err:#}");
+                    skipped.push(format!(
+                        "bun: skipped; it did not start ({}; its log is under the run's logs/).",
+                        format!("{err:#}").lines().next().unwrap_or_default()
+                    ));
+                }
+            }
         }
 
         let (bare, bare_addr) = helper(
@@ -265,6 +281,7 @@ impl Peers {
             relays,
             socketlab,
             chats,
+            skipped,
         })
     }
 
