@@ -71,7 +71,8 @@ pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
 /// where it was measured (else the lean one): CPU per delivery and p99.
 fn against_bun(groups: &Groups) -> Option<String> {
     let mut parts = Vec::new();
-    let mut goal_met = true;
+    // None until a room the goal names (1,000 or more) was compared.
+    let mut goal_met: Option<bool> = None;
     let mut rooms: Vec<(u32, String)> = groups
         .keys()
         .filter(|p| is_fanout(p) && p.peer == Peer::Bun.name())
@@ -113,7 +114,7 @@ fn against_bun(groups: &Groups) -> Option<String> {
             met &= ours <= bun;
         }
         if subscribers >= 1000 {
-            goal_met &= met;
+            goal_met = Some(goal_met.unwrap_or(true) && met);
         }
         parts.push(part);
     }
@@ -124,7 +125,11 @@ fn against_bun(groups: &Groups) -> Option<String> {
         "**Fan-out next to Bun 1.4:** {}. The goal (at 1,000 and 5,000 subscribers, CPU per \
          delivery and p99 at most Bun's) is {}.",
         parts.join("; "),
-        if goal_met { "met" } else { "not met" }
+        match goal_met {
+            Some(true) => "met",
+            Some(false) => "not met",
+            None => "not judged: no room of 1,000 or more was measured next to Bun",
+        }
     ))
 }
 
@@ -212,5 +217,17 @@ mod tests {
             "{bun}"
         );
         assert!(bun.ends_with("is not met."), "{bun}");
+
+        // Rooms smaller than the goal names do not decide it.
+        let small: String = FANOUT
+            .replace("\"subscribers\":1000", "\"subscribers\":200")
+            .replace("\"server_cpu_s\":2.0", "\"server_cpu_s\":0.5");
+        let mut lines = Vec::new();
+        reading(&group(&parse_records(&small).unwrap()), &mut lines);
+        let bun = lines.iter().find(|l| l.contains("next to Bun")).unwrap();
+        assert!(
+            bun.ends_with("is not judged: no room of 1,000 or more was measured next to Bun."),
+            "{bun}"
+        );
     }
 }
