@@ -194,6 +194,20 @@ impl AppState {
         limited(max, RELAY_READ_BUFFER)
     }
 
+    /// The relay's admission checks over `targets` (a snapshot of the
+    /// allow-list), the same for every transport.
+    pub fn relay_access<'a>(
+        &'a self,
+        targets: &'a crate::service::relay::RelayTargets,
+    ) -> crate::service::relay::access::Access<'a> {
+        crate::service::relay::access::Access {
+            targets,
+            token: self.config.relay_token.as_deref(),
+            impairable: self.udp_impairments.is_some(),
+            metrics: &self.metrics,
+        }
+    }
+
     /// The relay's timeouts.
     pub fn relay_limits(&self) -> RelayLimits {
         self.config.relay_limits()

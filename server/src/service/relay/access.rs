@@ -15,6 +15,18 @@ use crate::telemetry::Metrics;
 /// cannot add query parameters: `token.SECRET`.
 pub const TOKEN_SUBPROTOCOL_PREFIX: &str = "token.";
 
+/// The token a client offered as a `token.SECRET` subprotocol, if any:
+/// the whole subprotocol (to answer with) and the secret in it.
+pub fn token_protocol<'a>(
+    offered: impl IntoIterator<Item = &'a str>,
+) -> Option<(&'a str, &'a str)> {
+    offered.into_iter().find_map(|protocol| {
+        protocol
+            .strip_prefix(TOKEN_SUBPROTOCOL_PREFIX)
+            .map(|secret| (protocol, secret))
+    })
+}
+
 /// Why a relay request was refused; each maps to one HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {

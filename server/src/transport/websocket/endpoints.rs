@@ -18,7 +18,7 @@ use crate::problem::Problem;
 use crate::service::session::Outbound;
 use socketlab_shared::Impairment;
 
-use crate::service::relay::access::{self, Refusal, TOKEN_SUBPROTOCOL_PREFIX};
+use crate::service::relay::access::{self, Refusal};
 use crate::service::relay::{self, tcp, Relay, TargetAddr};
 use crate::service::{chat, echo, inspect};
 use crate::state::AppState;
@@ -155,22 +155,13 @@ async fn accept_relay(
     upgrade: Upgrade,
     state: AppState,
 ) -> Result<Response, Rejection> {
-    let token_protocol = upgrade
-        .offered_protocols()
-        .into_iter()
-        .find(|p| p.starts_with(TOKEN_SUBPROTOCOL_PREFIX))
-        .map(str::to_owned);
-    let token = query.token.as_deref().or(token_protocol
+    let offered = upgrade.offered_protocols();
+    let token = query
+        .token
         .as_deref()
-        .and_then(|p| p.strip_prefix(TOKEN_SUBPROTOCOL_PREFIX)));
+        .or(access::token_protocol(offered.iter().copied()).map(|(_, secret)| secret));
     let targets = state.relay.current();
-    let access = access::Access {
-        targets: &targets,
-        token: state.config.relay_token.as_deref(),
-        impairable: state.udp_impairments.is_some(),
-        metrics: &state.metrics,
-    };
-    let admitted = match access.admit(&name, token, impairment) {
+    let admitted = match state.relay_access(&targets).admit(&name, token, impairment) {
         Ok(admitted) => admitted,
         Err(Refusal::UnknownTarget) => {
             return Ok(warp::reply::with_status(

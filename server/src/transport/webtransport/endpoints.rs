@@ -27,7 +27,7 @@ use web_transport_quinn::{Request, Session};
 
 use super::session::{close_session, Datagrams, Stream};
 use crate::service::echo;
-use crate::service::relay::access::{self, Refusal, TOKEN_SUBPROTOCOL_PREFIX};
+use crate::service::relay::access::{self, Refusal};
 use crate::service::relay::{self, tcp, Relay, TargetAddr};
 use crate::state::AppState;
 
@@ -177,22 +177,11 @@ async fn relay_session<'a>(
         Ok(parsed) => parsed,
         Err(text) => return refuse(request, peer, StatusCode::BAD_REQUEST, &text).await,
     };
-    let token_protocol = request
-        .protocols
-        .iter()
-        .find(|p| p.starts_with(TOKEN_SUBPROTOCOL_PREFIX))
-        .cloned();
-    let token = token.as_deref().or(token_protocol
-        .as_deref()
-        .and_then(|p| p.strip_prefix(TOKEN_SUBPROTOCOL_PREFIX)));
+    let offered = access::token_protocol(request.protocols.iter().map(String::as_str));
+    let token_protocol = offered.map(|(protocol, _)| protocol.to_owned());
+    let token = token.as_deref().or(offered.map(|(_, secret)| secret));
     let targets = state.relay.current();
-    let access = access::Access {
-        targets: &targets,
-        token: state.config.relay_token.as_deref(),
-        impairable: state.udp_impairments.is_some(),
-        metrics: &state.metrics,
-    };
-    let admitted = match access.admit(name, token, impairment) {
+    let admitted = match state.relay_access(&targets).admit(name, token, impairment) {
         Ok(admitted) => admitted,
         Err(refusal) => {
             let (status, text) = match refusal {
