@@ -46,6 +46,12 @@ enum Action {
 }
 
 /// The steps, cheapest and most likely to fail first.
+///
+/// Every `cargo test` here selects `--workspace`, even when it runs one test
+/// target: cargo unifies features over the selected packages, so `-p
+/// socketlab-server` would build its dependencies with other features than
+/// the `tests` step did (xtask turns on `sha2/std`), and rebuild async-nats,
+/// the server and the test binary for nothing.
 const STEPS: &[Step] = &[
     Step {
         name: "format",
@@ -130,8 +136,7 @@ const STEPS: &[Step] = &[
             program: "cargo",
             args: &[
                 "test",
-                "-p",
-                "socketlab-server",
+                "--workspace",
                 "--test",
                 "it",
                 "--",
@@ -149,8 +154,7 @@ const STEPS: &[Step] = &[
             program: "cargo",
             args: &[
                 "test",
-                "-p",
-                "socketlab-server",
+                "--workspace",
                 "--test",
                 "it",
                 "--",
