@@ -34,9 +34,17 @@ pub fn ensure_web_tools() -> Result<()> {
         name: "trunk",
         check: Cmd::new("trunk").arg("--version"),
         wanted: format!("trunk {TRUNK_VERSION}"),
-        installs: format!("trunk {TRUNK_VERSION} (takes about 8 minutes)"),
+        installs: format!("trunk {TRUNK_VERSION} (takes a few minutes)"),
+        // A debug build: trunk's release profile is fat LTO with one codegen
+        // unit, minutes of a fresh machine's two cores, to speed up a tool
+        // whose own work (rewriting one HTML file, hashing a few more) takes
+        // milliseconds; the page's wasm is built by cargo, wasm-bindgen and
+        // wasm-opt either way. No debug info, and no update check, which
+        // would ask crates.io on every build.
         install: Cmd::new("cargo")
             .args(["install", "--locked", "trunk", "--version", TRUNK_VERSION])
+            .args(["--debug", "--no-default-features", "--features", "rustls"])
+            .env("CARGO_PROFILE_DEV_DEBUG", "0")
             .fix("read cargo's error above; a network or disk problem is the usual cause"),
     }
     .ensure()?;
