@@ -91,10 +91,9 @@ const CLIENT_PACKAGES: &[(&str, &str)] = &[
     ("@xterm/xterm", "6"),
     // The attach addon's release that goes with xterm.js 6.
     ("@xterm/addon-attach", "0.12"),
+    // Node's `ws`, the native client of the relay's subprotocol tests.
+    ("ws", "8.23"),
 ];
-
-/// Node's `ws`, the native client the relay's subprotocol tests use.
-const NODE_WS_VERSION: &str = "8.23.0";
 
 /// Ensures the system tools the browser tests and the NATS tests need,
 /// installing the missing ones with a single apt-get run, then the
@@ -102,23 +101,6 @@ const NODE_WS_VERSION: &str = "8.23.0";
 /// browser clients' npm packages.
 pub fn ensure_test_tools() -> Result<()> {
     ensure_apt_tools()?;
-    Tool {
-        name: "node ws",
-        check: Cmd::new("npm")
-            .args(["ls", "--depth=0", "--prefix"])
-            .arg(workspace::npm_prefix())
-            .arg("ws"),
-        wanted: format!("ws@{NODE_WS_VERSION}"),
-        installs: format!("ws {NODE_WS_VERSION} from npm"),
-        install: Cmd::new("npm")
-            .arg("install")
-            .arg("--prefix")
-            .arg(workspace::npm_prefix())
-            .args(["--no-audit", "--no-fund"])
-            .arg(format!("ws@{NODE_WS_VERSION}"))
-            .fix("install node and npm: apt-get install -y nodejs npm"),
-    }
-    .ensure()?;
     // Whichever python3 is first on PATH must import it: a pip install
     // counts, and on Debian the package is python3-websockets.
     Tool {

@@ -34,8 +34,8 @@ pub fn npm_prefix() -> PathBuf {
     tools_dir()
 }
 
-/// The npm prefix of the real browser clients the tests drive (noVNC,
-/// MQTT.js, xterm.js); `server/tests/it/browser/` loads them from its
+/// The npm prefix of the real clients the tests drive (noVNC, MQTT.js,
+/// xterm.js, Node's `ws`); `server/tests/it/` loads them from its
 /// `node_modules`.
 pub fn client_npm_prefix() -> PathBuf {
     tools_dir().join("npm")

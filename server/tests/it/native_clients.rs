@@ -3,7 +3,7 @@
 //! subprotocols and the server selected none, so these tests are what
 //! proves MQTT-style clients can use the relay.
 //!
-//! `#[ignore]`d: they need `node` with `ws` under `target/tools` and
+//! `#[ignore]`d: they need `node` with `ws` under `target/tools/npm` and
 //! `python3` with `websockets`, which `cargo xtask install-tools` installs;
 //! `cargo xtask test` runs them (`-- --ignored native_clients::`).
 
@@ -13,9 +13,10 @@ use std::process::Stdio;
 use crate::common::{TestServer, WAIT};
 use crate::gateway::echo_target;
 
-/// `node_modules` of the npm packages xtask installs (`target/tools`).
+/// `node_modules` of the clients' npm packages xtask installs
+/// (`target/tools/npm`).
 fn node_modules() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/tools/node_modules");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/tools/npm/node_modules");
     assert!(
         dir.join("ws").exists(),
         "{} has no `ws`; run `cargo xtask install-tools`",
