@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::{cmd::Cmd, page, tools};
+use crate::{background::TestToolsInstall, cmd::Cmd, page, tools};
 
 /// What a step needs installed besides cargo; also decides `--quick`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -189,9 +189,14 @@ pub fn run(quick: bool) -> Result<()> {
     let steps = selected(quick);
 
     header("tools");
+    let test_tools = steps
+        .iter()
+        .any(|step| step.needs == Needs::TestTools)
+        .then(TestToolsInstall::start)
+        .transpose()?;
     tools::ensure_web_tools()?;
-    if steps.iter().any(|step| step.needs == Needs::TestTools) {
-        tools::ensure_test_tools()?;
+    if let Some(install) = test_tools {
+        install.finish()?;
     }
 
     let mut timings = Vec::new();

@@ -6,6 +6,7 @@
 //! itself (idempotently) instead of documenting a list of manual steps.
 
 mod autobahn;
+mod background;
 mod bench;
 mod checks;
 mod cmd;
@@ -74,7 +75,12 @@ enum Task {
     Soak(soak::SoakArgs),
     /// Install the missing tools (trunk, wasm-bindgen, wasm-opt, chromium, ...)
     /// without building anything.
-    InstallTools,
+    InstallTools {
+        /// Only the test tools (chromium, nats-server, the real clients):
+        /// what `cargo xtask test` installs in the background.
+        #[arg(long)]
+        test_tools: bool,
+    },
 }
 
 fn main() -> Result<()> {
@@ -99,8 +105,10 @@ fn main() -> Result<()> {
         Task::Autobahn => autobahn::run(),
         Task::Bench { quick, only } => bench::run(quick, only),
         Task::Soak(args) => soak::run(args),
-        Task::InstallTools => {
-            tools::ensure_web_tools()?;
+        Task::InstallTools { test_tools } => {
+            if !test_tools {
+                tools::ensure_web_tools()?;
+            }
             tools::ensure_test_tools()
         }
     }
