@@ -63,6 +63,38 @@ pub fn has_global(name: &str) -> bool {
     js_sys::Reflect::has(&js_sys::global(), &wasm_bindgen::JsValue::from_str(name)).unwrap_or(false)
 }
 
+/// Which browser runs the page, as its name and major version ("Firefox
+/// 153"), read from `navigator.userAgent` at run time: error messages, close
+/// codes and WebTransport support differ between browsers, so the lab says
+/// whose they are. `None` when the agent is not one it knows.
+pub fn browser_label() -> Option<String> {
+    let agent = web_sys::window()?.navigator().user_agent().ok()?;
+    browser_from_user_agent(&agent)
+}
+
+/// The pure part of [`browser_label`]. The markers are tried in order,
+/// because agents name their relatives too: Edge and Opera also say
+/// `Chrome/`, and Chromium also says `Safari/`. Chrome and Chromium are
+/// both reported as Chromium, the engine whose behaviour the page shows.
+pub fn browser_from_user_agent(agent: &str) -> Option<String> {
+    const MARKERS: &[(&str, &str)] = &[
+        ("Firefox/", "Firefox"),
+        ("FxiOS/", "Firefox for iOS"),
+        ("CriOS/", "Chrome for iOS"),
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("HeadlessChrome/", "Chromium"),
+        ("Chrome/", "Chromium"),
+        ("Version/", "Safari"),
+    ];
+    MARKERS.iter().find_map(|&(marker, name)| {
+        let (_, rest) = agent.split_once(marker)?;
+        let major: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        (!major.is_empty() && (name != "Safari" || agent.contains("Safari/")))
+            .then(|| format!("{name} {major}"))
+    })
+}
+
 /// Percent-encodes a query-string value (room and member names may contain
 /// any printable character, including `&` and `#`).
 pub fn encode_query_value(value: &str) -> String {
@@ -138,6 +170,43 @@ fn local_storage() -> Option<web_sys::Storage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn browsers_are_named_from_their_user_agent() {
+        let agent = |ua| browser_from_user_agent(ua);
+        assert_eq!(
+            agent("Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0")
+                .as_deref(),
+            Some("Firefox 153")
+        );
+        assert_eq!(
+            agent(
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                 HeadlessChrome/156.0.0.0 Safari/537.36"
+            )
+            .as_deref(),
+            Some("Chromium 156")
+        );
+        assert_eq!(
+            agent(
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like \
+                 Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0"
+            )
+            .as_deref(),
+            Some("Edge 131")
+        );
+        assert_eq!(
+            agent(
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, \
+                 like Gecko) Version/18.1 Safari/605.1.15"
+            )
+            .as_deref(),
+            Some("Safari 18")
+        );
+        assert_eq!(agent("curl/8.5.0"), None);
+        assert_eq!(agent("Firefox/"), None);
+        assert_eq!(agent("Version/3.0 NotSafari"), None);
+    }
 
     #[test]
     fn secure_pages_get_secure_sockets() {

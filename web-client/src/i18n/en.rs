@@ -178,6 +178,9 @@ pub const STRINGS: Strings = Strings {
             WebSocket at a plain TCP port and watch it fail, then reach the same port the way a \
             page can (through a relay on the server), race TCP against UDP, and finally open the \
             raw sockets yourself from a terminal. Everything here runs live against this server.",
+        reported_by: "Reported by {browser}: the error messages, close codes and WebTransport \
+            support below are this browser's own, and another browser may answer differently.",
+        this_browser: "this browser",
         features: FeaturesStrings {
             title: "What this browser offers",
             explain:

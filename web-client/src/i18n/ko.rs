@@ -180,6 +180,9 @@ pub const STRINGS: Strings = Strings {
             방법(서버의 릴레이)으로 같은 포트에 닿아 봐요. 이어서 TCP와 UDP를 경주시키고, \
             마지막으로 터미널에서 날것의 소켓을 직접 열어 봐요. 모두 이 서버를 상대로 실제로 \
             돌아가요.",
+        reported_by: "{browser} 기준 결과예요. 아래의 오류 메시지, 종료 코드, WebTransport 지원 \
+            여부는 이 브라우저가 직접 내놓은 것이라 다른 브라우저에서는 다르게 나올 수 있어요.",
+        this_browser: "이 브라우저",
         features: FeaturesStrings {
             title: "이 브라우저가 주는 것",
             explain: "지금 이 페이지의 window 객체에서 직접 확인한 결과예요. 크롬에도 날것의 \

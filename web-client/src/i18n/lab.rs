@@ -8,6 +8,11 @@ pub struct LabStrings {
     pub title: &'static str,
     /// What the lab is for.
     pub explain: &'static str,
+    /// Template with `{browser}` ("Firefox 153"): whose error messages,
+    /// close codes and WebTransport support the lab shows.
+    pub reported_by: &'static str,
+    /// `{browser}` when the user agent is not one the page knows.
+    pub this_browser: &'static str,
     /// The lab's feature check panel.
     pub features: FeaturesStrings,
     /// The lab's "knock on a raw TCP port" panel.

@@ -161,6 +161,7 @@ mod tests {
                 (s.chat.members_more, &["count"][..]),
                 (s.chat.instance, &["addr", "id"][..]),
                 (s.endpoints.instance, &["addr", "id", "rooms"][..]),
+                (s.lab.reported_by, &["browser"][..]),
                 (s.lab.raw.explain, &["port"][..]),
                 (s.lab.relay.waiting, &["missing"][..]),
                 (s.compare.connect_measured, &["ms"][..]),

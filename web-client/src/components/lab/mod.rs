@@ -26,13 +26,16 @@ use self::raw::RawAttemptPanel;
 use self::relay::RelayPanel;
 use self::webtransport::WtPanel;
 use crate::api::InfoState;
+use crate::browser::browser_label;
+use crate::components::fill;
 use crate::i18n::Lang;
 use crate::lab::{Features, Measurements};
 
 /// The lab's panels, in the order of the story: what the browser has
 /// (`features`, detected by the page's root), what happens without a relay,
 /// with one, TCP against UDP, the same sockets from a terminal, and the
-/// real apps the relay serves.
+/// real apps the relay serves. Above them, one line names the browser they
+/// report for, since browsers differ in exactly what the lab shows.
 pub fn lab_panels(
     lang: Lang,
     features: Features,
@@ -45,15 +48,25 @@ pub fn lab_panels(
         info: info.clone(),
         lang,
     };
+    let browser = browser_label();
+    let name = browser
+        .clone()
+        .unwrap_or_else(|| strings.lab.this_browser.to_owned());
+    let name = html! { <strong>{ name }</strong> };
     html! {
-        <div class="lab-grid">
-            { feature_check(&strings.lab.features, features) }
-            <WtPanel ..props() />
-            <RawAttemptPanel ..props() />
-            <RelayPanel ..props() />
-            <RacePanel ..props() />
-            { nc_panel(&strings.lab.nc, info) }
-            { clients_panel(&strings.lab.clients) }
-        </div>
+        <>
+            <p id="lab-browser" class="hint" data-browser={browser}>
+                { fill(strings.lab.reported_by, &[("browser", name)]) }
+            </p>
+            <div class="lab-grid">
+                { feature_check(&strings.lab.features, features) }
+                <WtPanel ..props() />
+                <RawAttemptPanel ..props() />
+                <RelayPanel ..props() />
+                <RacePanel ..props() />
+                { nc_panel(&strings.lab.nc, info) }
+                { clients_panel(&strings.lab.clients) }
+            </div>
+        </>
     }
 }
