@@ -93,6 +93,9 @@ const CLIENT_PACKAGES: &[(&str, &str)] = &[
     ("@xterm/addon-attach", "0.12"),
     // Node's `ws`, the native client of the relay's subprotocol tests.
     ("ws", "8.23"),
+    // Drives Firefox over WebDriver BiDi in the Firefox browser tests; 25
+    // needs Node 22, Debian has 20. Never downloads a browser of its own.
+    ("puppeteer-core", "24"),
 ];
 
 /// Ensures the system tools the browser tests and the NATS tests need,
@@ -127,6 +130,8 @@ fn ensure_apt_tools() -> Result<()> {
     const APT_TOOLS: &[(&str, &str)] = &[
         ("/usr/bin/chromium", "chromium"),
         ("/usr/bin/chromedriver", "chromium-driver"),
+        // The page in a second engine; driven by puppeteer-core.
+        ("/usr/bin/firefox-esr", "firefox-esr"),
         ("/usr/sbin/nats-server", "nats-server"),
         // Korean text in the browser tests' screenshots, not empty boxes.
         (
@@ -207,6 +212,8 @@ fn ensure_client_packages() -> Result<()> {
         .arg(workspace::client_npm_prefix())
         .args(["--no-audit", "--no-fund"])
         .args(&missing)
+        // Browsers come from apt: no package may fetch one of its own.
+        .env("PUPPETEER_SKIP_DOWNLOAD", "1")
         .fix("install node and npm (apt-get install -y nodejs npm) and read npm's error above")
         .run()?;
     for &(package, wanted) in CLIENT_PACKAGES {
