@@ -12,8 +12,8 @@ use crate::{background::TestToolsInstall, cmd::Cmd, page, tools};
 enum Needs {
     /// The page's build tools only; runs in `--quick` mode too.
     WebTools,
-    /// Also the system test tools (chromium, chromedriver, nats-server);
-    /// skipped by `--quick`, which is for the inner dev loop.
+    /// Also the system test tools (chromium, chromedriver, firefox-esr,
+    /// nats-server); skipped by `--quick`, which is for the inner dev loop.
     TestTools,
 }
 
@@ -166,6 +166,8 @@ const STEPS: &[Step] = &[
                 ("SOCKETLAB_BIN", "target/release/socketlab"),
                 ("CHROMEDRIVER", "/usr/bin/chromedriver"),
                 ("CHROMIUM", "/usr/bin/chromium"),
+                // browser::firefox:: drives it through puppeteer-core.
+                ("FIREFOX", "/usr/bin/firefox-esr"),
             ],
         },
         fix: "fix the failing browser tests above; screenshots are in target/screenshots/",

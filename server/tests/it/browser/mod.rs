@@ -5,10 +5,12 @@
 //! embedded in the server); `cargo xtask test` provides them and runs these
 //! with `--ignored`. Screenshots land in `target/screenshots/` for people
 //! to look at. This module is the harness; [`page`] tests the page itself,
-//! [`clients`] real third-party clients through the relay to the real
-//! servers of [`servers`].
+//! [`firefox`] the page in Firefox beside Chromium, [`clients`] real
+//! third-party clients through the relay to the real servers of
+//! [`servers`].
 
 mod clients;
+mod firefox;
 mod page;
 mod servers;
 
