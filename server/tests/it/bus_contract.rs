@@ -406,7 +406,10 @@ async fn a_member_that_does_not_read_overflows_its_byte_budget_instead_of_growin
             .unwrap();
     }
     match slow.events.recv().await {
-        Err(overflow) => assert!(overflow.bytes > 8192, "{overflow:?}"),
+        Err(socketlab_server::service::chat::fanout::Ended::TooSlow(overflow)) => {
+            assert!(overflow.bytes > 8192, "{overflow:?}")
+        }
+        Err(other) => panic!("expected an overflow, got {other:?}"),
         Ok(event) => panic!("expected an overflow, got {:?}", event.message),
     }
 }

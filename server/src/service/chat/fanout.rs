@@ -12,6 +12,10 @@
 //! Replaceable events (count-only presence) are merged while a member
 //! catches up: a newer one replaces an unsent older one at the end of the
 //! backlog, so a member that fell behind gets the latest count, once.
+//!
+//! A bus that can no longer keep a room up to date closes the fan-out
+//! ([`Fanout::close`]): every member is then told why, with a close code,
+//! instead of being left in a room that has gone silent.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +37,8 @@ struct Inner {
     slots: Mutex<HashMap<u64, Arc<Slot>>>,
     next: AtomicU64,
     budget: usize,
+    /// Set once the room was closed; later members start closed.
+    closed: Mutex<Option<Closed>>,
 }
 
 /// One member's backlog.
@@ -45,9 +51,18 @@ struct Slot {
 struct Backlog {
     events: VecDeque<RoomEvent>,
     bytes: usize,
-    /// Set (with the backlog's size then) once the budget was passed; the
-    /// member is closed and its backlog freed.
-    overflowed: Option<usize>,
+    /// Set once the member is cut off (too slow, or the room closed); its
+    /// backlog is freed.
+    ended: Option<Ended>,
+}
+
+/// Why a member receives no more events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// Its backlog went over the budget: it is too slow.
+    TooSlow(Overflow),
+    /// The room was closed for everyone ([`Fanout::close`]).
+    Closed(Closed),
 }
 
 /// A member's backlog went over the budget: it is too slow.
@@ -55,6 +70,16 @@ struct Backlog {
 pub struct Overflow {
     /// Bytes the member had not taken when it went over.
     pub bytes: usize,
+}
+
+/// A room closed for all its members, with the close code and reason to
+/// give each of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closed {
+    /// The WebSocket close code (see `socketlab_shared::close`).
+    pub code: u16,
+    /// Why, for the person reading it.
+    pub reason: Arc<str>,
 }
 
 impl Fanout {
@@ -66,6 +91,7 @@ impl Fanout {
                 slots: Mutex::new(HashMap::new()),
                 next: AtomicU64::new(0),
                 budget,
+                closed: Mutex::new(None),
             }),
         }
     }
@@ -74,7 +100,10 @@ impl Fanout {
     pub fn subscribe(&self) -> Inbox {
         let id = self.inner.next.fetch_add(1, Ordering::Relaxed);
         let slot = Arc::new(Slot {
-            state: Mutex::new(Backlog::default()),
+            state: Mutex::new(Backlog {
+                ended: lock(&self.inner.closed).clone().map(Ended::Closed),
+                ..Backlog::default()
+            }),
             ready: Notify::new(),
         });
         lock(&self.inner.slots).insert(id, slot.clone());
@@ -92,7 +121,7 @@ impl Fanout {
         for slot in lock(&self.inner.slots).values() {
             let mut guard = lock(&slot.state);
             let backlog = &mut *guard;
-            if backlog.overflowed.is_some() {
+            if backlog.ended.is_some() {
                 continue;
             }
             if event.replaceable {
@@ -104,7 +133,9 @@ impl Fanout {
                 }
             }
             if backlog.bytes + size > budget && !backlog.events.is_empty() {
-                backlog.overflowed = Some(backlog.bytes + size);
+                backlog.ended = Some(Ended::TooSlow(Overflow {
+                    bytes: backlog.bytes + size,
+                }));
                 backlog.events = VecDeque::new();
                 backlog.bytes = 0;
             } else {
@@ -112,6 +143,23 @@ impl Fanout {
                 backlog.bytes += size;
             }
             drop(guard);
+            slot.ready.notify_one();
+        }
+    }
+
+    /// Ends the room for every member, now and to come: each receives
+    /// `closed` instead of further events (what was queued is dropped: the
+    /// room can no longer say what comes after it).
+    pub fn close(&self, closed: Closed) {
+        *lock(&self.inner.closed) = Some(closed.clone());
+        for slot in lock(&self.inner.slots).values() {
+            let mut backlog = lock(&slot.state);
+            if backlog.ended.is_none() {
+                backlog.ended = Some(Ended::Closed(closed.clone()));
+                backlog.events = VecDeque::new();
+                backlog.bytes = 0;
+            }
+            drop(backlog);
             slot.ready.notify_one();
         }
     }
@@ -136,8 +184,8 @@ pub struct Inbox {
 
 impl Inbox {
     /// The next event, waiting for one; `Err` once the member's backlog
-    /// went over the budget.
-    pub async fn recv(&mut self) -> Result<RoomEvent, Overflow> {
+    /// went over the budget or the room was closed.
+    pub async fn recv(&mut self) -> Result<RoomEvent, Ended> {
         loop {
             if let Some(next) = self.try_recv() {
                 return next;
@@ -149,10 +197,10 @@ impl Inbox {
     }
 
     /// The next event if one is waiting.
-    pub fn try_recv(&mut self) -> Option<Result<RoomEvent, Overflow>> {
+    pub fn try_recv(&mut self) -> Option<Result<RoomEvent, Ended>> {
         let mut backlog = lock(&self.slot.state);
-        if let Some(bytes) = backlog.overflowed {
-            return Some(Err(Overflow { bytes }));
+        if let Some(ended) = &backlog.ended {
+            return Some(Err(ended.clone()));
         }
         let event = backlog.events.pop_front()?;
         backlog.bytes -= event.frame.len();
@@ -162,7 +210,7 @@ impl Inbox {
     /// Whether no event is waiting.
     pub fn is_empty(&self) -> bool {
         let backlog = lock(&self.slot.state);
-        backlog.events.is_empty() && backlog.overflowed.is_none()
+        backlog.events.is_empty() && backlog.ended.is_none()
     }
 }
 
@@ -213,7 +261,9 @@ mod tests {
         for _ in 0..10_000 {
             fanout.send(&big);
         }
-        let overflow = member.try_recv().unwrap().unwrap_err();
+        let Ended::TooSlow(overflow) = member.try_recv().unwrap().unwrap_err() else {
+            panic!("expected an overflow");
+        };
         assert!(overflow.bytes > 64 * 1024, "{overflow:?}");
     }
 
@@ -238,6 +288,25 @@ mod tests {
             got,
             [presence(2), ServerMessage::Pong { id: 7 }, presence(4)]
         );
+    }
+
+    #[test]
+    fn a_closed_room_tells_every_member_and_every_later_one_why() {
+        let fanout = Fanout::new(1 << 20);
+        let mut before = fanout.subscribe();
+        fanout.send(&pong(1));
+        let closed = Closed {
+            code: 1013,
+            reason: "the room was lost".into(),
+        };
+        fanout.close(closed.clone());
+        fanout.send(&pong(2));
+        let ended = |inbox: &mut Inbox| inbox.try_recv().map(|e| e.map(|_| ()));
+        assert_eq!(ended(&mut before), Some(Err(Ended::Closed(closed.clone()))));
+        // And it stays closed.
+        assert_eq!(ended(&mut before), Some(Err(Ended::Closed(closed.clone()))));
+        let mut after = fanout.subscribe();
+        assert_eq!(ended(&mut after), Some(Err(Ended::Closed(closed))));
     }
 
     #[test]

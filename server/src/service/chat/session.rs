@@ -14,7 +14,7 @@ use socketlab_shared::close;
 use socketlab_shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 
 use super::bus::{Membership, RoomEvent};
-use super::fanout::Overflow;
+use super::fanout::{Closed, Ended, Overflow};
 use crate::service::keepalive::{due, KeepAlive, KeepAliveAction, KeepAliveConfig};
 use crate::service::limits::{Strikes, TokenBucket};
 use crate::service::session::{self, Inbound, Incoming, Outbound, SendError};
@@ -75,8 +75,13 @@ enum End {
     ClientClosed(Option<u16>),
     Shutdown,
     TooSlow(Overflow),
+    /// The bus closed the room for everyone.
+    RoomClosed(Closed),
     Lost(SendError),
-    ClientError { code: u16, reason: String },
+    ClientError {
+        code: u16,
+        reason: String,
+    },
     Abuse,
     Silent,
 }
@@ -138,6 +143,7 @@ where
                 overflow.bytes / 1024
             ),
         ),
+        End::RoomClosed(closed) => (closed.code, closed.reason.to_string()),
         End::ClientError { code, reason } => (*code, reason.clone()),
         End::Abuse => (
             close::POLICY_VIOLATION,
@@ -266,7 +272,7 @@ impl Session<'_> {
 async fn forward<C: Outbound<ChatOutput>>(
     conn: &mut C,
     membership: &mut Membership,
-    first: Result<RoomEvent, Overflow>,
+    first: Result<RoomEvent, Ended>,
     send_timeout: Duration,
 ) -> Result<u64, End> {
     let mut next = Some(first);
@@ -275,7 +281,8 @@ async fn forward<C: Outbound<ChatOutput>>(
         while let Some(event) = next.take() {
             match event {
                 Ok(event) => conn.feed(ChatOutput::Event(event)).await?,
-                Err(overflow) => return Ok(Err(End::TooSlow(overflow))),
+                Err(Ended::TooSlow(overflow)) => return Ok(Err(End::TooSlow(overflow))),
+                Err(Ended::Closed(closed)) => return Ok(Err(End::RoomClosed(closed))),
             }
             written += 1;
             if written < BURST as u64 {
