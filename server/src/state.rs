@@ -257,6 +257,7 @@ async fn connect_bus(config: &Config, instance: &InstanceId) -> anyhow::Result<A
         )),
         max_bytes: Some(config.bus_max_bytes as i64),
         replicas: config.bus_replicas as usize,
+        recover_within: Some(std::time::Duration::from_secs(config.bus_recover_secs)),
     };
     let bus = NatsBus::connect(
         &options,

@@ -108,6 +108,12 @@ pub struct Metrics {
     /// Log lines dropped because nobody read the log (caught up when
     /// scraped).
     pub log_lines_dropped: Counter,
+    /// Times a chat room's reader lost its feed from the bus and reopened
+    /// it (caught up when scraped).
+    pub bus_reader_restarts: Counter,
+    /// Chat rooms given up because their feed could not be reopened in
+    /// time; their members were closed with 1013 (caught up when scraped).
+    pub bus_rooms_lost: Counter,
     /// Reads of `--relay-targets-file` after start-up, by result.
     pub relay_target_reloads: Family<ResultLabel, Counter>,
     /// Tasks the server tracks for shutdown: sessions, demo sockets and
@@ -141,6 +147,8 @@ impl Metrics {
         let chat_rooms = Gauge::default();
         let chat_members = Gauge::default();
         let log_lines_dropped = Counter::default();
+        let bus_reader_restarts = Counter::default();
+        let bus_rooms_lost = Counter::default();
         let relay_target_reloads = Family::default();
         let tasks_open = Gauge::default();
         let runtime_tasks_alive = Gauge::default();
@@ -200,6 +208,16 @@ impl Metrics {
             log_lines_dropped.clone(),
         );
         registry.register(
+            "bus_reader_restarts",
+            "Times a chat room's reader lost its feed from the bus (NATS) and reopened it",
+            bus_reader_restarts.clone(),
+        );
+        registry.register(
+            "bus_rooms_lost",
+            "Chat rooms whose feed from the bus could not be reopened within --bus-recover-secs (members closed with 1013)",
+            bus_rooms_lost.clone(),
+        );
+        registry.register(
             "relay_target_reloads",
             "Reloads of --relay-targets-file by result (invalid: the old targets stay)",
             relay_target_reloads.clone(),
@@ -227,6 +245,8 @@ impl Metrics {
             chat_rooms,
             chat_members,
             log_lines_dropped,
+            bus_reader_restarts,
+            bus_rooms_lost,
             relay_target_reloads,
             tasks_open,
             runtime_tasks_alive,

@@ -148,6 +148,14 @@ pub struct Config {
           value_parser = clap::value_parser!(u8).range(1..=5))]
     pub bus_replicas: u8,
 
+    /// Seconds a chat room's reader may try to reopen its feed from NATS
+    /// after losing it (a node or the stream's leader gone) before the
+    /// room's members here are closed with 1013, so that their clients
+    /// reconnect, rather than left in a room that hears nothing.
+    #[arg(long, env = "SOCKETLAB_BUS_RECOVER_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub bus_recover_secs: u64,
+
     /// This instance's name in /api/info and in heartbeats to other
     /// instances (default: a random one).
     #[arg(long, env = "SOCKETLAB_INSTANCE_ID")]

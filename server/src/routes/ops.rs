@@ -34,6 +34,13 @@ pub fn metrics(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = 
         let stats = state.bus.stats();
         state.metrics.chat_rooms.set(stats.rooms as i64);
         state.metrics.chat_members.set(stats.members as i64);
+        // The bus counts; bring the counters up to its counts.
+        for (counter, count) in [
+            (&state.metrics.bus_reader_restarts, stats.reader_restarts),
+            (&state.metrics.bus_rooms_lost, stats.rooms_lost),
+        ] {
+            counter.inc_by(count.saturating_sub(counter.get()));
+        }
         let tasks = state.shutdown.open_tasks();
         state.metrics.tasks_open.set(tasks as i64);
         let alive = tokio::runtime::Handle::current()

@@ -20,6 +20,11 @@ struct Instance {
 
 impl Instance {
     async fn start(nats: &NatsServer, id: &str) -> Self {
+        Self::start_with(nats, id, &[]).await
+    }
+
+    /// Started with `extra` flags besides the usual ones.
+    async fn start_with(nats: &NatsServer, id: &str, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_socketlab"))
             .args([
                 "--listen",
@@ -36,6 +41,7 @@ impl Instance {
                 "--log",
                 "warn",
             ])
+            .args(extra)
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -347,4 +353,85 @@ async fn a_nats_outage_errors_senders_and_recovers() {
             break;
         }
     }
+}
+
+#[tokio::test]
+async fn a_room_whose_feed_cannot_be_reopened_closes_its_members_so_they_reconnect() {
+    // NATS gone for longer than --bus-recover-secs: the room's reader
+    // cannot reopen its consumer, and its members are told so (1013, a
+    // reason) instead of sitting in a room that hears nothing.
+    let mut nats = NatsServer::start();
+    let a = Instance::start_with(&nats, "inst-a", &["--bus-recover-secs", "1"]).await;
+    let (mut ada, _) = a.join("adrift", "ada").await;
+    ada.send_text(r#"{"type":"say","text":"before"}"#).await;
+    assert_eq!(next_said(&mut ada).await.1, "before");
+
+    nats.kill();
+    // Silence first (the reader waits a few heartbeats), then a second of
+    // trying to reopen.
+    let frame = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match ada.ws.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the member is closed once the room cannot be recovered")
+    .expect("with a code and a reason");
+    assert_eq!(
+        u16::from(frame.code),
+        socketlab_shared::close::TRY_AGAIN_LATER
+    );
+    assert!(
+        frame.reason.contains("lost this room"),
+        "{:?}",
+        frame.reason
+    );
+    let metrics = crate::common::metrics_when(a.addr, "the lost room is counted", |m| {
+        m.contains("socketlab_bus_rooms_lost_total 1")
+    })
+    .await;
+    assert!(
+        !metrics.contains("socketlab_bus_reader_restarts_total 0"),
+        "{metrics}"
+    );
+
+    // Once NATS is back, the member's reconnect gets the room again, with
+    // its history.
+    nats.restart();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while http_get(a.addr, "/readyz").await.0 != 200 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the instance did not reconnect"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (mut ada, welcome) = loop {
+        let mut client = Client::connect(&format!("{}/ws/chat?room=adrift&name=ada", a.ws)).await;
+        let first = tokio::time::timeout(Duration::from_secs(5), client.ws.next()).await;
+        if let Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text)))) = first {
+            let welcome = ServerMessage::parse(&text).unwrap();
+            if matches!(welcome, ServerMessage::Welcome { .. }) {
+                break (client, welcome);
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the room never came back after NATS did"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let ServerMessage::Welcome { history, .. } = welcome else {
+        unreachable!()
+    };
+    assert_eq!(
+        history.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+        ["before"]
+    );
+    ada.send_text(r#"{"type":"say","text":"after"}"#).await;
+    assert_eq!(next_said(&mut ada).await.1, "after");
 }

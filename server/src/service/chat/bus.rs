@@ -126,6 +126,12 @@ pub struct BusStats {
     pub rooms: usize,
     /// Members connected through this instance.
     pub members: usize,
+    /// Times a room's reader lost its feed from the bus and reopened it
+    /// (or tried to), since start.
+    pub reader_restarts: u64,
+    /// Rooms whose feed could not be reopened in time, since start: their
+    /// members were closed so that they reconnect.
+    pub rooms_lost: u64,
 }
 
 /// A member's place in a room; dropping it leaves the room.

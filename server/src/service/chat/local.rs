@@ -200,6 +200,7 @@ impl RoomBus for LocalBus {
         BusStats {
             rooms: rooms.len(),
             members: rooms.values().map(|r| lock(&r.state).members.len()).sum(),
+            ..BusStats::default()
         }
     }
 }

@@ -50,9 +50,11 @@ use crate::sync::lock;
 use super::bus::{
     BusError, BusStats, MembersPage, Membership, RoomBus, RoomEvent, RoomLimits, Seat,
 };
+use super::fanout;
 
 mod names;
 mod presence;
+mod reader;
 mod room;
 mod wire;
 
@@ -64,6 +66,11 @@ use wire::{member_key, Said, CHAT_SUBJECT, MEMBERS_BUCKET, MEMBERS_STREAM, STREA
 
 /// How long a publish may wait for the stream's acknowledgement.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a room's reader may try to reopen its consumer before the room
+/// is given up and its members closed, when `NatsOptions::recover_within`
+/// is not set.
+pub const RECOVER_WITHIN: Duration = Duration::from_secs(60);
 
 /// How to reach NATS.
 #[derive(Debug, Clone, Default)]
@@ -89,6 +96,10 @@ pub struct NatsOptions {
     /// Copies JetStream keeps of the chat stream and the members bucket
     /// (0 counts as 1); 3 on a three-node cluster survives losing a node.
     pub replicas: usize,
+    /// How long a room's reader may try to reopen its consumer after losing
+    /// it before the room's members are closed (1013) so that they
+    /// reconnect (`None`: [`RECOVER_WITHIN`]).
+    pub recover_within: Option<Duration>,
 }
 
 /// Rooms on NATS JetStream. Cheap to clone.
@@ -109,6 +120,8 @@ struct Inner {
     chat_stream: stream::Stream,
     limits: RoomLimits,
     max_rooms: usize,
+    /// See [`NatsOptions::recover_within`].
+    recover_within: Duration,
     rooms: Mutex<HashMap<RoomName, Arc<Room>>>,
     /// One lock per room being set up, so that concurrent first joins of a
     /// room wait for one reader instead of each creating their own.
@@ -129,6 +142,8 @@ struct Counts {
     member_entries_read: AtomicU64,
     heartbeats_heard: AtomicU64,
     peers_reaped: AtomicU64,
+    reader_restarts: AtomicU64,
+    rooms_lost: AtomicU64,
 }
 
 /// Work done so far by a [`NatsBus`]; tests assert on these instead of on
@@ -146,6 +161,10 @@ pub struct NatsBusCounts {
     pub heartbeats_heard: u64,
     /// Other instances found silent and reaped.
     pub peers_reaped: u64,
+    /// Times a room's reader lost its consumer and reopened it (or tried).
+    pub reader_restarts: u64,
+    /// Rooms given up because their reader could not be reopened in time.
+    pub rooms_lost: u64,
 }
 
 impl NatsBus {
@@ -225,6 +244,7 @@ impl NatsBus {
                 chat_stream,
                 limits,
                 max_rooms,
+                recover_within: options.recover_within.unwrap_or(RECOVER_WITHIN),
                 rooms: Mutex::new(HashMap::new()),
                 creating: Mutex::new(HashMap::new()),
                 counts: Counts::default(),
@@ -252,6 +272,8 @@ impl NatsBus {
             member_entries_read: counts.member_entries_read.load(Ordering::Relaxed),
             heartbeats_heard: counts.heartbeats_heard.load(Ordering::Relaxed),
             peers_reaped: counts.peers_reaped.load(Ordering::Relaxed),
+            reader_restarts: counts.reader_restarts.load(Ordering::Relaxed),
+            rooms_lost: counts.rooms_lost.load(Ordering::Relaxed),
         }
     }
 
@@ -300,6 +322,14 @@ impl RoomBus for NatsBus {
             let joined = {
                 let rooms = lock(&inner.rooms);
                 let mut state = lock(&room.state);
+                // A lost room is closing its members: a join would hear
+                // nothing. It is retired once they are gone.
+                if room.lost.load(Ordering::Acquire) {
+                    return Err(BusError::Unavailable(
+                        "the chat bus lost this room a moment ago; try again in a few seconds"
+                            .to_owned(),
+                    ));
+                }
                 // The room may have been retired (its last local member
                 // left) while this join waited on NATS: take the fresh one.
                 if rooms.get(&room_name).is_some_and(|r| Arc::ptr_eq(r, &room)) {
@@ -343,9 +373,12 @@ impl RoomBus for NatsBus {
 
     fn stats(&self) -> BusStats {
         let rooms = lock(&self.inner.rooms);
+        let counts = &self.inner.counts;
         BusStats {
             rooms: rooms.len(),
             members: rooms.values().map(|r| lock(&r.state).local.len()).sum(),
+            reader_restarts: counts.reader_restarts.load(Ordering::Relaxed),
+            rooms_lost: counts.rooms_lost.load(Ordering::Relaxed),
         }
     }
 
@@ -480,6 +513,30 @@ impl Drop for NatsSeat {
 }
 
 impl Inner {
+    /// Gives `room` up: its reader cannot be reopened. Every local member
+    /// is closed with `closed`; the room is retired when the last of them
+    /// has left (so their leaves still reach the other instances), or now
+    /// if it has none. Until then a join is refused rather than let into a
+    /// room that hears nothing.
+    fn lose_room(&self, room: &Arc<Room>, closed: fanout::Closed) {
+        self.counts.rooms_lost.fetch_add(1, Ordering::Relaxed);
+        let retire = {
+            let mut rooms = lock(&self.rooms);
+            let state = lock(&room.state);
+            room.lost.store(true, Ordering::Release);
+            let empty = state.local.is_empty()
+                && rooms.get(&room.name).is_some_and(|r| Arc::ptr_eq(r, room));
+            if empty {
+                rooms.remove(&room.name);
+            }
+            empty
+        };
+        room.events.close(closed);
+        if retire {
+            room.retire();
+        }
+    }
+
     /// Runs `work` that frees what a member held on the bus (its name, its
     /// presence) after the member itself is gone.
     /// Tracked, so that shutdown waits for it ([`RoomBus::finish`]).

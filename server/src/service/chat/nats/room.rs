@@ -16,8 +16,6 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use async_nats::jetstream::consumer;
-use futures_util::StreamExt;
 use socketlab_shared::chat::HISTORY_LEN;
 use socketlab_shared::{ChatMessage, DisplayName, RoomName, ServerMessage};
 use tokio::sync::{oneshot, Notify};
@@ -28,8 +26,9 @@ use crate::service::chat::fanout::Fanout;
 use crate::service::chat::roster::{self, Delta, TICK};
 use crate::sync::lock;
 
-use super::wire::{PresenceTick, Said, CHAT_SUBJECT, PRESENCE_SUBJECT};
-use super::{unavailable, BusError, Inner, RoomEvent, PUBLISH_TIMEOUT};
+use super::reader::Reader;
+use super::wire::{PresenceTick, Said, PRESENCE_SUBJECT};
+use super::{BusError, Inner, RoomEvent, PUBLISH_TIMEOUT};
 
 /// One room as seen from this instance.
 pub(super) struct Room {
@@ -50,6 +49,9 @@ pub(super) struct Room {
     /// Set when the last local member left: the ticker announces what is
     /// pending, then ends.
     retired: AtomicBool,
+    /// Set when the reader gave the room up: its members are being closed,
+    /// and nobody may join it (a join waits for a fresh room instead).
+    pub(super) lost: AtomicBool,
 }
 
 #[derive(Default)]
@@ -133,6 +135,24 @@ impl Room {
         }
     }
 
+    /// Gives the local members message `seq` of the stream.
+    pub(super) fn deliver(&self, seq: u64, said: Said) {
+        let chat = ChatMessage {
+            room: self.name.clone(),
+            from: said.from,
+            text: said.text,
+            seq,
+            ts_ms: said.ts_ms,
+        };
+        let mut state = lock(&self.state);
+        if state.history.len() == HISTORY_LEN {
+            state.history.pop_front();
+        }
+        state.history.push_back(chat.clone());
+        self.events
+            .send(&RoomEvent::new(ServerMessage::Message(chat)));
+    }
+
     /// Stops the room's tasks at once (the bus is closing).
     pub(super) fn stop(&self) {
         for task in lock(&self.tasks).drain(..) {
@@ -202,6 +222,7 @@ impl Inner {
             tasks: Mutex::new(Vec::new()),
             ticker: Mutex::new(None),
             retired: AtomicBool::new(false),
+            lost: AtomicBool::new(false),
         });
         let opened = self.start_room(&room).await;
         if let Err(err) = opened {
@@ -243,64 +264,19 @@ impl Inner {
         };
         *lock(&room.ticker) = Some(ticker.abort_handle());
 
-        // History first, then live: one ordered consumer from the start of
-        // what the stream keeps for this room.
+        // History first, then live: one consumer from the start of what the
+        // stream keeps for this room, reopened by the reader when it lapses.
         self.counts.room_readers.fetch_add(1, Ordering::Relaxed);
-        let consumer = self
-            .chat_stream
-            .create_consumer(consumer::push::OrderedConfig {
-                deliver_subject: self.client.new_inbox(),
-                filter_subject: format!("{CHAT_SUBJECT}.{name}"),
-                deliver_policy: consumer::DeliverPolicy::All,
-                ..Default::default()
-            })
+        let reader = Reader::new(self, room);
+        let feed = tokio::time::timeout(PUBLISH_TIMEOUT, reader.open())
             .await
-            .map_err(unavailable)?;
-        let pending = consumer.cached_info().num_pending;
-        let mut messages = consumer.messages().await.map_err(unavailable)?;
+            .map_err(|_| {
+                BusError::Unavailable(
+                    "JetStream did not open a reader for the room in time".to_owned(),
+                )
+            })??;
         let (caught_up, is_caught_up) = oneshot::channel();
-        let mut caught_up = if pending == 0 {
-            let _ = caught_up.send(());
-            None
-        } else {
-            Some(caught_up)
-        };
-        let reader = {
-            let room = Arc::downgrade(room);
-            tokio::spawn(async move {
-                while let Some(message) = messages.next().await {
-                    let Ok(message) = message else {
-                        // The ordered consumer recreates itself after
-                        // outages; errors here are transient.
-                        continue;
-                    };
-                    let Ok(info) = message.info() else { continue };
-                    let (seq, left) = (info.stream_sequence, info.pending);
-                    if let Ok(said) = serde_json::from_slice::<Said>(&message.payload) {
-                        let Some(room) = room.upgrade() else { return };
-                        let chat = ChatMessage {
-                            room: room.name.clone(),
-                            from: said.from,
-                            text: said.text,
-                            seq,
-                            ts_ms: said.ts_ms,
-                        };
-                        let mut state = lock(&room.state);
-                        if state.history.len() == HISTORY_LEN {
-                            state.history.pop_front();
-                        }
-                        state.history.push_back(chat.clone());
-                        room.events
-                            .send(&RoomEvent::new(ServerMessage::Message(chat)));
-                    }
-                    if left == 0 {
-                        if let Some(signal) = caught_up.take() {
-                            let _ = signal.send(());
-                        }
-                    }
-                }
-            })
-        };
+        let reader = tokio::spawn(reader.run(feed, Some(caught_up)));
         lock(&room.tasks).push(reader.abort_handle());
 
         let members = self.members_of(name).await?;
