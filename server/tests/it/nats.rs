@@ -96,3 +96,59 @@ impl Drop for NatsServer {
         self.kill();
     }
 }
+
+/// A TCP proxy in front of a NATS server whose connections can be cut, as
+/// a network fault would: while cut, every connection through it is closed
+/// and new ones are closed at once.
+pub struct CutProxy {
+    pub port: u16,
+    cut: tokio::sync::watch::Sender<bool>,
+    _accept: tokio::task::JoinHandle<()>,
+}
+
+impl CutProxy {
+    pub async fn start(nats: &NatsServer) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let upstream = ("127.0.0.1", nats.port);
+        let (cut, _) = tokio::sync::watch::channel(false);
+        let watch = cut.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let mut cut = watch.subscribe();
+                if *cut.borrow_and_update() {
+                    continue; // dropped: closed at once
+                }
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.wait_for(|cut| *cut) => {}
+                    }
+                });
+            }
+        });
+        Self {
+            port,
+            cut,
+            _accept: accept,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Closes every connection through the proxy, and refuses new ones
+    /// until [`CutProxy::mend`].
+    pub fn cut(&self) {
+        self.cut.send_replace(true);
+    }
+
+    /// Lets connections through again.
+    pub fn mend(&self) {
+        self.cut.send_replace(false);
+    }
+}

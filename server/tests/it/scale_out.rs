@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common::{http_get, Client};
-use crate::nats::NatsServer;
+use crate::nats::{CutProxy, NatsServer};
 use futures_util::StreamExt;
 use socketlab_shared::{ErrorCode, ServerInfo, ServerMessage};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -20,20 +20,14 @@ struct Instance {
 
 impl Instance {
     async fn start(nats: &NatsServer, id: &str) -> Self {
-        Self::start_with(nats, id, &[]).await
+        Self::start_on(&nats.url(), id, &[]).await
     }
 
-    /// Started with `extra` flags besides the usual ones.
-    async fn start_with(nats: &NatsServer, id: &str, extra: &[&str]) -> Self {
+    /// Started on the bus at `url`, with `extra` flags besides the usual
+    /// ones.
+    async fn start_on(url: &str, id: &str, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_socketlab"))
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--bus",
-                &nats.url(),
-                "--instance-id",
-                id,
-            ])
+            .args(["--listen", "127.0.0.1:0", "--bus", url, "--instance-id", id])
             .args([
                 "--no-tcp-echo",
                 "--no-udp-echo",
@@ -361,7 +355,7 @@ async fn a_room_whose_feed_cannot_be_reopened_closes_its_members_so_they_reconne
     // cannot reopen its consumer, and its members are told so (1013, a
     // reason) instead of sitting in a room that hears nothing.
     let mut nats = NatsServer::start();
-    let a = Instance::start_with(&nats, "inst-a", &["--bus-recover-secs", "1"]).await;
+    let a = Instance::start_on(&nats.url(), "inst-a", &["--bus-recover-secs", "1"]).await;
     let (mut ada, _) = a.join("adrift", "ada").await;
     ada.send_text(r#"{"type":"say","text":"before"}"#).await;
     assert_eq!(next_said(&mut ada).await.1, "before");
@@ -434,4 +428,76 @@ async fn a_room_whose_feed_cannot_be_reopened_closes_its_members_so_they_reconne
     );
     ada.send_text(r#"{"type":"say","text":"after"}"#).await;
     assert_eq!(next_said(&mut ada).await.1, "after");
+}
+
+#[tokio::test]
+async fn a_presence_update_lost_in_a_network_cut_is_made_good() {
+    // Presence between instances is core NATS: what is published while an
+    // instance's connection is down never reaches it. The next numbered
+    // update shows the gap, and the member list is read again.
+    let nats = NatsServer::start();
+    let proxy = CutProxy::start(&nats).await;
+    let a = Instance::start(&nats, "inst-a").await;
+    let b = Instance::start_on(&proxy.url(), "inst-b", &[]).await;
+    let (mut bob, _) = b.join("cut", "bob").await;
+    let (_ada, _) = a.join("cut", "ada").await;
+    bob.recv_until(|m| crate::common::joined(m, "ada")).await;
+
+    // Cut b off, and watch a's update about carl go by without it.
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let mut presence = client.subscribe("socketlab.presence.cut").await.unwrap();
+    client.flush().await.unwrap();
+    proxy.cut();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while http_get(b.addr, "/readyz").await.0 != 503 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "b never noticed the cut"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_carl, _) = a.join("cut", "carl").await;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(message) = presence.next().await {
+            if String::from_utf8_lossy(&message.payload).contains("carl") {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("a announces carl");
+    proxy.mend();
+    while http_get(b.addr, "/readyz").await.0 != 200 {
+        assert!(
+            tokio::time::Instant::now() < deadline + Duration::from_secs(10),
+            "b never reconnected"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // a's next update is the first b hears again; carl was in the lost one.
+    let (_dora, _) = a.join("cut", "dora").await;
+    let mut heard = std::collections::BTreeSet::new();
+    tokio::time::timeout(Duration::from_secs(15), async {
+        while !(heard.contains("carl") && heard.contains("dora")) {
+            let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) = bob.ws.next().await
+            else {
+                continue;
+            };
+            if let Ok(ServerMessage::Presence { joined, .. }) = ServerMessage::parse(&text) {
+                heard.extend(joined.iter().map(|n| n.to_string()));
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("bob heard of {heard:?} joining, not carl and dora"));
+    bob.send_text(r#"{"type":"members"}"#).await;
+    let page = bob
+        .recv_until(|m| matches!(m, ServerMessage::Members { .. }))
+        .await;
+    let ServerMessage::Members { members, .. } = page else {
+        unreachable!()
+    };
+    let members: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+    assert_eq!(members, ["ada", "bob", "carl", "dora"]);
 }

@@ -55,6 +55,7 @@ use super::fanout;
 mod names;
 mod presence;
 mod reader;
+mod resync;
 mod room;
 mod wire;
 
@@ -144,6 +145,7 @@ struct Counts {
     peers_reaped: AtomicU64,
     reader_restarts: AtomicU64,
     rooms_lost: AtomicU64,
+    presence_resyncs: AtomicU64,
 }
 
 /// Work done so far by a [`NatsBus`]; tests assert on these instead of on
@@ -165,6 +167,9 @@ pub struct NatsBusCounts {
     pub reader_restarts: u64,
     /// Rooms given up because their reader could not be reopened in time.
     pub rooms_lost: u64,
+    /// Member lists re-read because a presence message from another
+    /// instance was found missing.
+    pub presence_resyncs: u64,
 }
 
 impl NatsBus {
@@ -274,6 +279,7 @@ impl NatsBus {
             peers_reaped: counts.peers_reaped.load(Ordering::Relaxed),
             reader_restarts: counts.reader_restarts.load(Ordering::Relaxed),
             rooms_lost: counts.rooms_lost.load(Ordering::Relaxed),
+            presence_resyncs: counts.presence_resyncs.load(Ordering::Relaxed),
         }
     }
 

@@ -27,6 +27,7 @@ use tokio::task::JoinHandle;
 
 use crate::sync::lock;
 
+use super::resync::TickOrder;
 use super::room::Room;
 use super::wire::{Heartbeat, PresenceTick, INSTANCES_SUBJECT, MEMBERS_BUCKET, PRESENCE_SUBJECT};
 use super::{unavailable, BusError, Inner, NatsBus};
@@ -162,14 +163,23 @@ impl Inner {
                     continue; // local joins and leaves are in the tick already
                 }
                 inner.note_peer(&tick.instance);
-                let mut state = lock(&room.state);
-                for name in &tick.left {
-                    state.left(name, &tick.instance, false);
+                let order = {
+                    let mut state = lock(&room.state);
+                    let order = state.heard.heard(&tick.instance, tick.seq);
+                    for name in &tick.left {
+                        state.left(name, &tick.instance, false);
+                    }
+                    for name in tick.joined {
+                        state.joined(name, &tick.instance, false);
+                    }
+                    order
+                };
+                if let TickOrder::Missed(missed) = order {
+                    tracing::debug!(room = %room.name, instance = %tick.instance, missed, "presence messages lost");
+                    // Inline: the ticks that arrive meanwhile wait, and are
+                    // applied after the list read, in order.
+                    inner.resync_members(&room).await;
                 }
-                for name in tick.joined {
-                    state.joined(name, &tick.instance, false);
-                }
-                drop(state);
                 room.tick.notify_one();
             }
         }))

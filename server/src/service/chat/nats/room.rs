@@ -13,7 +13,7 @@
 //! date from then on, so a join costs the same in any room.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use socketlab_shared::chat::HISTORY_LEN;
@@ -27,6 +27,7 @@ use crate::service::chat::roster::{self, Delta, TICK};
 use crate::sync::lock;
 
 use super::reader::Reader;
+use super::resync::TickSeqs;
 use super::wire::{PresenceTick, Said, PRESENCE_SUBJECT};
 use super::{BusError, Inner, RoomEvent, PUBLISH_TIMEOUT};
 
@@ -49,6 +50,8 @@ pub(super) struct Room {
     /// Set when the last local member left: the ticker announces what is
     /// pending, then ends.
     retired: AtomicBool,
+    /// Presence messages sent to the other instances about this room.
+    ticks_sent: AtomicU64,
     /// Set when the reader gave the room up: its members are being closed,
     /// and nobody may join it (a join waits for a fresh room instead).
     pub(super) lost: AtomicBool,
@@ -65,6 +68,8 @@ pub(super) struct RoomState {
     pub(super) delta: Delta,
     /// Local joins and leaves not yet told to the other instances.
     pub(super) outgoing: Delta,
+    /// The last presence message heard from each other instance.
+    pub(super) heard: TickSeqs,
 }
 
 impl RoomState {
@@ -125,7 +130,10 @@ impl Room {
         // Well under the server's limit: a tick of a join storm names
         // thousands, and one message over `max_payload` is refused whole.
         let limit = (self.client.server_info().max_payload / 2).max(512);
-        for tick in PresenceTick::split(&self.me, outgoing, limit) {
+        for mut tick in PresenceTick::split(&self.me, outgoing, limit) {
+            // Numbered even when the publish fails: the others notice the
+            // gap and re-read the members.
+            tick.seq = self.ticks_sent.fetch_add(1, Ordering::Relaxed) + 1;
             if let Ok(payload) = serde_json::to_vec(&tick) {
                 let publish = self.client.publish(subject.clone(), payload.into());
                 if let Err(err) = publish.await {
@@ -223,6 +231,7 @@ impl Inner {
             ticker: Mutex::new(None),
             retired: AtomicBool::new(false),
             lost: AtomicBool::new(false),
+            ticks_sent: AtomicU64::new(0),
         });
         let opened = self.start_room(&room).await;
         if let Err(err) = opened {

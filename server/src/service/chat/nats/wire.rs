@@ -36,6 +36,12 @@ pub(super) struct Said {
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub(super) struct PresenceTick {
     pub(super) instance: String,
+    /// This message's number among the instance's messages about this
+    /// room, from 1 each time the instance opens the room: a receiver that
+    /// finds one missing re-reads the members (see `resync`). 0 (absent)
+    /// from instances of earlier versions.
+    #[serde(default)]
+    pub(super) seq: u64,
     #[serde(default)]
     pub(super) joined: Vec<DisplayName>,
     #[serde(default)]
@@ -49,6 +55,7 @@ impl PresenceTick {
         let mut ticks = Vec::new();
         let fresh = || PresenceTick {
             instance: instance.to_owned(),
+            seq: 0,
             joined: Vec::new(),
             left: Vec::new(),
         };
