@@ -28,6 +28,15 @@ use crate::telemetry::Metrics;
 const SMALL_READ_BUFFER: usize = 4 * 1024;
 /// Read buffer of relay connections, which are few and carry bulk data.
 const RELAY_READ_BUFFER: usize = 64 * 1024;
+/// What tungstenite collects before it writes to the socket (its default).
+const WRITE_BUFFER: usize = 128 * 1024;
+/// Room past the largest frame for a close frame and a pong.
+const CONTROL_SLACK: usize = 1024;
+/// The largest frame chat or the inspector sends: a `welcome` (50 messages
+/// of at most 2 KiB of text, quotes escaped, and a page of 100 members
+/// with their instances) or an inspector report (a request head of at most
+/// 32 KiB, escaped) stays well under it.
+const CHAT_LARGEST_FRAME: usize = 512 * 1024;
 
 /// Shared server state, cheap to clone into every filter.
 #[derive(Clone)]
@@ -182,7 +191,11 @@ impl AppState {
     /// short JSON frames, so a hostile client cannot make the server buffer
     /// megabytes.
     pub fn chat_ws_config(&self) -> WebSocketConfig {
-        limited(self.config.chat_max_message as usize, SMALL_READ_BUFFER)
+        limited(
+            self.config.chat_max_message as usize,
+            CHAT_LARGEST_FRAME,
+            SMALL_READ_BUFFER,
+        )
     }
 
     /// WebSocket limits for a relay: UDP messages must fit one datagram.
@@ -191,7 +204,9 @@ impl AppState {
             TargetKind::Tcp | TargetKind::Unix => self.config.relay_max_message as usize,
             TargetKind::Udp => MAX_DATAGRAM,
         };
-        limited(max, RELAY_READ_BUFFER)
+        // A read from a TCP target is a 64 KiB chunk, rarely a little more
+        // (BytesMut may keep a larger spare capacity).
+        limited(max, max.max(4 * RELAY_READ_BUFFER), RELAY_READ_BUFFER)
     }
 
     /// The relay's admission checks over `targets` (a snapshot of the
@@ -215,14 +230,30 @@ impl AppState {
 
     /// WebSocket limits for echo.
     pub fn echo_ws_config(&self) -> WebSocketConfig {
-        limited(self.config.echo_max_message as usize, SMALL_READ_BUFFER)
+        // Echo sends back what it received: at most the incoming limit.
+        let max = self.config.echo_max_message as usize;
+        limited(max, max, SMALL_READ_BUFFER)
     }
 }
 
-/// A WebSocket configuration whose messages and frames are at most `max`.
-fn limited(max: usize, read_buffer: usize) -> WebSocketConfig {
+/// A WebSocket configuration whose incoming messages and frames are at
+/// most `max`, and whose write buffer holds at most its usual batch
+/// ([`WRITE_BUFFER`]) plus the largest frame the endpoint sends
+/// (`largest_out`) plus a close frame.
+///
+/// tungstenite's write buffer is unbounded by default. Sends wait for it to
+/// drain (with a deadline), but replies tungstenite queues by itself do
+/// not: a client that sends pings and never reads grew it by one pong per
+/// ping, without end. Capped, tungstenite keeps only the latest unsent pong
+/// and the buffer stays bounded; the client is then cut off by the send
+/// deadline like any client that does not read. A frame that would not
+/// fit closes that client with 1013 (see `transport::websocket::session`).
+/// The cap must exceed the batch, or tungstenite panics; it always does.
+fn limited(max: usize, largest_out: usize, read_buffer: usize) -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(read_buffer)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(WRITE_BUFFER + largest_out.max(max) + CONTROL_SLACK)
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
 }

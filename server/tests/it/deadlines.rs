@@ -170,3 +170,83 @@ async fn an_http_client_that_pipelines_and_never_reads_is_dropped() {
     assert_eq!(common::http_get(server.addr, "/healthz").await.0, 200);
     server.stop().await;
 }
+
+/// The most memory the process `pid` has held so far (VmHWM), in KiB.
+fn peak_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
+
+#[tokio::test]
+async fn pongs_a_client_never_reads_do_not_pile_up_in_the_write_buffer() {
+    // tungstenite's write buffer was unbounded: on a relay, whose session
+    // reads and writes from two halves, each ping read while the socket was
+    // full queued one more pong behind the others (19 MiB here for 25 MiB
+    // owed). It is capped now (the usual batch plus the endpoint's largest
+    // frame), and the server's memory stays flat however many pongs are
+    // owed. (Echo and chat answer each pong before they read on, so their
+    // client is slowed instead; see the tests above.) Measured on a server
+    // process of its own, whose peak memory only it makes.
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_socketlab"))
+        .args(["--listen", "127.0.0.1:0", "--log", "error"])
+        .args(["--no-udp-echo", "--no-tcp-chat"])
+        // Long enough that the deadline is not what bounds the pile.
+        .args(["--send-timeout-secs", "60", "--ping-interval-secs", "3600"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap();
+    let url = {
+        use tokio::io::AsyncBufReadExt;
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = tokio::time::timeout(common::WAIT, async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(url) = line.strip_prefix("open ") {
+                    return url.trim().trim_end_matches('/').to_owned();
+                }
+            }
+            panic!("no URL printed");
+        })
+        .await
+        .unwrap();
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        url
+    };
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    {
+        let endpoint = "relay/tcp-echo";
+        let before = peak_kib(pid);
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(addr).await.unwrap();
+        let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws/{endpoint}"), stream)
+            .await
+            .expect("handshake");
+        let (mut tx, rx) = ws.split();
+        // 200,000 pings of 125 bytes: 25 MiB of pongs owed, bounded in
+        // count and in time.
+        let flood = async {
+            for _ in 0..200_000 {
+                if tx.feed(Message::Ping(vec![7u8; 125].into())).await.is_err() {
+                    break;
+                }
+            }
+            let _ = tx.flush().await;
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(10), flood).await;
+        let grown = peak_kib(pid).saturating_sub(before);
+        eprintln!("{endpoint}: peak memory grew {grown} KiB while 25 MiB of pongs were owed");
+        assert!(
+            grown < 8 * 1024,
+            "{endpoint}: the server's peak memory grew {grown} KiB: unread pongs piled up"
+        );
+        drop((tx, rx));
+    }
+    // Everyone else is served.
+    assert_eq!(common::http_get(addr, "/healthz").await.0, 200);
+}

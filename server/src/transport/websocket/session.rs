@@ -19,6 +19,13 @@ use super::socket::{self, ReadGate, WebSocket};
 use crate::net::deadline::within;
 use crate::service::chat::session::{ChatInput, ChatOutput};
 use crate::service::session::{Data, Inbound, Incoming, Lost, Outbound, Split};
+use socketlab_shared::close;
+
+/// The close reason when a frame would overflow the connection's capped
+/// write buffer (see `state::limited`): this client alone is closed, with
+/// 1013, rather than the buffer growing without bound.
+const WRITE_BUFFER_FULL: &str =
+    "the server's write buffer for this connection is full; reconnect and read what it sends";
 
 /// A service's input, read from one WebSocket data message (text or
 /// binary; control frames never reach it).
@@ -256,9 +263,16 @@ impl<T: Decode> Inbound<T> for WsSession {
 
 impl<T: Encode> Outbound<T> for WsSession {
     async fn feed(&mut self, item: T) -> Result<(), Lost> {
-        match item.encode() {
-            Some(message) => self.ws.feed(message).await.map_err(|_| Lost),
-            None => Ok(()),
+        let Some(message) = item.encode() else {
+            return Ok(());
+        };
+        match self.ws.feed(message).await {
+            Ok(()) => Ok(()),
+            Err(tungstenite::Error::WriteBufferFull(_)) => {
+                socket::close(&mut self.ws, close::TRY_AGAIN_LATER, WRITE_BUFFER_FULL).await;
+                Err(Lost)
+            }
+            Err(_) => Err(Lost),
         }
     }
 
@@ -347,9 +361,16 @@ impl<T: Decode> Inbound<T> for WsRx {
 
 impl<T: Encode> Outbound<T> for WsTx {
     async fn feed(&mut self, item: T) -> Result<(), Lost> {
-        match item.encode() {
-            Some(message) => self.sink.feed(message).await.map_err(|_| Lost),
-            None => Ok(()),
+        let Some(message) = item.encode() else {
+            return Ok(());
+        };
+        match self.sink.feed(message).await {
+            Ok(()) => Ok(()),
+            Err(tungstenite::Error::WriteBufferFull(_)) => {
+                Outbound::<T>::close(self, close::TRY_AGAIN_LATER, WRITE_BUFFER_FULL).await;
+                Err(Lost)
+            }
+            Err(_) => Err(Lost),
         }
     }
 
