@@ -7,13 +7,11 @@
 //! summary, exiting non-zero on any FAILED case.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::{cmd::Cmd, workspace};
+use crate::{cmd::Cmd, server::Server, workspace};
 
 /// Where the suite's scripts are.
 fn suite_dir() -> PathBuf {
@@ -53,7 +51,17 @@ pub fn run() -> Result<()> {
         .fix("fix the server's build errors above")
         .run()?;
 
-    let mut server = Server::start(&workspace::server_binary())?;
+    // The suite's 9.* cases send messages of up to 16 MiB.
+    let mut server = Server::start(
+        &workspace::server_binary(),
+        &[
+            "--echo-max-message",
+            "16777216",
+            "--no-tcp-echo",
+            "--no-udp-echo",
+            "--no-tcp-chat",
+        ],
+    )?;
     let url = format!("ws://{}/ws/echo", server.addr);
     let report = workspace::target_dir().join("autobahn");
     let result = Cmd::new("bash")
@@ -69,55 +77,4 @@ pub fn run() -> Result<()> {
         .run();
     server.stop();
     result
-}
-
-/// The server under test, stopped when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    fn start(binary: &Path) -> Result<Self> {
-        // The suite's 9.* cases send messages of up to 16 MiB.
-        let mut child = Command::new(binary)
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--echo-max-message",
-                "16777216",
-                "--no-tcp-echo",
-                "--no-udp-echo",
-                "--no-tcp-chat",
-                "--log",
-                "warn",
-            ])
-            .stdout(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("cannot start {}", binary.display()))?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|line| {
-                line.strip_prefix("open http://")
-                    .map(|rest| rest.trim_end_matches('/').to_owned())
-            })
-            .context("the server exited without printing its address")?;
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Ok(Self { child, addr })
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }

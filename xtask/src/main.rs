@@ -13,6 +13,7 @@ mod cmd;
 mod lockfile;
 mod page;
 mod release;
+mod server;
 mod soak;
 mod tools;
 mod workspace;
