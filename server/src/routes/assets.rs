@@ -4,6 +4,10 @@
 //! into release builds (and reads them from disk in debug builds), so one
 //! binary is the whole product. When the page was never built, `/` explains
 //! how to build it instead of answering a bare 404.
+//!
+//! The build script also compresses each file (brotli and gzip, see
+//! `build.rs`); a browser that accepts one gets it, with `Vary:
+//! Accept-Encoding` so caches keep the variants apart.
 
 use std::borrow::Cow;
 
@@ -19,16 +23,27 @@ use warp::{Filter, Rejection, Reply};
 #[allow_missing = true]
 struct Page;
 
+/// The page's files compressed by `build.rs`, named `{sha256 of the
+/// file}.br` and `.gz`.
+#[derive(RustEmbed)]
+#[folder = "$OUT_DIR/page-compressed"]
+#[allow_missing = true]
+struct Compressed;
+
+/// The encodings the build script made, best first, with their file suffix.
+const ENCODINGS: &[(&str, &str)] = &[("br", "br"), ("gzip", "gz")];
+
 /// `GET /` and `GET /{file}` from the embedded page.
 pub fn filter() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::get()
         .and(warp::path::tail())
-        .and_then(|tail: Tail| async move {
+        .and(warp::header::optional::<String>("accept-encoding"))
+        .and_then(|tail: Tail, accept: Option<String>| async move {
             let path = match tail.as_str() {
                 "" => "index.html",
                 other => other,
             };
-            serve(path).ok_or_else(warp::reject::not_found)
+            serve(path, accept.as_deref().unwrap_or("")).ok_or_else(warp::reject::not_found)
         })
 }
 
@@ -37,12 +52,23 @@ pub fn page_is_built() -> bool {
     Page::get("index.html").is_some()
 }
 
-fn serve(path: &str) -> Option<Response> {
+fn serve(path: &str, accept_encoding: &str) -> Option<Response> {
     let Some(file) = Page::get(path) else {
         return (path == "index.html").then(not_built);
     };
     let mime = mime_guess::from_path(path).first_or_octet_stream();
-    let mut response = Response::new(match file.data {
+    let hash = hex(&file.metadata.sha256_hash());
+    let compressed = ENCODINGS.iter().find_map(|&(encoding, suffix)| {
+        if !accepts(accept_encoding, encoding) {
+            return None;
+        }
+        Compressed::get(&format!("{hash}.{suffix}")).map(|file| (encoding, file.data))
+    });
+    let (encoding, data) = match compressed {
+        Some((encoding, data)) => (Some(encoding), data),
+        None => (None, file.data),
+    };
+    let mut response = Response::new(match data {
         Cow::Borrowed(bytes) => bytes.into(),
         Cow::Owned(bytes) => bytes.into(),
     });
@@ -50,6 +76,10 @@ fn serve(path: &str) -> Option<Response> {
     if let Ok(value) = HeaderValue::from_str(mime.as_ref()) {
         headers.insert(header::CONTENT_TYPE, value);
     }
+    if let Some(encoding) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     // trunk puts a content hash in every file name except index.html, so
     // those can be cached forever; index.html must always be revalidated.
     let cache = if path == "index.html" {
@@ -59,6 +89,31 @@ fn serve(path: &str) -> Option<Response> {
     };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     Some(response)
+}
+
+/// Whether an `Accept-Encoding` value accepts `encoding`: listed (or `*`)
+/// without `q=0`.
+fn accepts(accept_encoding: &str, encoding: &str) -> bool {
+    accept_encoding.split(',').any(|item| {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|param| {
+            param
+                .trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        (name.eq_ignore_ascii_case(encoding) || name == "*") && !refused
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
 }
 
 fn not_built() -> Response {
@@ -72,4 +127,22 @@ without the web page. Build everything and start the server with:</p>\
 <p>or, for development, run <code>trunk serve</code> from the repository root and \
 open the address it prints.</p></body>";
     warp::reply::with_status(warp::reply::html(HTML), StatusCode::OK).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_encoding_lists_are_read_with_their_weights() {
+        assert!(accepts("gzip, deflate, br, zstd", "br"));
+        assert!(accepts("gzip, deflate", "gzip"));
+        assert!(!accepts("gzip, deflate", "br"));
+        assert!(accepts("BR;q=0.5", "br"));
+        assert!(!accepts("br;q=0, gzip", "br"));
+        assert!(!accepts("br; q=0.0", "br"));
+        assert!(accepts("*", "gzip"));
+        assert!(!accepts("", "gzip"));
+        assert!(!accepts("identity", "gzip"));
+    }
 }
