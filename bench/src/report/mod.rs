@@ -100,10 +100,13 @@ pub fn run(mut args: ReportArgs) -> Result<()> {
         .to_string_lossy()
         .into_owned();
     let mut markdown = render(&groups, &args, &Machine::read(), &svg_name, today());
-    // The soak is not part of a benchmark run: keep what it wrote.
+    // The soak and Lighthouse are not part of a benchmark run: keep what
+    // they wrote.
     let earlier = std::fs::read_to_string(&args.out).unwrap_or_default();
-    if let Some(kept) = soak::section(&earlier) {
-        markdown = soak::replace(&markdown, kept);
+    for heading in soak::KEPT {
+        if let Some(kept) = soak::section_named(&earlier, heading) {
+            markdown = soak::replace_named(&markdown, heading, kept);
+        }
     }
     write(&args.out, &markdown)?;
     write(&args.svg, &svg::relay_throughput(&groups))?;
