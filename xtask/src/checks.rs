@@ -131,6 +131,14 @@ const STEPS: &[Step] = &[
         needs: Needs::TestTools,
     },
     Step {
+        // Right after the release build it measures; the thresholds are
+        // lighthouse::THRESHOLDS. CI never rewrites docs/.
+        name: "lighthouse",
+        action: Action::Task(|| crate::lighthouse::run(false)),
+        fix: "see the audits above and the report under target/lighthouse/",
+        needs: Needs::TestTools,
+    },
+    Step {
         name: "native client tests",
         action: Action::Command {
             program: "cargo",
@@ -295,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn quick_skips_the_release_native_client_browser_and_conformance_steps() {
+    fn quick_skips_the_release_lighthouse_native_client_browser_and_conformance_steps() {
         let names = |quick| {
             selected(quick)
                 .iter()
@@ -304,7 +312,8 @@ mod tests {
         };
         assert_eq!(names(false).len(), STEPS.len());
         assert!(names(false).contains(&"browser tests"));
-        assert_eq!(names(true).len(), STEPS.len() - 4);
+        assert_eq!(names(true).len(), STEPS.len() - 5);
+        assert!(!names(true).contains(&"lighthouse"));
         assert!(!names(true).contains(&"release build"));
         assert!(!names(true).contains(&"native client tests"));
         assert!(!names(true).contains(&"browser tests"));

@@ -10,6 +10,7 @@ mod background;
 mod bench;
 mod checks;
 mod cmd;
+mod lighthouse;
 mod lockfile;
 mod page;
 mod release;
@@ -53,6 +54,14 @@ enum Task {
     /// Run the Autobahn|Testsuite WebSocket conformance suite against
     /// /ws/echo and print its summary.
     Autobahn,
+    /// Measure the page with Lighthouse (mobile preset) against a release
+    /// build; fails when a category is under its threshold. Reports go to
+    /// target/lighthouse/.
+    Lighthouse {
+        /// Also write the scores into docs/BENCHMARKS.md.
+        #[arg(long)]
+        write_docs: bool,
+    },
     /// Benchmark the server against websockify, websocat, a bare
     /// tokio-tungstenite server and raw TCP, pinned to separate cores, one
     /// chat room spread over two instances through NATS, and the page's
@@ -104,6 +113,7 @@ fn main() -> Result<()> {
         }
         Task::Test { quick } => checks::run(quick),
         Task::Autobahn => autobahn::run(),
+        Task::Lighthouse { write_docs } => lighthouse::run(write_docs),
         Task::Bench { quick, only } => bench::run(quick, only),
         Task::Soak(args) => soak::run(args),
         Task::InstallTools { test_tools } => {

@@ -82,6 +82,52 @@ pub fn ensure_web_tools() -> Result<()> {
     .ensure()
 }
 
+/// Lighthouse's version; the scores in docs/BENCHMARKS.md were measured
+/// with it, and another version weighs the audits differently.
+const LIGHTHOUSE_VERSION: &str = "12.2.3";
+
+/// Ensures Lighthouse is installed in its own npm prefix
+/// ([`workspace::lighthouse_prefix`]) and returns its executable.
+pub fn ensure_lighthouse() -> Result<std::path::PathBuf> {
+    let prefix = workspace::lighthouse_prefix();
+    let manifest = prefix
+        .join("node_modules")
+        .join("lighthouse")
+        .join("package.json");
+    let bin = prefix.join("node_modules").join(".bin").join("lighthouse");
+    match installed_version(&manifest)? {
+        Some(found) if found == LIGHTHOUSE_VERSION && bin.exists() => {
+            eprintln!("{:<16} ok (found {found})", "lighthouse");
+            return Ok(bin);
+        }
+        found => {
+            let had = found.map_or_else(String::new, |v| format!(", found {v}"));
+            eprintln!(
+                "{:<16} installing lighthouse@{LIGHTHOUSE_VERSION} from npm{had} ...",
+                "lighthouse"
+            );
+        }
+    }
+    Cmd::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(&prefix)
+        .args(["--no-audit", "--no-fund"])
+        .arg(format!("lighthouse@{LIGHTHOUSE_VERSION}"))
+        .fix("install node and npm (apt-get install -y nodejs npm) and read npm's error above")
+        .run()?;
+    let found = installed_version(&manifest)?;
+    if found.as_deref() != Some(LIGHTHOUSE_VERSION) || !bin.exists() {
+        bail!(
+            "{} has {found:?} after npm install, not lighthouse@{LIGHTHOUSE_VERSION}\n\
+             fix: delete {} and rerun `cargo xtask lighthouse`",
+            manifest.display(),
+            prefix.display(),
+        );
+    }
+    Ok(bin)
+}
+
 /// The npm packages of the real clients the browser tests drive through the
 /// relay, and the version each must have (a prefix of the installed
 /// version, ending at a dot). Bump one here and the next run installs it.

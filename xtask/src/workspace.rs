@@ -41,6 +41,12 @@ pub fn client_npm_prefix() -> PathBuf {
     tools_dir().join("npm")
 }
 
+/// The npm prefix of Lighthouse, kept apart from the others: it is large,
+/// and only `cargo xtask lighthouse` needs it.
+pub fn lighthouse_prefix() -> PathBuf {
+    tools_dir().join("lighthouse")
+}
+
 /// Where npm puts the executables of locally installed packages (wasm-opt).
 pub fn npm_bin_dir() -> PathBuf {
     npm_prefix().join("node_modules").join(".bin")
