@@ -70,9 +70,12 @@ pub fn connection_panel(
                 if status.saw_error_event {
                     <p class="note">{ strings.connection.error_event }</p>
                 }
-                if let Some(info) = &status.close {
-                    { close_report(strings, info) }
-                }
+                // Read out when the socket closes: the code and what it means.
+                <div class="close-live" aria-live="polite">
+                    if let Some(info) = &status.close {
+                        { close_report(strings, info) }
+                    }
+                </div>
             </>
         },
     )

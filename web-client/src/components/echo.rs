@@ -118,12 +118,13 @@ fn echo_log(strings: &'static EchoStrings, log: &EchoLog, current: u32, open: bo
         trip_item(strings, trip, still_possible)
     });
     html! {
-        <>
+        // Each round trip is read when it is added and when its echo comes.
+        <div role="log" aria-live="polite" aria-relevant="additions">
             <ol id="echo-log" class="echo-log">{ for items }</ol>
             if log.trips.is_empty() {
                 <p class="hint">{ strings.empty }</p>
             }
-        </>
+        </div>
     }
 }
 

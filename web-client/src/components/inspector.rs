@@ -7,7 +7,7 @@ use socketlab_shared::handshake::WEBSOCKET_GUID;
 use socketlab_shared::{accept_key_for, endpoints, HandshakeReport, ServerMessage};
 use yew::prelude::*;
 
-use super::section::panel;
+use super::section::{announce, panel};
 use crate::browser::ws_url;
 use crate::hooks::use_websocket;
 use crate::i18n::{InspectorStrings, LangProps};
@@ -65,6 +65,23 @@ pub fn InspectorPanel(props: &LangProps) -> Html {
     };
 
     let status = ws.status();
+    // What a screen reader is told: the verdict, or why there is none.
+    let said = match (&*report, status.state(), &status.close) {
+        (Some(Ok(report)), _, _) => if accept_matches(report) {
+            strings.inspector.matched
+        } else {
+            strings.inspector.mismatched
+        }
+        .to_owned(),
+        (Some(Err(error)), _, _) => format!("{} {error}", strings.inspector.failed),
+        (None, Some(_), Some(info)) => format!(
+            "{} {} — {}",
+            strings.inspector.failed,
+            info.code,
+            strings.close.meaning(info.code)
+        ),
+        _ => String::new(),
+    };
     let body = match (&*report, status.state(), &status.close) {
         (Some(Ok(report)), _, _) => handshake_view(&strings.inspector, report),
         (Some(Err(error)), _, _) => {
@@ -91,6 +108,7 @@ pub fn InspectorPanel(props: &LangProps) -> Html {
                     </button>
                 </div>
                 { body }
+                { announce(said) }
             </>
         },
     )
@@ -110,7 +128,7 @@ fn handshake_view(strings: &'static InspectorStrings, report: &HandshakeReport) 
     let key = request.header("sec-websocket-key");
     let computed = key.map(accept_key_for);
     let server_accept = response.header("sec-websocket-accept");
-    let ok = computed.is_some() && computed.as_deref() == server_accept;
+    let ok = accept_matches(report);
     let missing = || strings.missing.to_owned();
 
     html! {
@@ -141,6 +159,15 @@ fn handshake_view(strings: &'static InspectorStrings, report: &HandshakeReport) 
             </div>
         </div>
     }
+}
+
+/// Whether the server's `Sec-WebSocket-Accept` is the one its key calls for.
+fn accept_matches(report: &HandshakeReport) -> bool {
+    let computed = report
+        .request
+        .header("sec-websocket-key")
+        .map(accept_key_for);
+    computed.is_some() && computed.as_deref() == report.response.header("sec-websocket-accept")
 }
 
 /// The standard reason phrase; the report carries only the number.

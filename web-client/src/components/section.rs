@@ -34,6 +34,14 @@ pub fn section(
     }
 }
 
+/// A polite live region: screen readers say `text` when it changes, once,
+/// without moving focus; sighted visitors read the same thing in the panel,
+/// so the region itself is hidden from sight. Always rendered, even empty:
+/// a region that appears together with its text is often not read at all.
+pub fn announce(text: String) -> Html {
+    html! { <p class="sr-only" role="status">{ text }</p> }
+}
+
 /// A card holding one interactive thing, with a heading unless the
 /// section's heading says it all. `class` is the card's CSS classes
 /// (`panel`, plus any for a panel with its own layout).

@@ -88,7 +88,7 @@ fn members(strings: &'static ChatStrings, chat: &ChatState) -> Html {
     let more = count.saturating_sub(chat.members.len() as u64);
     html! {
         <aside class="members">
-            <h4 id="chat-members-count">{ strings.members_title }{ format!(" ({count})") }</h4>
+            <h3 id="chat-members-count">{ strings.members_title }{ format!(" ({count})") }</h3>
             <ul id="chat-members">{ for items }</ul>
             if more > 0 {
                 <p class="members-more">{ strings.members_more.replace("{count}", &more.to_string()) }</p>
@@ -104,7 +104,9 @@ fn messages(strings: &'static ChatStrings, chat: &ChatState, list: &NodeRef) -> 
         .iter()
         .map(|entry| entry_item(strings, chat.you.as_ref().map(|y| y.as_str()), entry));
     html! {
-        <div class="messages">
+        // A log: screen readers read each new line (messages, joins and
+        // leaves, errors) as it arrives, not the whole list again.
+        <div class="messages" role="log" aria-live="polite" aria-relevant="additions">
             <ol id="chat-messages" ref={list.clone()}>{ for items }</ol>
             if chat.entries.is_empty() {
                 <p class="hint">{ strings.empty }</p>

@@ -141,7 +141,7 @@ pub fn RacePanel(props: &LabProps) -> Html {
                         disabled={race.is_running() || !available}>
                         { strings.lab.race.run }
                     </button>
-                    <span id="lab-race-phase" class="muted" data-phase={phase_name(race.phase)}>
+                    <span id="lab-race-phase" class="muted" role="status" data-phase={phase_name(race.phase)}>
                         { phase_text }
                     </span>
                 </div>

@@ -9,7 +9,7 @@ use super::props::LabProps;
 use crate::api::{fetch_captures, try_fetch, InfoState};
 use crate::browser::hostname;
 use crate::components::fill;
-use crate::components::section::panel;
+use crate::components::section::{announce, panel};
 use crate::hooks::use_websocket;
 use crate::i18n::{RawStrings, Strings};
 use crate::lab::raw::{
@@ -108,6 +108,7 @@ pub fn RawAttemptPanel(props: &LabProps) -> Html {
                         { capture_step(&strings.lab.raw, attempt.captures.as_ref()) }
                     </ol>
                 }
+                { announce(if attempt.run > 0 { outcome(strings, ws.status(), attempt.fetch.as_ref()) } else { String::new() }) }
             </>
         },
     )
@@ -138,6 +139,30 @@ fn ws_step(strings: &'static Strings, url: &str, status: &SocketStatus) -> Html 
             }
         </li>
     }
+}
+
+/// What the attempt showed, in words for screen readers: the WebSocket's
+/// close code and what it means, then how `fetch` ended.
+fn outcome(
+    strings: &'static Strings,
+    status: &SocketStatus,
+    fetch: Option<&FetchOutcome>,
+) -> String {
+    let mut said = match (&status.failure, &status.close) {
+        (Some(failure), _) => format!("{} {failure}", strings.connection.refused),
+        (None, Some(info)) => format!("close {} — {}", info.code, strings.close.meaning(info.code)),
+        (None, None) => return String::new(),
+    };
+    match fetch {
+        Some(FetchOutcome::Failed { name, message }) => {
+            said = format!("{said}. {} {name}: {message}", strings.lab.raw.fetch_failed);
+        }
+        Some(FetchOutcome::Answered { status }) => {
+            said = format!("{said}. {} {status}", strings.lab.raw.fetch_answered);
+        }
+        None => {}
+    }
+    said
 }
 
 /// Step 2: `fetch(url)` and the rejection it ends in.

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use super::props::LabProps;
 use crate::api::InfoState;
 use crate::browser::{now_ms, ws_url};
-use crate::components::section::panel;
+use crate::components::section::{announce, panel};
 use crate::components::{fill, format_ms};
 use crate::hooks::use_websocket;
 use crate::i18n::Strings;
@@ -120,9 +120,31 @@ pub fn RelayPanel(props: &LabProps) -> Html {
                 if probe.connection > 0 {
                     { probe_view(strings, &probe, status) }
                 }
+                { announce(outcome(strings, &probe, status)) }
             </>
         },
     )
+}
+
+/// The probe's verdict in words, for screen readers (the dumps are not
+/// read out): same or different bytes, or why none came back; empty while
+/// nothing is decided.
+fn outcome(strings: &'static Strings, probe: &Probe, status: &SocketStatus) -> String {
+    if probe.connection == 0 {
+        return String::new();
+    }
+    match (probe.identical(), &status.failure, &status.close) {
+        (Some(true), _, _) => strings.lab.relay.same.to_owned(),
+        (Some(false), _, _) => strings.lab.relay.different.to_owned(),
+        (None, Some(failure), _) => format!("{} {failure}", strings.connection.refused),
+        (None, None, Some(info)) => format!(
+            "{} {} — {}",
+            strings.lab.relay.closed,
+            info.code,
+            strings.close.meaning(info.code)
+        ),
+        (None, None, None) => String::new(),
+    }
 }
 
 /// Timings, the two dumps and the verdict of one probe, run on the

@@ -13,7 +13,7 @@ use super::props::LabProps;
 use crate::api::InfoState;
 use crate::browser::{hostname, now_ms};
 use crate::components::format_ms;
-use crate::components::section::panel;
+use crate::components::section::{announce, panel};
 use crate::wt::{hash_bytes, url, WtSession};
 
 /// What the probe found so far.
@@ -146,6 +146,7 @@ pub fn WtPanel(props: &LabProps) -> Html {
                 if let Some(failure) = &probe.failure {
                     <p class="problem">{ s.failed }{ " " }<code>{ failure }</code></p>
                 }
+                { announce(probe.failure.as_ref().map(|failure| format!("{} {failure}", s.failed)).unwrap_or_default()) }
             </>
         },
     )
