@@ -42,8 +42,11 @@ pub fn server_endpoints(strings: &'static EndpointsStrings, info: &InfoState) ->
         ),
     };
 
+    // While loading, the panel keeps the room the tables will take, so
+    // nothing below it moves when they arrive (no layout shift).
+    let loading = matches!(info, InfoState::Loading).then_some("loading");
     html! {
-        <div class="panel">
+        <div class={classes!("panel", "endpoints-panel", loading)}>
             <div class="table-wrap">
                 <table id="server-endpoints" class="data">
                     <caption>{ strings.caption }</caption>
