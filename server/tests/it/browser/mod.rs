@@ -5,10 +5,11 @@
 //! embedded in the server); `cargo xtask test` provides them and runs these
 //! with `--ignored`. Screenshots land in `target/screenshots/` for people
 //! to look at. This module is the harness; [`page`] tests the page itself,
-//! [`firefox`] the page in Firefox beside Chromium, [`clients`] real
-//! third-party clients through the relay to the real servers of
-//! [`servers`].
+//! [`access`] it on a phone and by keyboard, [`firefox`] the page in
+//! Firefox beside Chromium, [`clients`] real third-party clients through
+//! the relay to the real servers of [`servers`].
 
+mod access;
 mod clients;
 mod firefox;
 mod page;
@@ -129,6 +130,27 @@ impl Driver {
 
     /// A fresh headless browser with its own profile.
     pub async fn browser(&self, profile: &tempfile::TempDir) -> Client {
+        self.browser_with(profile, None).await
+    }
+
+    /// A fresh headless browser emulating a phone `width` CSS pixels wide
+    /// (Chromium's device emulation: a touch screen, a mobile viewport and
+    /// user agent, twice as many device pixels).
+    pub async fn phone(&self, profile: &tempfile::TempDir, width: u32) -> Client {
+        let emulation = json!({
+            "deviceMetrics": { "width": width, "height": 780, "pixelRatio": 2.0, "touch": true },
+            "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
+                (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36",
+        });
+        self.browser_with(profile, Some(emulation)).await
+    }
+
+    /// A fresh headless browser, with `mobileEmulation` options if given.
+    async fn browser_with(
+        &self,
+        profile: &tempfile::TempDir,
+        mobile_emulation: Option<serde_json::Value>,
+    ) -> Client {
         let mut caps = serde_json::Map::new();
         let mut options = json!({
             "args": [
@@ -142,6 +164,9 @@ impl Driver {
         });
         if let Ok(binary) = std::env::var("CHROMIUM") {
             options["binary"] = json!(binary);
+        }
+        if let Some(emulation) = mobile_emulation {
+            options["mobileEmulation"] = emulation;
         }
         caps.insert("goog:chromeOptions".to_owned(), options);
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
