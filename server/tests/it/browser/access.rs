@@ -6,7 +6,7 @@
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
-use fantoccini::Client;
+use fantoccini::{Client, Locator};
 use serde_json::Value;
 
 use super::{find, save_screenshot, type_into, wait_for_text, Driver, Socketlab};
@@ -144,7 +144,6 @@ async fn on_a_phone_nothing_scrolls_sideways_and_every_button_is_finger_sized() 
             .await
             .unwrap();
         save_screenshot(&phone, &format!("phone-{width}.png")).await;
-        find(&phone, "#lab-relay-hex").await.click().await.ok();
         phone
             .execute(
                 "document.getElementById('lab-relay-hex').scrollIntoView({block: 'center'})",
@@ -245,15 +244,13 @@ async fn the_keyboard_reaches_every_main_control_in_order_with_a_focus_ring() {
         "lab-race-run",
     ];
     let mut at = 0;
+    let mut previous = "the top of the page";
     for control in main_controls {
-        let found = names[at..].iter().position(|name| *name == control);
-        let Some(found) = found else {
-            panic!(
-                "Tab does not reach {control} after {:?}; the whole walk: {names:?}",
-                names.get(at.wrapping_sub(1))
-            );
+        let Some(found) = names[at..].iter().position(|name| *name == control) else {
+            panic!("Tab does not reach {control} after {previous}; the whole walk: {names:?}");
         };
         at += found + 1;
+        previous = control;
     }
     for focused in &walk {
         assert!(
@@ -280,5 +277,78 @@ async fn the_keyboard_reaches_every_main_control_in_order_with_a_focus_ring() {
     let pressed = find(&client, "button[data-lang=\"ko\"]").await;
     assert_eq!(super::attr(&pressed, "aria-pressed").await, "true");
 
+    client.close().await.unwrap();
+}
+
+/// axe-core, the accessibility engine Lighthouse runs, as Lighthouse's
+/// npm install (`cargo xtask lighthouse`) leaves it.
+fn axe_script() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/tools/lighthouse/node_modules/axe-core/axe.min.js")
+}
+
+/// Runs axe on the page as it is (WCAG 2.1 A and AA, and axe's best
+/// practices) and returns one line per rule it finds broken, naming the
+/// first elements.
+async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
+    client.execute(axe, vec![]).await.unwrap();
+    let found = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })
+                .then((r) => done(r.violations.map((v) => v.id + ' (' + v.help + '): '
+                    + v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', '))))
+                .catch((e) => done(['axe itself failed: ' + e]));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+#[tokio::test]
+#[ignore = "needs the built page and chromedriver: run `cargo xtask test`"]
+async fn axe_finds_nothing_on_the_live_page_in_either_language() {
+    let test = "axe_finds_nothing_on_the_live_page_in_either_language";
+    if !super::clients::tools_present(test, &[axe_script()]) {
+        return;
+    }
+    let axe = std::fs::read_to_string(axe_script()).unwrap();
+    let server = Socketlab::start().await;
+    let driver = Driver::start().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = driver.browser(&profile).await;
+    // Every state a colour or a live region comes from: results, an
+    // unclean close, the captured bytes opened.
+    bring_to_life(&client, &server.url).await;
+    // fetch's own bytes, when tcp-echo caught them too.
+    if let Ok(summary) = client.find(Locator::Css(".plain-capture summary")).await {
+        summary.click().await.unwrap();
+    }
+    find(&client, "#conn-disconnect")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&client, "#conn-close").await;
+
+    for lang in ["en", "ko"] {
+        find(&client, &format!("button[data-lang=\"{lang}\"]"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        let document_lang = client
+            .execute("return document.documentElement.lang", vec![])
+            .await
+            .unwrap();
+        assert_eq!(document_lang, lang);
+        let violations = axe_violations(&client, &axe).await;
+        assert!(
+            violations.is_empty(),
+            "axe, page in {lang}:\n{}",
+            violations.join("\n")
+        );
+    }
     client.close().await.unwrap();
 }

@@ -44,7 +44,7 @@ fn pages_dir() -> PathBuf {
 /// Whether `test` can run: every path in `needed` and a chromedriver
 /// exist. Outside CI a missing one skips the test with a message naming
 /// it; in CI it fails the test.
-fn tools_present(test: &str, needed: &[PathBuf]) -> bool {
+pub(super) fn tools_present(test: &str, needed: &[PathBuf]) -> bool {
     let mut missing: Vec<String> = needed
         .iter()
         .filter(|path| !path.exists())
