@@ -1,0 +1,33 @@
+//! Socketlab's web page.
+//!
+//! One page that lets a learner open a real WebSocket, watch it change
+//! state, bounce frames off the server, chat with another tab and read the
+//! HTTP handshake that started it all — next to short explanations of how
+//! that differs from the plain TCP and UDP sockets a program can open.
+//!
+//! Layout: [`ws`] is the only module that touches `web_sys::WebSocket`;
+//! [`echo`], [`chat`] and [`lab`] hold the panels' state as plain reducers
+//! (so they can be tested natively); [`api`] makes the plain HTTP requests;
+//! [`hooks`] hold the stateful logic components call; [`components`] only
+//! render; [`i18n`] holds every sentence the page shows, once per language.
+//!
+//! A library with two programs: `socketlab-web` (the page, built for
+//! WebAssembly by trunk) and `socketlab-prerender` (native, with the `ssr`
+//! feature: writes the page's HTML before any WebAssembly runs).
+
+mod api;
+mod app;
+mod browser;
+mod chat;
+mod components;
+mod echo;
+mod hooks;
+mod i18n;
+mod lab;
+mod ws;
+mod wt;
+
+/// Starts the page in the browser.
+pub fn start() {
+    yew::Renderer::<app::App>::new().render();
+}
