@@ -17,8 +17,16 @@ use crate::components::section::section;
 use crate::components::transports::transport_cards;
 use crate::echo::{EchoAction, EchoLog};
 use crate::hooks::{use_language_choice, use_server_info, use_websocket};
+use crate::i18n::Lang;
 use crate::i18n::LangProps;
 use crate::lab::{Features, Measured, Measurements};
+
+/// What the page starts with.
+#[derive(Debug, PartialEq, Properties)]
+pub struct AppProps {
+    /// The language the page's HTML was rendered in.
+    pub lang: Lang,
+}
 
 /// The root component. It owns what the sections share: the language
 /// (handed to every component that shows text), the server's description,
@@ -28,21 +36,28 @@ use crate::lab::{Features, Measured, Measurements};
 /// socket is, a WebSocket's life, many sockets in a room, the handshake up
 /// close, what a page may open, the lab that tries it all, and the summary,
 /// which shows what the lab measured.
+///
+/// Its first render is the same natively (`socketlab-prerender`, which
+/// writes the page's HTML) and in the browser, so the browser's first
+/// render matches the HTML it received: nothing here reads the browser
+/// while rendering. What only the browser knows (its APIs, the server's
+/// answers, the page's own address) arrives through effects, and until
+/// then the live parts say they are starting.
 #[function_component]
-pub fn App() -> Html {
-    let lang = use_language_choice();
+pub fn App(props: &AppProps) -> Html {
+    let lang = use_language_choice(props.lang);
     let s = lang.lang.strings();
     let info = use_server_info();
     let measurements = use_reducer(Measurements::default);
-    // Asked again on every render (three property lookups), but reported
-    // once: the answer cannot change.
-    let features = Features::detect(has_global);
     {
         let report = measurements.dispatcher();
-        use_effect_with(features, move |&features| {
-            report.dispatch(Measured::Features(features));
+        use_effect_with((), move |_| {
+            report.dispatch(Measured::Features(Features::detect(has_global)));
         });
     }
+    let features = measurements.features;
+    // The first effect has run: the page is live (the HTML alone is not).
+    let started = features.is_some();
 
     let sockets =
         html! { <>{ server_endpoints(&s.endpoints, &info) }{ transport_cards(&s.sockets) }</> };
@@ -50,7 +65,9 @@ pub fn App() -> Html {
     html! {
         <>
             { header(&lang) }
-            <main>
+            // Fixed to the window's edge, so it goes without moving a line.
+            <p class="live-status" role="status" hidden={started}>{ s.page.starting }</p>
+            <main class={(!started).then_some("starting")}>
                 { section("sockets", s.sockets.title, s.sockets.explain, false, sockets) }
                 { section("websocket", s.websocket.title, s.websocket.explain, false,
                     html! { <EchoLab lang={lang.lang} /> }) }
@@ -82,7 +99,13 @@ fn EchoLab(props: &LangProps) -> Html {
             log.dispatch(EchoAction::Received(frame))
         }))
     };
-    let url = use_state(|| ws_url(endpoints::WS_ECHO));
+    // The page's own address is known only in the browser: the field is
+    // empty in the HTML and filled in once the page runs.
+    let url = use_state(String::new);
+    {
+        let url = url.clone();
+        use_effect_with((), move |_| url.set(ws_url(endpoints::WS_ECHO)));
+    }
     let text = use_state(String::new);
     let error = use_state(|| None::<String>);
     html! {

@@ -111,11 +111,35 @@ pub fn stored_language() -> Option<String> {
     local_storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten())
 }
 
-/// Remembers the visitor's language choice for the next visit.
+/// Remembers the visitor's language choice for the next visit: in
+/// `localStorage`, and in the `lang` cookie, from which the server picks the
+/// language of the page's HTML (see the server's `routes::page_lang`).
 pub fn store_language(code: &str) {
     if let Some(storage) = local_storage() {
         // A full or disabled storage only costs the preference; ignore it.
         let _ = storage.set_item(LANG_KEY, code);
+    }
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        // `document.cookie = …` through Reflect: web-sys's HtmlDocument
+        // binding would add code for one assignment. A year, the whole site.
+        let cookie = format!("lang={code}; path=/; max-age=31536000; samesite=lax");
+        let _ = js_sys::Reflect::set(&document, &"cookie".into(), &cookie.into());
+    }
+}
+
+/// The `lang` attribute of `<html>` as the page's HTML arrived (the
+/// language the server rendered it in), and whether that HTML was
+/// rendered ahead of time (`data-prerendered`) and so can be hydrated.
+pub fn served_language() -> (Option<String>, bool) {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element());
+    match root {
+        Some(root) => (
+            root.get_attribute("lang"),
+            root.has_attribute("data-prerendered"),
+        ),
+        None => (None, false),
     }
 }
 

@@ -27,7 +27,20 @@ mod lab;
 mod ws;
 mod wt;
 
-/// Starts the page in the browser.
+/// Starts the page in the browser, in the language its HTML was rendered
+/// in ahead of time (`socketlab-prerender`), or, on a page that was not
+/// (`trunk serve`), in the visitor's saved or browser language.
+///
+/// The first render equals that HTML, so rendering it in its place (it is
+/// replaced in one go, before the next paint) moves nothing.
 pub fn start() {
-    yew::Renderer::<app::App>::new().render();
+    let (served, prerendered) = browser::served_language();
+    let lang = match served.as_deref().and_then(i18n::Lang::from_tag) {
+        Some(lang) if prerendered => lang,
+        _ => i18n::Lang::detect(
+            browser::stored_language().as_deref(),
+            browser::navigator_language().as_deref(),
+        ),
+    };
+    yew::Renderer::<app::App>::with_props(app::AppProps { lang }).render();
 }

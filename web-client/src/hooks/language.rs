@@ -6,6 +6,12 @@
 //! language re-renders every text. (Props rather than a Yew context: a
 //! context provider and its hooks would add their own code to the page's
 //! WebAssembly.)
+//!
+//! The first render must be the language the page's HTML was rendered in
+//! (the server picked it from the `lang` cookie or `Accept-Language`), or
+//! hydration would not match; so the root gets that language as a prop,
+//! and a choice saved only in `localStorage` (by an older page) is applied
+//! in an effect, after hydration, and copied into the cookie.
 
 use yew::prelude::*;
 
@@ -21,18 +27,27 @@ pub struct LangChoice {
     pub set: Callback<Lang>,
 }
 
-/// Owns the language choice: starts from the visitor's earlier choice or
-/// their browser's language, keeps `<html lang>` in step, and remembers
-/// changes in `localStorage`. Used once, by the page's root.
+/// Owns the language choice: starts in `initial` (the language the HTML
+/// was rendered in), keeps `<html lang>` in step, and remembers changes in
+/// `localStorage` and the `lang` cookie. Used once, by the page's root.
 #[hook]
-pub fn use_language_choice() -> LangChoice {
-    let lang = use_state(|| {
-        Lang::detect(
-            browser::stored_language().as_deref(),
-            browser::navigator_language().as_deref(),
-        )
-    });
+pub fn use_language_choice(initial: Lang) -> LangChoice {
+    let lang = use_state(|| initial);
     use_effect_with(*lang, |lang| browser::set_document_lang(lang.code()));
+    {
+        let lang = lang.clone();
+        use_effect_with((), move |_| {
+            if let Some(saved) = browser::stored_language()
+                .as_deref()
+                .and_then(Lang::from_tag)
+            {
+                browser::store_language(saved.code());
+                if saved != initial {
+                    lang.set(saved);
+                }
+            }
+        });
+    }
 
     let set = {
         let lang = lang.clone();

@@ -16,6 +16,7 @@ pub const STRINGS: Strings = Strings {
         tagline: "A hands-on look at network sockets (TCP/UDP) and WebSockets.",
         lang_switch_label: "Language",
         footer: "Socketlab is written in Rust: the server, and this page compiled to WebAssembly.",
+        starting: "Starting the live parts…",
     },
 
     sockets: SocketsStrings {
@@ -190,6 +191,7 @@ pub const STRINGS: Strings = Strings {
                 WebSocket, WebRTC and WebTransport, and never a raw socket.",
             present: "✓ present",
             absent: "✗ absent",
+            checking: "… checking",
             tcp_note: "raw TCP: Direct Sockets, Isolated Web Apps only",
             udp_note: "raw UDP: Direct Sockets, Isolated Web Apps only",
             ws_note: "what this page uses for everything live",

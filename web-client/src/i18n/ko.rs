@@ -16,6 +16,7 @@ pub const STRINGS: Strings = Strings {
         tagline: "네트워크 소켓(TCP/UDP)과 웹소켓이 어떻게 다른지 직접 해 보며 알아봐요.",
         lang_switch_label: "언어",
         footer: "Socketlab은 Rust로 만들었어요. 서버도, WebAssembly로 컴파일된 이 페이지도요.",
+        starting: "직접 해 보는 부분을 준비하는 중…",
     },
 
     sockets: SocketsStrings {
@@ -191,6 +192,7 @@ pub const STRINGS: Strings = Strings {
                 웹소켓, WebRTC, WebTransport뿐이고, 날것의 소켓은 절대 받지 못해요.",
             present: "✓ 있음",
             absent: "✗ 없음",
+            checking: "… 확인 중",
             tcp_note: "날것의 TCP: Direct Sockets, Isolated Web App 전용",
             udp_note: "날것의 UDP: Direct Sockets, Isolated Web App 전용",
             ws_note: "이 페이지가 실시간 기능에 쓰는 바로 그것",

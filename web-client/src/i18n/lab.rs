@@ -65,6 +65,8 @@ pub struct FeaturesStrings {
     pub present: &'static str,
     /// Verdict: it does not.
     pub absent: &'static str,
+    /// Verdict until the page has run and looked.
+    pub checking: &'static str,
     /// Note beside `TCPSocket`.
     pub tcp_note: &'static str,
     /// Note beside `UDPSocket`.

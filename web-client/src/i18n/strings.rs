@@ -55,6 +55,9 @@ pub struct PageStrings {
     pub lang_switch_label: &'static str,
     /// The footer line.
     pub footer: &'static str,
+    /// Shown, without moving anything, until the page's WebAssembly has
+    /// started: the text is there, the live parts are not yet.
+    pub starting: &'static str,
 }
 
 /// The "a socket is IP + port" section and its TCP and UDP cards.

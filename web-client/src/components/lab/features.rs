@@ -9,14 +9,16 @@ use crate::lab::Features;
 /// Four rows, `TCPSocket`, `UDPSocket`, `WebSocket` and `WebTransport`, each marked
 /// present or absent as detected in this page (by the page's root, which
 /// also reports them to the comparison table), so "pages get no raw
-/// sockets" is a fact the learner sees, not one they are told.
-pub fn feature_check(strings: &'static FeaturesStrings, features: Features) -> Html {
-    let Features {
-        tcp_socket,
-        udp_socket,
-        websocket,
-        webtransport,
-    } = features;
+/// sockets" is a fact the learner sees, not one they are told. Until the
+/// page has run (`None`), each row says it is checking.
+pub fn feature_check(strings: &'static FeaturesStrings, features: Option<Features>) -> Html {
+    let present = |has: fn(&Features) -> bool| features.as_ref().map(has);
+    let (tcp_socket, udp_socket, websocket, webtransport) = (
+        present(|f| f.tcp_socket),
+        present(|f| f.udp_socket),
+        present(|f| f.websocket),
+        present(|f| f.webtransport),
+    );
     let rows = [
         ("lab-feature-tcp", "TCPSocket", tcp_socket, strings.tcp_note),
         ("lab-feature-udp", "UDPSocket", udp_socket, strings.udp_note),
@@ -35,11 +37,14 @@ pub fn feature_check(strings: &'static FeaturesStrings, features: Features) -> H
     ]
     .into_iter()
     .map(|(id, name, present, note)| {
+        let (class, verdict, data) = match present {
+            Some(true) => ("ok", strings.present, "true"),
+            Some(false) => ("bad", strings.absent, "false"),
+            None => ("starting", strings.checking, "unknown"),
+        };
         html! {
-            <li {id} class={if present { "ok" } else { "bad" }} data-present={present.to_string()}>
-                <span class="verdict">
-                    { if present { strings.present } else { strings.absent } }
-                </span>
+            <li {id} {class} data-present={data}>
+                <span class="verdict">{ verdict }</span>
                 <code class="api-name">{ format!("window.{name}") }</code>
                 <span class="api-note">{ note }</span>
             </li>

@@ -38,7 +38,7 @@ use crate::lab::{Features, Measurements};
 /// report for, since browsers differ in exactly what the lab shows.
 pub fn lab_panels(
     lang: Lang,
-    features: Features,
+    features: Option<Features>,
     info: &InfoState,
     report: &UseReducerDispatcher<Measurements>,
 ) -> Html {

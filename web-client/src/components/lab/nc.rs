@@ -15,7 +15,11 @@ const TCP_CHAT: &str = "tcp-chat";
 /// One command per built-in socket, with this page's host and the ports
 /// from `/api/info`, so it can be pasted into a terminal as is.
 pub fn nc_panel(strings: &'static NcStrings, info: &InfoState) -> Html {
-    let host = hostname();
+    // The server's ports come after the page has run; so may its host
+    // (no render reads the browser before hydration, see `app::App`).
+    let host = matches!(info, InfoState::Ready(_))
+        .then(hostname)
+        .unwrap_or_default();
     let rows = [
         ("lab-nc-chat", TCP_CHAT, "nc", strings.chat_note),
         ("lab-nc-udp", UDP_ECHO, "nc -u", strings.udp_note),

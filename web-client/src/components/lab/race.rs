@@ -196,12 +196,14 @@ fn wt_target(
     strings: &'static RaceStrings,
     info: &InfoState,
 ) -> Result<(u16, Option<Vec<u8>>), String> {
-    if !crate::wt::available() {
-        return Err(strings.wt_no_browser.to_owned());
-    }
+    // The server's answer first: before it (and before hydration) no
+    // render may ask the browser anything (see `app::App`).
     let InfoState::Ready(info) = info else {
         return Err(strings.wt_no_server.to_owned());
     };
+    if !crate::wt::available() {
+        return Err(strings.wt_no_browser.to_owned());
+    }
     let Some(wt) = &info.webtransport else {
         return Err(strings.wt_no_server.to_owned());
     };

@@ -35,7 +35,9 @@ pub fn RawAttemptPanel(props: &LabProps) -> Html {
     let attempt = use_reducer(RawAttempt::default);
     // tcp-echo never becomes a WebSocket, so no message ever arrives.
     let ws = use_websocket(Callback::noop());
-    let host = hostname();
+    // Only needed once there is a port, i.e. after the page has run: a
+    // render must not read the browser before hydration (see `app::App`).
+    let host = port.map(|_| hostname()).unwrap_or_default();
 
     // Once the WebSocket is over, try fetch, then read the captures.
     {

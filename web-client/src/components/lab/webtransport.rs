@@ -34,8 +34,10 @@ pub fn WtPanel(props: &LabProps) -> Html {
     let strings = props.lang.strings();
     let s = &strings.lab.wt;
     let probe = use_state(Probe::default);
+    // Loading first: no render asks the browser before hydration (`app::App`).
     let target = match &props.info {
-        _ if !crate::wt::available() => Err(strings.lab.race.wt_no_browser),
+        InfoState::Loading => Err(strings.endpoints.loading),
+        InfoState::Ready(_) if !crate::wt::available() => Err(strings.lab.race.wt_no_browser),
         InfoState::Ready(info) => match info.webtransport.as_ref().and_then(|wt| {
             let hash = wt.cert_sha256.as_deref().and_then(hash_bytes);
             Some((wt.port()?, hash))
@@ -43,7 +45,7 @@ pub fn WtPanel(props: &LabProps) -> Html {
             Some(target) => Ok(target),
             None => Err(strings.lab.race.wt_no_server),
         },
-        InfoState::Loading | InfoState::Failed(_) => Err(strings.lab.race.wt_no_server),
+        InfoState::Failed(_) => Err(strings.lab.race.wt_no_server),
     };
     let run = {
         let probe = probe.clone();
