@@ -27,12 +27,16 @@ mod lab;
 mod ws;
 mod wt;
 
+#[cfg(feature = "ssr")]
+pub mod prerender;
+
 /// Starts the page in the browser, in the language its HTML was rendered
 /// in ahead of time (`socketlab-prerender`), or, on a page that was not
 /// (`trunk serve`), in the visitor's saved or browser language.
 ///
 /// The first render equals that HTML, so rendering it in its place (it is
-/// replaced in one go, before the next paint) moves nothing.
+/// replaced in one go, before the next paint) moves nothing. With the
+/// `hydrate` feature Yew hydrates the HTML instead, keeping its nodes.
 pub fn start() {
     let (served, prerendered) = browser::served_language();
     let lang = match served.as_deref().and_then(i18n::Lang::from_tag) {
@@ -42,5 +46,11 @@ pub fn start() {
             browser::navigator_language().as_deref(),
         ),
     };
-    yew::Renderer::<app::App>::with_props(app::AppProps { lang }).render();
+    let renderer = yew::Renderer::<app::App>::with_props(app::AppProps { lang });
+    #[cfg(feature = "hydrate")]
+    if prerendered {
+        renderer.hydrate();
+        return;
+    }
+    renderer.render();
 }

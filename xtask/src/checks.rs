@@ -71,6 +71,9 @@ const STEPS: &[Step] = &[
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                // The page's prerenderer (native) is only built with it.
+                "--features",
+                "socketlab-web/ssr",
                 "--",
                 "-D",
                 "warnings",
@@ -113,7 +116,7 @@ const STEPS: &[Step] = &[
         name: "tests",
         action: Action::Command {
             program: "cargo",
-            args: &["test", "--workspace"],
+            args: &["test", "--workspace", "--features", "socketlab-web/ssr"],
             env: &[],
         },
         fix: "fix the failing tests above",

@@ -11,14 +11,16 @@
 //!    versions and the build environment) and compares that, and a hash of
 //!    every file in `dist/`, with the stamp the last build left in
 //!    `target/page/stamp`; when both match there is nothing to do;
-//! 2. otherwise runs trunk into a staging directory (`target/page/dist`) and
-//!    copies into `dist/` only the files whose bytes differ, removing the
-//!    ones trunk no longer writes ([`sync_dir`]).
+//! 2. otherwise runs trunk into a staging directory (`target/page/dist`),
+//!    renders the page's HTML into it for every language ([`prerender`]),
+//!    and copies into `dist/` only the files whose bytes differ, removing
+//!    the ones no longer written ([`sync_dir`]).
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
@@ -86,12 +88,34 @@ pub fn build() -> Result<()> {
             staging.join("index.html").display()
         );
     }
+    let trunk_done = Instant::now();
+    prerender(&staging)?;
+    eprintln!(
+        "page             prerendered the HTML of every language in {:.1} s",
+        trunk_done.elapsed().as_secs_f64()
+    );
     let report = sync_dir(&staging, &dist)?;
     eprintln!(
         "page             dist/: {} written, {} removed, {} unchanged",
         report.written, report.removed, report.unchanged
     );
     write_stamp(&stamp_path, &inputs, &dist)
+}
+
+/// Renders the page's HTML into trunk's output (`socketlab-prerender`,
+/// native, from the same components): `index.html` and one
+/// `index.LANG.html` per language, which the WebAssembly hydrates.
+fn prerender(staging: &Path) -> Result<()> {
+    Cmd::new("cargo")
+        .args(["run", "--quiet", "-p", "socketlab-web", "--features", "ssr"])
+        .args(["--bin", "socketlab-prerender", "--"])
+        .arg(staging.join("index.html"))
+        .arg(staging)
+        .fix(
+            "fix the errors above: the page's first render must also run natively, \
+             so it may not read the browser (see web-client/src/prerender.rs)",
+        )
+        .run()
 }
 
 /// One hash over everything the page build depends on.

@@ -428,3 +428,11 @@ pub const STRINGS: Strings = Strings {
         unknown: "A code this page does not know.",
     },
 };
+
+/// Shown only with JavaScript off, at the foot of the window: the page
+/// reads, the live parts need JavaScript. Only the prerendered HTML has it
+/// (`crate::prerender`), so it costs the WebAssembly nothing.
+#[cfg(feature = "ssr")]
+pub const NOSCRIPT: &str =
+    "JavaScript is off, so this page is a document only: the live parts (sockets, \
+    chat, inspector and lab) need JavaScript and WebAssembly.";

@@ -420,3 +420,11 @@ pub const STRINGS: Strings = Strings {
         unknown: "이 페이지가 모르는 코드예요.",
     },
 };
+
+/// Shown only with JavaScript off, at the foot of the window: the page
+/// reads, the live parts need JavaScript. Only the prerendered HTML has it
+/// (`crate::prerender`), so it costs the WebAssembly nothing.
+#[cfg(feature = "ssr")]
+pub const NOSCRIPT: &str =
+    "JavaScript가 꺼져 있어서 이 페이지는 읽기만 할 수 있어요. 직접 해 보는 부분(소켓, \
+    채팅, 핸드셰이크 보기, 실험실)은 JavaScript와 WebAssembly가 있어야 동작해요.";

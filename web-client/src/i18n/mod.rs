@@ -53,6 +53,15 @@ impl Lang {
         }
     }
 
+    /// What the prerendered HTML says with JavaScript off.
+    #[cfg(feature = "ssr")]
+    pub fn noscript(self) -> &'static str {
+        match self {
+            Lang::En => en::NOSCRIPT,
+            Lang::Ko => ko::NOSCRIPT,
+        }
+    }
+
     /// All of this language's sentences.
     pub fn strings(self) -> &'static Strings {
         match self {
