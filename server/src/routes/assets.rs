@@ -11,11 +11,13 @@
 
 use std::borrow::Cow;
 
-use http::{header, HeaderValue, StatusCode};
+use http::{header, HeaderMap, HeaderValue, StatusCode};
 use rust_embed::RustEmbed;
 use warp::filters::path::Tail;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
+
+use super::page_lang;
 
 #[derive(RustEmbed)]
 // Relative to this crate's manifest: the trunk output at the repository root.
@@ -33,18 +35,46 @@ struct Compressed;
 /// The encodings the build script made, best first, with their file suffix.
 const ENCODINGS: &[(&str, &str)] = &[("br", "br"), ("gzip", "gz")];
 
-/// `GET /` and `GET /{file}` from the embedded page.
+/// `GET /` (in the visitor's language) and `GET /{file}` from the
+/// embedded page.
 pub fn filter() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::get()
         .and(warp::path::tail())
-        .and(warp::header::optional::<String>("accept-encoding"))
-        .and_then(|tail: Tail, accept: Option<String>| async move {
-            let path = match tail.as_str() {
-                "" => "index.html",
-                other => other,
+        .and(warp::header::headers_cloned())
+        .and_then(|tail: Tail, headers: HeaderMap| async move {
+            let accept = headers
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("");
+            let response = match tail.as_str() {
+                "" => serve_page(&headers, accept),
+                other => serve(other, accept),
             };
-            serve(path, accept.as_deref().unwrap_or("")).ok_or_else(warp::reject::not_found)
+            response.ok_or_else(warp::reject::not_found)
         })
+}
+
+/// The page's HTML in the language `page_lang` picks for this request
+/// (`index.LANG.html`), or `index.html` when the page was built without
+/// one per language.
+fn serve_page(headers: &HeaderMap, accept_encoding: &str) -> Option<Response> {
+    let file = |code: &str| format!("index.{code}.html");
+    let lang = page_lang::choose(headers, |code| Page::get(&file(code)).is_some());
+    let localized = file(&lang);
+    let (path, language) = match Page::get(&localized) {
+        Some(_) => (localized.as_str(), Some(lang.as_str())),
+        None => ("index.html", None),
+    };
+    let mut response = serve(path, accept_encoding)?;
+    let headers = response.headers_mut();
+    // The HTML varies by language as well as by encoding.
+    if let Ok(vary) = HeaderValue::from_str(&format!("Accept-Encoding, {}", page_lang::VARY)) {
+        headers.insert(header::VARY, vary);
+    }
+    if let Some(value) = language.and_then(|code| HeaderValue::from_str(code).ok()) {
+        headers.insert(header::CONTENT_LANGUAGE, value);
+    }
+    Some(response)
 }
 
 /// Whether the page is embedded (i.e. `dist/` existed at build time).
@@ -80,9 +110,10 @@ fn serve(path: &str, accept_encoding: &str) -> Option<Response> {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    // trunk puts a content hash in every file name except index.html, so
-    // those can be cached forever; index.html must always be revalidated.
-    let cache = if path == "index.html" {
+    // trunk puts a content hash in every file name except the HTML
+    // (index.html and index.LANG.html), so those can be cached forever;
+    // the HTML must always be revalidated.
+    let cache = if path.ends_with(".html") {
         "no-cache"
     } else {
         "public, max-age=31536000, immutable"

@@ -8,12 +8,14 @@
 //! - [`info`]: `/api/info` (and the start-up banner's list of sockets).
 //! - [`captures`]: the `/api/tcp-echo/captures` endpoint.
 //! - [`web`]: `--web DIR` under `/web/`.
-//! - [`assets`]: the embedded page.
+//! - [`assets`]: the embedded page, its HTML in the language
+//!   [`page_lang`] picks.
 
 pub mod assets;
 pub mod captures;
 pub mod info;
 pub mod ops;
+pub mod page_lang;
 pub mod web;
 
 use std::convert::Infallible;

@@ -23,6 +23,7 @@ mod inspect;
 mod native_clients;
 mod nats_cluster;
 mod operations;
+mod page_lang;
 mod relay;
 mod scale_out;
 mod shutdown;
