@@ -13,6 +13,7 @@ mod access;
 mod clients;
 mod firefox;
 mod page;
+mod prerendered;
 mod servers;
 
 use std::net::TcpListener;
@@ -130,7 +131,7 @@ impl Driver {
 
     /// A fresh headless browser with its own profile.
     pub async fn browser(&self, profile: &tempfile::TempDir) -> Client {
-        self.browser_with(profile, None).await
+        self.browser_with(profile, json!({}), None).await
     }
 
     /// A fresh headless browser emulating a phone `width` CSS pixels wide
@@ -142,17 +143,22 @@ impl Driver {
             "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
                 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36",
         });
-        self.browser_with(profile, Some(emulation)).await
+        self.browser_with(profile, json!({}), Some(emulation)).await
     }
 
-    /// A fresh headless browser, with `mobileEmulation` options if given.
-    async fn browser_with(
+    /// A fresh headless browser with Chromium preferences `prefs` (e.g.
+    /// `intl.accept_languages`) and `mobileEmulation` options if given,
+    /// whose console the test can read ([`console_errors`]).
+    pub async fn browser_with(
         &self,
         profile: &tempfile::TempDir,
+        prefs: serde_json::Value,
         mobile_emulation: Option<serde_json::Value>,
     ) -> Client {
         let mut caps = serde_json::Map::new();
+        caps.insert("goog:loggingPrefs".to_owned(), json!({ "browser": "ALL" }));
         let mut options = json!({
+            "prefs": prefs,
             "args": [
                 // No --disable-quic: WebTransport is HTTP/3, on QUIC.
                 "--headless", "--no-sandbox", "--disable-gpu",
@@ -176,6 +182,59 @@ impl Driver {
             .await
             .expect("a WebDriver session")
     }
+}
+
+/// Opens the page and waits until its WebAssembly has hydrated it: the
+/// HTML is there (and clickable-looking) before that, but its controls
+/// ignore clicks while `<main>` is `.starting`.
+pub async fn open_page(client: &Client, url: &str) {
+    client.goto(url).await.unwrap();
+    find(client, "main:not(.starting)").await;
+}
+
+/// A POST to a WebDriver session's vendor endpoint (`se/log`,
+/// `goog/cdp/execute`), which fantoccini has no method for.
+#[derive(Debug)]
+pub struct SessionPost {
+    pub path: &'static str,
+    pub body: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for SessionPost {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/{}",
+            session.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
+/// The console's error lines since the last call (chromedriver's
+/// `browser` log, level SEVERE).
+pub async fn console_errors(client: &Client) -> Vec<String> {
+    let body = json!({ "type": "browser" });
+    let log = client
+        .issue_cmd(SessionPost {
+            path: "se/log",
+            body,
+        })
+        .await
+        .expect("the browser's console log");
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 pub async fn find(client: &Client, css: &str) -> Element {

@@ -7,11 +7,12 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 
 use super::{
-    attr, find, save_screenshot, screenshot_dir, type_into, wait_for_text, Driver, Socketlab, WAIT,
+    attr, find, open_page, save_screenshot, screenshot_dir, type_into, wait_for_text, Driver,
+    Socketlab, WAIT,
 };
 
 async fn join_chat(client: &Client, url: &str, room: &str, name: &str) {
-    client.goto(url).await.unwrap();
+    open_page(client, url).await;
     find(client, "button[data-lang=\"en\"]")
         .await
         .click()
@@ -79,7 +80,7 @@ async fn inspector_verifies_the_accept_key_and_echo_round_trips() {
     let driver = Driver::start().await;
     let profile = tempfile::tempdir().unwrap();
     let client = driver.browser(&profile).await;
-    client.goto(&server.url).await.unwrap();
+    open_page(&client, &server.url).await;
     find(&client, "button[data-lang=\"en\"]")
         .await
         .click()
@@ -171,7 +172,7 @@ async fn the_lab_proves_raw_sockets_fail_and_the_relay_works() {
     let driver = Driver::start().await;
     let profile = tempfile::tempdir().unwrap();
     let client = driver.browser(&profile).await;
-    client.goto(&server.url).await.unwrap();
+    open_page(&client, &server.url).await;
     find(&client, "button[data-lang=\"en\"]")
         .await
         .click()
@@ -234,7 +235,7 @@ async fn the_page_opens_webtransport_and_races_its_datagrams() {
     // A fresh profile: Chromium caches certificate decisions.
     let profile = tempfile::tempdir().unwrap();
     let client = driver.browser(&profile).await;
-    client.goto(&server.url).await.unwrap();
+    open_page(&client, &server.url).await;
     find(&client, "button[data-lang=\"en\"]")
         .await
         .click()
@@ -316,7 +317,7 @@ async fn without_webtransport_the_page_says_why_and_races_on() {
     let driver = Driver::start().await;
     let profile = tempfile::tempdir().unwrap();
     let client = driver.browser(&profile).await;
-    client.goto(&server.url).await.unwrap();
+    open_page(&client, &server.url).await;
     find(&client, "button[data-lang=\"en\"]")
         .await
         .click()

@@ -1,0 +1,145 @@
+//! The page before its WebAssembly runs, and without JavaScript at all:
+//! it is rendered ahead of time in the visitor's language and then
+//! hydrated (see `web-client/src/prerender.rs`).
+
+use fantoccini::Client;
+use serde_json::json;
+
+use super::{
+    attr, console_errors, find, open_page, save_screenshot, wait_for_text, Driver, SessionPost,
+    Socketlab,
+};
+
+const KO_TITLE: &str = "소켓은 주소예요: IP + 포트";
+const EN_TITLE: &str = "A socket is an address: IP + port";
+
+/// Chromium asking for Korean pages, as a Korean visitor's does.
+fn korean() -> serde_json::Value {
+    json!({ "intl.accept_languages": "ko-KR,ko" })
+}
+
+/// What a reader sees in the HTML alone: headings, explanations and the
+/// sockets table's shape, in `lang`.
+async fn reads_as_a_document(client: &Client, lang: &str, title: &str) {
+    let root = find(client, "html").await;
+    assert_eq!(attr(&root, "lang").await, lang);
+    wait_for_text(client, "#sockets-title", title).await;
+    for css in [
+        "#websocket-title",
+        "#chat-title",
+        "#inspector-title",
+        "#limits-title",
+        "#lab-title",
+        "#compare-title",
+        "#server-endpoints thead th",
+        "#server-endpoints caption",
+        ".card.tcp p",
+        "table.compare",
+    ] {
+        let text = find(client, css).await.text().await.unwrap();
+        assert!(!text.trim().is_empty(), "{css} is empty");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the built page and chromedriver: run `cargo xtask test`"]
+async fn without_javascript_the_page_reads_in_korean_and_says_what_needs_it() {
+    let server = Socketlab::start().await;
+    let driver = Driver::start().await;
+    let profile = tempfile::tempdir().unwrap();
+    let mut prefs = korean();
+    prefs["profile.managed_default_content_settings.javascript"] = json!(2);
+    let client = driver.browser_with(&profile, prefs, None).await;
+    client.goto(&server.url).await.unwrap();
+
+    reads_as_a_document(&client, "ko", KO_TITLE).await;
+    // WebDriver calls a <noscript> never displayed, whatever it shows; its
+    // box tells: with scripts off it is laid out.
+    let note = find(&client, "noscript").await;
+    let (_, _, width, height) = note.rectangle().await.unwrap();
+    assert!(width > 0.0 && height > 0.0, "the noscript note has no box");
+    let text = note.prop("textContent").await.unwrap().unwrap_or_default();
+    assert!(text.contains("JavaScript가 꺼져 있어서"), "{text}");
+    let starting = find(&client, ".live-status").await;
+    assert!(
+        !starting.is_displayed().await.unwrap(),
+        "a page that cannot start says it is starting"
+    );
+    save_screenshot(&client, "no-javascript-ko.png").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the built page and chromedriver: run `cargo xtask test`"]
+async fn before_the_webassembly_runs_the_page_reads_and_says_it_is_starting() {
+    let server = Socketlab::start().await;
+    let driver = Driver::start().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = driver.browser(&profile).await;
+    // The WebAssembly never arrives: what a visitor sees while it downloads.
+    for (cmd, params) in [
+        ("Network.enable", json!({})),
+        ("Network.setBlockedURLs", json!({ "urls": ["*.wasm"] })),
+    ] {
+        let body = json!({ "cmd": cmd, "params": params });
+        client
+            .issue_cmd(SessionPost {
+                path: "goog/cdp/execute",
+                body,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    }
+    client.goto(&server.url).await.unwrap();
+
+    reads_as_a_document(&client, "en", EN_TITLE).await;
+    wait_for_text(&client, ".live-status", "Starting the live parts").await;
+    find(&client, "main.starting").await;
+    wait_for_text(&client, "#server-endpoints tbody", "Asking the server").await;
+    wait_for_text(&client, "#lab-feature-websocket .verdict", "checking").await;
+    save_screenshot(&client, "before-wasm.png").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the built page and chromedriver: run `cargo xtask test`"]
+async fn the_webassembly_hydrates_the_korean_page_without_an_error_and_it_works() {
+    let server = Socketlab::start().await;
+    let driver = Driver::start().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = driver.browser_with(&profile, korean(), None).await;
+    open_page(&client, &server.url).await;
+
+    // Still Korean (the first render matched the HTML), and live.
+    reads_as_a_document(&client, "ko", KO_TITLE).await;
+    find(&client, ".live-status[hidden]").await;
+    find(&client, "#server-endpoints tr[data-protocol]").await;
+    find(&client, "#lab-feature-websocket[data-present=\"true\"]").await;
+    let url = find(&client, "#conn-url")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert!(
+        url.is_some_and(|url| url.starts_with("ws://127.0.0.1:")),
+        "the connection panel's URL is this page's"
+    );
+    find(&client, "#conn-connect").await.click().await.unwrap();
+    wait_for_text(&client, "#conn-state", "OPEN").await;
+
+    // Switching language goes on working, and is remembered for the
+    // server: a reload comes back in English.
+    find(&client, "button[data-lang=\"en\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "#sockets-title", EN_TITLE).await;
+    open_page(&client, &server.url).await;
+    assert_eq!(attr(&find(&client, "html").await, "lang").await, "en");
+    wait_for_text(&client, "#sockets-title", EN_TITLE).await;
+
+    let errors = console_errors(&client).await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    client.close().await.unwrap();
+}
