@@ -55,7 +55,7 @@ async fn without_javascript_the_page_reads_in_korean_and_says_what_needs_it() {
     reads_as_a_document(&client, "ko", KO_TITLE).await;
     // WebDriver calls a <noscript> never displayed, whatever it shows; its
     // box tells: with scripts off it is laid out.
-    let note = find(&client, "noscript").await;
+    let note = find(&client, "body > noscript").await;
     let (_, _, width, height) = note.rectangle().await.unwrap();
     assert!(width > 0.0 && height > 0.0, "the noscript note has no box");
     let text = note.prop("textContent").await.unwrap().unwrap_or_default();
@@ -124,6 +124,24 @@ async fn the_webassembly_hydrates_the_korean_page_without_an_error_and_it_works(
         url.is_some_and(|url| url.starts_with("ws://127.0.0.1:")),
         "the connection panel's URL is this page's"
     );
+    // Nothing moved while the page came alive and filled in the server's
+    // sockets: the layout shifts the browser recorded (before any input)
+    // add up to far less than what Lighthouse calls good (0.1).
+    let shift = client
+        .execute_async(
+            "const done = arguments[0]; let sum = 0;
+             new PerformanceObserver(list => {
+                 for (const e of list.getEntries()) if (!e.hadRecentInput) sum += e.value;
+             }).observe({ type: 'layout-shift', buffered: true });
+             setTimeout(() => done(sum), 200);",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    eprintln!("cumulative layout shift while the page came alive: {shift:.4}");
+    assert!(shift < 0.05, "the page moved as it came alive: {shift}");
     find(&client, "#conn-connect").await.click().await.unwrap();
     wait_for_text(&client, "#conn-state", "OPEN").await;
 
