@@ -48,7 +48,10 @@ pub fn lab_panels(
         info: info.clone(),
         lang,
     };
-    let browser = browser_label();
+    // Read only once the page is live (features are detected in an effect):
+    // the first render, and the prerendered HTML, read nothing from the
+    // browser, so they say "this browser".
+    let browser = features.and_then(|_| browser_label());
     let name = browser
         .clone()
         .unwrap_or_else(|| strings.lab.this_browser.to_owned());
