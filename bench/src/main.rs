@@ -2,8 +2,8 @@
 //!
 //! One binary holds everything a benchmark run needs besides the peers
 //! under test: the load generators (`echo`, `relay`, `raw-tcp`, `fanout`,
-//! `storm`, `idle`, and `page`, which drives headless Chromium), the TCP targets
-//! they deliver to (`sink`, `tcp-echo`), the no-framework references
+//! `storm`, `idle`, `datagram`, and `page`, which drives headless Chromium), the targets
+//! they deliver to (`sink`, `tcp-echo`, `udp-sink`), the no-framework references
 //! (`bare-echo`, `bare-relay`), the report writer, and `run`, the plan
 //! that starts and pins all of these (what `cargo xtask bench` calls);
 //! each can also be run by hand. Load generators
@@ -13,6 +13,8 @@
 mod bare;
 mod client;
 mod cpu;
+mod datagram;
+mod door;
 mod echo;
 mod fanout;
 mod guard;
@@ -31,6 +33,7 @@ mod stats;
 mod storm;
 mod supervise;
 mod transport;
+mod udp_sink;
 mod wire;
 mod workspace;
 
@@ -65,6 +68,11 @@ enum Command {
     Echo(echo::EchoArgs),
     /// Throughput (MB/s) or round trips through a WebSocket→TCP relay.
     Relay(relay::RelayArgs),
+    /// WebTransport datagrams next to a WebSocket: echo round trips and
+    /// rate, and one-way delivery through the relay to a UDP sink.
+    Datagram(datagram::DatagramArgs),
+    /// A UDP sink that counts what reaches it and answers queries.
+    UdpSink(serve::ServeArgs),
     /// The same measurements straight over loopback TCP: the ceiling.
     RawTcp(relay::RawTcpArgs),
     /// One chat publisher and N subscribers in a fresh room: delivery
@@ -134,6 +142,8 @@ fn run(cli: Cli) -> Result<()> {
             Command::Echo(args) => echo::run(args).await,
             Command::Relay(args) => relay::run_relay(args).await,
             Command::RawTcp(args) => relay::run_raw_tcp(args).await,
+            Command::Datagram(args) => datagram::run(args).await,
+            Command::UdpSink(args) => udp_sink::serve(args).await,
             Command::Fanout(args) => fanout::run(args).await,
             Command::Storm(args) => storm::run(args).await,
             Command::Idle(args) => idle::run(args).await,

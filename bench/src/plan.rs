@@ -86,6 +86,8 @@ pub enum Bench {
     PageSize,
     /// The page's time to a usable chat in headless Chromium.
     Page,
+    /// WebTransport datagrams next to a WebSocket: echo and UDP relay.
+    Datagram,
 }
 
 impl Bench {
@@ -113,6 +115,7 @@ impl Bench {
             "idle" => Bench::Idle,
             "page-size" => Bench::PageSize,
             "page" => Bench::Page,
+            "datagram" => Bench::Datagram,
             _ => return None,
         })
     }
@@ -175,6 +178,12 @@ pub const ECHO_LARGE: EchoConfig = (512, 4096, 1);
 /// (all in the full plan).
 pub const ECHO_QUOTED: [EchoConfig; 3] = [ECHO_PING_PONG, ECHO_PIPELINED, ECHO_LARGE];
 
+/// Datagram echo, one in flight: the round trip.
+pub const DATAGRAM_RTT: (u64, u32) = (32, 1);
+
+/// Datagram echo, 16 in flight: the rate.
+pub const DATAGRAM_RATE: (u64, u32) = (32, 16);
+
 /// The peers of the growth series: socketlab and the no-framework
 /// reference (the others add nothing at 10,000 connections but minutes).
 pub const GROWTH_PEERS: &[Peer] = &[Peer::Socketlab, Peer::Bare];
@@ -218,6 +227,13 @@ pub struct Plan {
     pub idle_peers: &'static [Peer],
     /// Fresh browser sessions loading the page (each cold, then warm).
     pub page_sessions: u32,
+    /// Seconds per datagram run.
+    pub datagram_seconds: f64,
+    /// Datagram echo: (message size, messages in flight), each through
+    /// both doors.
+    pub datagram_echo: Vec<(u64, u32)>,
+    /// Datagram relay into the UDP sink: message sizes.
+    pub datagram_sink_sizes: Vec<u64>,
 }
 
 impl Plan {
@@ -243,6 +259,9 @@ impl Plan {
                 idle_settle: 1.0,
                 idle_peers: &[Peer::Socketlab],
                 page_sessions: 2,
+                datagram_seconds: 1.0,
+                datagram_echo: vec![DATAGRAM_RTT, DATAGRAM_RATE],
+                datagram_sink_sizes: vec![1024],
             }
         } else {
             Self {
@@ -275,6 +294,9 @@ impl Plan {
                 idle_settle: 2.0,
                 idle_peers: &[Peer::Socketlab, Peer::Bare],
                 page_sessions: 5,
+                datagram_seconds: 3.0,
+                datagram_echo: vec![DATAGRAM_RTT, DATAGRAM_RATE, (1024, 16)],
+                datagram_sink_sizes: vec![64, 1024],
             }
         }
     }
@@ -373,6 +395,11 @@ mod tests {
         assert!(full.sink_sizes.contains(&4096) && full.sink_sizes.contains(&65_536));
         assert_eq!(full.idle, "1000,5000,10000");
         assert_eq!(full.page_sessions, 5);
+        for config in [DATAGRAM_RTT, DATAGRAM_RATE] {
+            assert!(quick.datagram_echo.contains(&config));
+            assert!(full.datagram_echo.contains(&config));
+        }
+        assert!(full.datagram_sink_sizes.contains(&1024));
         assert!(quick.page_sessions < full.page_sessions);
         let subscribers: Vec<u32> = full.fanout.iter().map(|f| f.0).collect();
         assert_eq!(subscribers, [500, 1000, 5000]);
@@ -447,6 +474,7 @@ mod tests {
         );
         assert_eq!(Bench::of(&params("page-size", None)), Some(Bench::PageSize));
         assert_eq!(Bench::of(&params("storm", None)), Some(Bench::Storm));
+        assert_eq!(Bench::of(&params("datagram", None)), Some(Bench::Datagram));
         assert_eq!(Bench::of(&params("nope", None)), None);
     }
 }

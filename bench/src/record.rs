@@ -39,6 +39,10 @@ pub struct Params {
     /// `sink`, `echo` or `rtt` for the byte-stream benchmarks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
+    /// Datagram: the door the messages went through, `webtransport`
+    /// (datagrams) or `websocket`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub door: Option<String>,
     /// Connections open at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conns: Option<u32>,

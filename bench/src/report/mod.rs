@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 
+mod datagram;
 mod echo;
 mod fanout;
 mod format;
@@ -233,6 +234,7 @@ fn render(
     method::render_reproduce(&mut doc, &args.commands);
     echo::render(&mut doc, groups);
     relay::render(&mut doc, groups, svg_name);
+    datagram::render(&mut doc, groups);
     growth::render(&mut doc, groups);
     fanout::render(&mut doc, groups);
     storm::render(&mut doc, groups);
@@ -263,6 +265,7 @@ fn render_reading(doc: &mut String, groups: &Groups) {
     relay::throughput_reading(groups, &mut lines);
     growth::reading(groups, &mut lines);
     relay::rtt_reading(groups, &mut lines);
+    datagram::reading(groups, &mut lines);
     fanout::reading(groups, &mut lines);
     storm::reading(groups, &mut lines);
     if let Some(line) = scale_out::reading(groups) {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use super::peers::{start_chat, start_helper, start_socketlab, Peers};
+use super::peers::{start_chat, start_helper, start_socketlab, Peers, UDP_SINK};
 use crate::client::ClientKind;
 use crate::plan::{Bench, Peer, Plan, GROWTH_PEERS, GROWTH_SIZE, LOAD_CORE, RTT_SIZE, SERVER_CORE};
 use crate::supervise::{collect, Group};
@@ -134,6 +134,7 @@ pub fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
             Peer::RawTcp
         ),
     ));
+    jobs.extend(datagram_jobs(plan, peers));
     for &(subscribers, messages, rate) in &plan.fanout {
         for &client in plan.fanout_clients {
             for (peer, url, pid) in &peers.chats {
@@ -148,6 +149,38 @@ pub fn jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
                     ),
                 ));
             }
+        }
+    }
+    jobs
+}
+
+/// WebTransport datagrams next to a WebSocket, against the main socketlab:
+/// the echo, then the relay into the UDP sink, each through both doors.
+fn datagram_jobs(plan: &Plan, peers: &Peers) -> Vec<Job> {
+    let (addr, pid) = &peers.socketlab;
+    let seconds = plan.datagram_seconds;
+    let mut jobs = Vec::new();
+    for door in ["webtransport", "websocket"] {
+        for &(size, inflight) in &plan.datagram_echo {
+            jobs.push(Job::new(
+                format!("datagram {door} echo {size} B x {inflight}"),
+                seconds + 60.0,
+                format!(
+                    "datagram --server {addr} --door {door} --mode echo --size {size} \
+                     --inflight {inflight} --seconds {seconds} --server-pid {pid}"
+                ),
+            ));
+        }
+        for &size in &plan.datagram_sink_sizes {
+            jobs.push(Job::new(
+                format!("datagram {door} relay to {UDP_SINK} {size} B"),
+                seconds + 60.0,
+                format!(
+                    "datagram --server {addr} --door {door} --mode sink --target {UDP_SINK} \
+                     --size {size} --seconds {seconds} --server-pid {pid} --load-pid {}",
+                    peers.udp_sink
+                ),
+            ));
         }
     }
     jobs

@@ -10,6 +10,9 @@ use crate::plan::{Peer, LOAD_CORE, SERVER_CORE, SERVER_LIMITS};
 use crate::supervise::{free_port, Daemon};
 use crate::workspace;
 
+/// The relay target name of the UDP sink on the main socketlab.
+pub const UDP_SINK: &str = "udp-sink";
+
 /// Starts socketlab with the benchmark limits and the given relay targets;
 /// returns it and its address.
 pub fn start_socketlab(
@@ -107,8 +110,10 @@ pub struct Peers {
     pub echoes: Vec<(Peer, String, u32)>,
     /// WebSocket relays.
     pub relays: Vec<Relay>,
-    /// socketlab's address (for the page).
+    /// socketlab's address (for the page and the datagram runs) and PID.
     pub socketlab: (String, u32),
+    /// The UDP sink's PID (socketlab relays to it as [`UDP_SINK`]).
+    pub udp_sink: u32,
     /// Chat rooms under test: name, `/ws/chat` URL, PID.
     pub chats: Vec<(Peer, String, u32)>,
     /// Why a peer that was asked for is missing, for the report's notes.
@@ -139,14 +144,30 @@ impl Peers {
         )?;
         let echo_target = (echo_addr.clone(), echo.pid());
         daemons.push(echo);
+        let (udp_sink, udp_sink_addr) = helper(
+            "udp-sink",
+            LOAD_CORE,
+            &["udp-sink", "--listen", "127.0.0.1:0"],
+        )?;
+        let udp_sink_pid = udp_sink.pid();
+        daemons.push(udp_sink);
         let sink_socket: SocketAddr = sink_addr.parse()?;
         let echo_socket: SocketAddr = echo_addr.parse()?;
 
-        let (server, addr) = start_socketlab(
-            logs,
-            "socketlab",
-            &[("sink", sink_socket), ("echo", echo_socket)],
-        )?;
+        let mut args: Vec<String> = [("sink", sink_socket), ("echo", echo_socket)]
+            .iter()
+            .flat_map(|(target, addr)| {
+                [
+                    "--relay-target".to_owned(),
+                    format!("{target}=tcp://{addr}"),
+                ]
+            })
+            .collect();
+        args.extend([
+            "--relay-target".to_owned(),
+            format!("{UDP_SINK}=udp://{udp_sink_addr}"),
+        ]);
+        let (server, addr) = start_socketlab_with(logs, "socketlab", &args)?;
         let socketlab = (addr.clone(), server.pid());
         let mut chats = vec![(
             Peer::Socketlab,
@@ -280,6 +301,7 @@ impl Peers {
             echoes,
             relays,
             socketlab,
+            udp_sink: udp_sink_pid,
             chats,
             skipped,
         })
