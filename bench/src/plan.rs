@@ -88,6 +88,8 @@ pub enum Bench {
     Page,
     /// WebTransport datagrams next to a WebSocket: echo and UDP relay.
     Datagram,
+    /// Heap allocations per delivered room message.
+    Alloc,
 }
 
 impl Bench {
@@ -116,6 +118,7 @@ impl Bench {
             "page-size" => Bench::PageSize,
             "page" => Bench::Page,
             "datagram" => Bench::Datagram,
+            "alloc" => Bench::Alloc,
             _ => return None,
         })
     }
@@ -234,6 +237,8 @@ pub struct Plan {
     pub datagram_echo: Vec<(u64, u32)>,
     /// Datagram relay into the UDP sink: message sizes.
     pub datagram_sink_sizes: Vec<u64>,
+    /// Room sizes whose allocations per delivery are counted.
+    pub alloc_rooms: &'static str,
 }
 
 impl Plan {
@@ -262,6 +267,7 @@ impl Plan {
                 datagram_seconds: 1.0,
                 datagram_echo: vec![DATAGRAM_RTT, DATAGRAM_RATE],
                 datagram_sink_sizes: vec![1024],
+                alloc_rooms: "100,1000",
             }
         } else {
             Self {
@@ -297,6 +303,7 @@ impl Plan {
                 datagram_seconds: 3.0,
                 datagram_echo: vec![DATAGRAM_RTT, DATAGRAM_RATE, (1024, 16)],
                 datagram_sink_sizes: vec![64, 1024],
+                alloc_rooms: "100,1000",
             }
         }
     }

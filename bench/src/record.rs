@@ -170,6 +170,17 @@ pub struct Metrics {
     /// Length of the measured window, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_s: Option<f64>,
+    /// Alloc: heap allocations the server made per delivered room
+    /// message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocs_per_delivery: Option<f64>,
+    /// Alloc: bytes those allocations asked for, per delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alloc_bytes_per_delivery: Option<f64>,
+    /// Alloc: allocations the server made in a window as long with
+    /// nothing said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_allocs: Option<u64>,
     /// Page size: bytes of the page's WebAssembly file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wasm_raw_bytes: Option<u64>,

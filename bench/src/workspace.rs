@@ -24,3 +24,8 @@ pub fn server_binary() -> PathBuf {
 pub fn bench_binary() -> PathBuf {
     target_dir().join("release").join("socketlab-bench")
 }
+
+/// The release allocation counter (`socketlab-alloc`).
+pub fn alloc_binary() -> PathBuf {
+    target_dir().join("release").join("socketlab-alloc")
+}

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 
+mod alloc;
 mod datagram;
 mod echo;
 mod fanout;
@@ -237,6 +238,7 @@ fn render(
     datagram::render(&mut doc, groups);
     growth::render(&mut doc, groups);
     fanout::render(&mut doc, groups);
+    alloc::render(&mut doc, groups);
     storm::render(&mut doc, groups);
     scale_out::render(
         &mut doc,
@@ -267,6 +269,7 @@ fn render_reading(doc: &mut String, groups: &Groups) {
     relay::rtt_reading(groups, &mut lines);
     datagram::reading(groups, &mut lines);
     fanout::reading(groups, &mut lines);
+    alloc::reading(groups, &mut lines);
     storm::reading(groups, &mut lines);
     if let Some(line) = scale_out::reading(groups) {
         lines.push(line);

@@ -4,7 +4,7 @@
 
 use std::fs::{self, File};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,6 +20,8 @@ use crate::workspace;
 pub struct Job {
     /// What the progress line calls it.
     pub label: String,
+    /// The program: `socketlab-bench` unless [`Job::with_program`].
+    pub program: PathBuf,
     /// `socketlab-bench` arguments (without `--run`).
     pub args: Vec<String>,
     /// Kill it after this long.
@@ -33,10 +35,28 @@ impl Job {
     pub fn new(label: String, timeout_secs: f64, command_line: String) -> Self {
         Self {
             label,
+            program: workspace::bench_binary(),
             args: command_line.split_whitespace().map(str::to_owned).collect(),
             timeout: Duration::from_secs_f64(timeout_secs),
         }
     }
+
+    /// The same job run by another of the harness's binaries.
+    pub fn with_program(mut self, program: PathBuf) -> Self {
+        self.program = program;
+        self
+    }
+}
+
+/// Allocations per delivered room message, counted by `socketlab-alloc`
+/// around its own in-process server (so no peer is involved).
+pub fn alloc_job(plan: &Plan) -> Job {
+    Job::new(
+        format!("alloc {} members", plan.alloc_rooms),
+        180.0,
+        format!("--members {}", plan.alloc_rooms),
+    )
+    .with_program(workspace::alloc_binary())
 }
 
 /// The plan's measurements against the running peers (idle runs excepted:
@@ -286,7 +306,7 @@ impl Measurements {
         let mut child = Group::spawn(
             Command::new("taskset")
                 .args(["-c", LOAD_CORE])
-                .arg(workspace::bench_binary())
+                .arg(&job.program)
                 .args(&job.args)
                 .arg("--run")
                 .arg(run.to_string())

@@ -28,7 +28,7 @@ use crate::plan::{Plan, Section, SCALE_OUT_CHAT_QUEUE, SCALE_OUT_CHAT_QUEUE_WHY}
 use crate::report::{self, ReportArgs};
 use crate::supervise::{self, short_path};
 use crate::workspace;
-use jobs::{jobs, page_job, Job, Measurements, Storm};
+use jobs::{alloc_job, jobs, page_job, Job, Measurements, Storm};
 use peers::Peers;
 use scale_out::{scale_out, NatsServer};
 
@@ -190,6 +190,7 @@ pub fn run(args: RunnerArgs) -> Result<()> {
             ),
             1,
         );
+        bench.run(&alloc_job(&plan), 1);
         match page_job(&plan, &peers) {
             Ok(job) => bench.run(&job, 1),
             Err(why) => {
