@@ -32,3 +32,4 @@ mod tcp_chat;
 mod tls;
 mod web;
 mod webtransport;
+mod webtransport_reload;

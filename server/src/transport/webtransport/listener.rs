@@ -17,7 +17,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use web_transport_quinn::quinn;
 
-use super::certificate::{self, Certificate, PublishedCell};
+use super::certificate::{self, Certificate, Published, PublishedCell};
 use super::endpoints;
 use crate::net::admission::ConnectionPermit;
 use crate::service::keepalive::KeepAliveConfig;
@@ -100,18 +100,95 @@ impl Listener {
     }
 
     /// Accepts sessions until shutdown, as tasks the shutdown tracks; a
-    /// generated certificate is replaced every [`certificate::ROTATE_AFTER`].
+    /// generated certificate is replaced every [`certificate::ROTATE_AFTER`],
+    /// `--tls-cert` files are read again on SIGHUP.
     pub fn serve(self, state: &AppState) {
-        if matches!(self.source, CertSource::Generated(_)) {
-            state.shutdown.spawn(rotate(
-                self.endpoint.clone(),
-                self.source.clone(),
-                self.published.clone(),
-                self.keepalive,
-                state.clone(),
-            ));
+        let reloader = Reloader {
+            endpoint: self.endpoint.clone(),
+            source: self.source.clone(),
+            published: self.published.clone(),
+            keepalive: self.keepalive,
+        };
+        match self.source {
+            CertSource::Generated(_) => state.shutdown.spawn(rotate(reloader, state.clone())),
+            CertSource::Files(..) => {
+                // Listening starts here, before the task first runs, so a
+                // SIGHUP sent once the server is up is never missed.
+                #[cfg(unix)]
+                if let Some(hangups) = hangups() {
+                    state
+                        .shutdown
+                        .spawn(reload_on_sighup(reloader, hangups, state.clone()));
+                }
+            }
         }
         state.shutdown.spawn(accept(self.endpoint, state.clone()));
+    }
+}
+
+/// Replaces the listener's certificate for new connections; sessions
+/// already open keep the one they shook hands with.
+struct Reloader {
+    endpoint: quinn::Endpoint,
+    source: CertSource,
+    published: PublishedCell,
+    keepalive: KeepAliveConfig,
+}
+
+impl Reloader {
+    /// Makes (or reads) the certificate again and puts it in use; on
+    /// failure the old one stays.
+    fn reload(&self) -> anyhow::Result<Published> {
+        let cert = self.source.make()?;
+        let facts = cert.published.clone();
+        let config = server_config(cert, self.keepalive)?;
+        self.endpoint.set_server_config(Some(config));
+        self.published.set(facts.clone());
+        Ok(facts)
+    }
+}
+
+#[cfg(unix)]
+fn hangups() -> Option<tokio::signal::unix::Signal> {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::hangup()) {
+        Ok(hangups) => Some(hangups),
+        Err(err) => {
+            tracing::warn!("cannot listen for SIGHUP ({err}); the WebTransport certificate will not be reloaded");
+            None
+        }
+    }
+}
+
+/// Reads the `--tls-cert`/`--tls-key` files again on every SIGHUP, until
+/// shutdown. A file that cannot be used is logged with its path and the
+/// reason, and the old certificate stays in use.
+#[cfg(unix)]
+async fn reload_on_sighup(
+    reloader: Reloader,
+    mut hangups: tokio::signal::unix::Signal,
+    state: AppState,
+) {
+    let CertSource::Files(cert, key) = &reloader.source else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            () = state.shutdown.begun() => return,
+            hangup = hangups.recv() => if hangup.is_none() { return },
+        }
+        match reloader.reload() {
+            Ok(_) => tracing::info!(
+                cert = %cert.display(),
+                key = %key.display(),
+                "WebTransport certificate reloaded on SIGHUP; new sessions use it"
+            ),
+            Err(err) => tracing::error!(
+                cert = %cert.display(),
+                key = %key.display(),
+                "WebTransport certificate reload failed, keeping the old one: {err:#}"
+            ),
+        }
     }
 }
 
@@ -126,7 +203,9 @@ fn server_config(
         .context("TLS 1.3 set-up for WebTransport failed")?
         .with_no_client_auth()
         .with_single_cert(cert.chain, cert.key)
-        .context("the WebTransport certificate and key do not belong together")?;
+        .context(
+            "the WebTransport certificate and key (--tls-cert, --tls-key) do not belong together",
+        )?;
     tls.alpn_protocols = vec![web_transport_quinn::ALPN.as_bytes().to_vec()];
     let crypto = quinn::crypto::rustls::QuicServerConfig::try_from(tls)
         .context("the certificate cannot be used for QUIC")?;
@@ -200,28 +279,14 @@ async fn handshake(incoming: quinn::Incoming, permit: ConnectionPermit, state: A
 
 /// Replaces a generated certificate before it expires; new connections
 /// get the new one, `/api/info` names it.
-async fn rotate(
-    endpoint: quinn::Endpoint,
-    source: CertSource,
-    published: PublishedCell,
-    keepalive: KeepAliveConfig,
-    state: AppState,
-) {
+async fn rotate(reloader: Reloader, state: AppState) {
     loop {
         tokio::select! {
             () = state.shutdown.begun() => return,
             () = tokio::time::sleep(certificate::ROTATE_AFTER) => {}
         }
-        let fresh = source.make().and_then(|cert| {
-            let facts = cert.published.clone();
-            Ok((server_config(cert, keepalive)?, facts))
-        });
-        match fresh {
-            Ok((config, facts)) => {
-                endpoint.set_server_config(Some(config));
-                tracing::info!(sha256 = ?facts.sha256, "WebTransport certificate rotated");
-                published.set(facts);
-            }
+        match reloader.reload() {
+            Ok(facts) => tracing::info!(sha256 = ?facts.sha256, "WebTransport certificate rotated"),
             Err(err) => tracing::error!("WebTransport certificate rotation failed: {err:#}"),
         }
     }
