@@ -3,6 +3,8 @@
 
 use yew::prelude::*;
 
+mod wt;
+
 use super::{fill, format_ms};
 use crate::i18n::{CompareRow, CompareStrings, FeaturesStrings, Strings};
 use crate::lab::Measurements;
@@ -12,35 +14,52 @@ use crate::lab::Measurements;
 /// so the learner sees which claims were checked in their own browser.
 pub fn comparison_table(s: &'static Strings, m: &Measurements) -> Html {
     let rows = [
-        (&s.compare.layer, None, None),
-        (&s.compare.who, None, None),
-        (&s.compare.handshake, None, Some(handshake(&s.compare, m))),
-        (&s.compare.boundaries, Some(boundaries(&s.compare, m)), None),
-        (&s.compare.ordering, Some(ordering(&s.compare, m)), None),
+        (&s.compare.layer, None, None, None),
+        (&s.compare.who, None, None, None),
+        (
+            &s.compare.handshake,
+            None,
+            Some(handshake(&s.compare, m)),
+            Some(wt::round_trips(&s.compare, m)),
+        ),
+        (
+            &s.compare.boundaries,
+            Some(boundaries(&s.compare, m)),
+            None,
+            Some(wt::datagram_size(&s.compare, m)),
+        ),
+        (
+            &s.compare.ordering,
+            Some(ordering(&s.compare, m)),
+            None,
+            Some(wt::race_lane(&s.compare, m)),
+        ),
         (
             &s.compare.support,
             Some(socket_support(s, m)),
             Some(ws_support(s, m)),
+            Some(wt::support(s, m)),
         ),
     ]
     .into_iter()
-    .map(
-        |(row, socket, websocket): (&CompareRow, Option<Html>, Option<Html>)| {
-            // The labels repeat the column headers for narrow screens,
-            // where each row becomes a card (see style.css).
-            html! {
-                <tr>
-                    <th scope="row">{ row.aspect }</th>
-                    <td data-label={s.compare.socket}>
-                        { row.socket }{ socket.map(measured_cell) }
-                    </td>
-                    <td data-label={s.compare.websocket}>
-                        { row.websocket }{ websocket.map(measured_cell) }
-                    </td>
-                </tr>
-            }
-        },
-    );
+    .map(|(row, socket, websocket, webtransport): Row<'_>| {
+        // The labels repeat the column headers for narrow screens,
+        // where each row becomes a card (see style.css).
+        html! {
+            <tr>
+                <th scope="row">{ row.aspect }</th>
+                <td data-label={s.compare.socket}>
+                    { row.socket }{ socket.map(measured_cell) }
+                </td>
+                <td data-label={s.compare.websocket}>
+                    { row.websocket }{ websocket.map(measured_cell) }
+                </td>
+                <td data-label={s.compare.webtransport}>
+                    { row.webtransport }{ webtransport.map(measured_cell) }
+                </td>
+            </tr>
+        }
+    });
     html! {
         <div class="panel">
             <div class="table-wrap">
@@ -50,6 +69,7 @@ pub fn comparison_table(s: &'static Strings, m: &Measurements) -> Html {
                             <td></td>
                             <th scope="col">{ s.compare.socket }</th>
                             <th scope="col">{ s.compare.websocket }</th>
+                            <th scope="col">{ s.compare.webtransport }</th>
                         </tr>
                     </thead>
                     <tbody>{ for rows }</tbody>
@@ -59,18 +79,22 @@ pub fn comparison_table(s: &'static Strings, m: &Measurements) -> Html {
     }
 }
 
+/// One row: its texts, and the measured part of the socket, WebSocket
+/// and WebTransport cells.
+type Row<'a> = (&'a CompareRow, Option<Html>, Option<Html>, Option<Html>);
+
 /// A measurement under a cell's textbook answer.
 fn measured_cell(content: Html) -> Html {
     html! { <div class="measured">{ content }</div> }
 }
 
 /// Shown in a measurable cell before the lab ran.
-fn not_yet(s: &'static CompareStrings) -> Html {
+pub(super) fn not_yet(s: &'static CompareStrings) -> Html {
     html! { <span class="not-measured">{ s.not_measured }</span> }
 }
 
 /// A measured number, emphasised.
-fn value(text: impl Into<AttrValue>) -> Html {
+pub(super) fn value(text: impl Into<AttrValue>) -> Html {
     html! { <strong>{ text.into() }</strong> }
 }
 
@@ -129,7 +153,7 @@ fn ordering(s: &'static CompareStrings, m: &Measurements) -> Html {
     }
 }
 
-fn presence(s: &'static FeaturesStrings, present: bool) -> Html {
+pub(super) fn presence(s: &'static FeaturesStrings, present: bool) -> Html {
     let (class, text) = if present {
         ("ok", s.present)
     } else {

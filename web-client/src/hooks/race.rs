@@ -115,6 +115,7 @@ pub fn use_race_driver(
                 tcp: race.tcp.stats(),
                 udp: race.udp.stats(),
                 udp_messages: race.udp.chunks,
+                wt: race.wt.stats(),
             },
         };
         let (tcp, udp, wt) = (tcp.clone(), udp.clone(), wt.clone());

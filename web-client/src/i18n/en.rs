@@ -365,36 +365,43 @@ pub const STRINGS: Strings = Strings {
             lab above found in this browser, against this server.",
         socket: "Network socket (TCP/UDP)",
         websocket: "WebSocket",
+        webtransport: "WebTransport",
         layer: CompareRow {
             aspect: "Layer",
             socket: "Transport (L4): TCP or UDP, an operating-system API",
             websocket: "Application (L7): ws:// or wss:// (RFC 6455), on top of TCP",
+            webtransport: "Application (L7): HTTP/3 over QUIC, which runs on UDP",
         },
         who: CompareRow {
             aspect: "Who can use it",
             socket: "Any program, through the OS (e.g. Rust's std::net, or nc)",
             websocket: "Web pages, and any program with a WebSocket library",
+            webtransport: "Web pages (https, or a certificate hash for a self-signed server), and programs with a QUIC library",
         },
         handshake: CompareRow {
             aspect: "Handshake",
             socket: "TCP: three-way (SYN, SYN-ACK, ACK), done by the OS and invisible to a page. \
                 UDP: none",
             websocket: "TCP handshake, then HTTP GET with Upgrade → 101 Switching Protocols",
+            webtransport: "QUIC handshake (TLS 1.3 built in, one round trip), then an HTTP/3 CONNECT",
         },
         boundaries: CompareRow {
             aspect: "Message boundaries",
             socket: "TCP: a byte stream, no boundaries. UDP: one datagram is one message",
             websocket: "Messages (text or binary frames); boundaries are kept",
+            webtransport: "Datagrams: one datagram is one message, up to a size limit. Streams: byte streams, like TCP",
         },
         ordering: CompareRow {
             aspect: "Ordering",
             socket: "TCP: in order, nothing lost. UDP: no promises",
             websocket: "In order, nothing lost (it runs on TCP)",
+            webtransport: "Datagrams: no promises, like UDP. Each stream: in order, nothing lost",
         },
         support: CompareRow {
             aspect: "Browser support",
             socket: "None for ordinary pages",
             websocket: "Every modern browser (the WebSocket API)",
+            webtransport: "Chrome/Edge 97+, Firefox 114+, Safari 26.4+ (the WebTransport API)",
         },
         not_measured: "— (run the lab)",
         connect_measured: "Measured: the relay WebSocket opened in {ms} ms.",
@@ -407,6 +414,15 @@ pub const STRINGS: Strings = Strings {
         support_measured: "This browser: TCPSocket {tcp}, UDPSocket {udp}.",
         ws_support_measured: "This browser: WebSocket {ws}.",
         raw_measured: "A WebSocket aimed at a raw TCP port closed with {code}.",
+        wt_unavailable: "Not available in this browser.",
+        wt_ready_measured: "Measured: the session to /wt/echo was ready in {ms} ms.",
+        wt_datagram_measured: "A datagram's round trip: {ms} ms.",
+        wt_stream_measured: "A stream's round trip: {ms} ms.",
+        wt_size_measured: "Measured: this browser sends datagrams of up to {bytes} bytes; \
+            a larger message must be split by the page.",
+        wt_order_measured: "Measured in the race's datagram lane ({sent} sent): lost {lost}, \
+            out of order {reordered}, duplicated {duplicated}.",
+        wt_support_measured: "This browser: WebTransport {wt}.",
     },
 
     close: CloseStrings {

@@ -356,36 +356,43 @@ pub const STRINGS: Strings = Strings {
             이 서버에서 실제로 잰 값으로 채워져요.",
         socket: "네트워크 소켓 (TCP/UDP)",
         websocket: "웹소켓",
+        webtransport: "WebTransport",
         layer: CompareRow {
             aspect: "계층",
             socket: "전송 계층(L4): TCP 또는 UDP, 운영체제가 주는 API",
             websocket: "응용 계층(L7): ws:// 또는 wss:// (RFC 6455), TCP 위에서 동작",
+            webtransport: "응용 계층(L7): QUIC 위의 HTTP/3, QUIC는 UDP 위에서 동작",
         },
         who: CompareRow {
             aspect: "누가 쓸 수 있나",
             socket: "운영체제를 통해 어떤 프로그램이든 (예: Rust의 std::net, nc)",
             websocket: "웹 페이지, 그리고 웹소켓 라이브러리를 쓰는 모든 프로그램",
+            webtransport: "웹 페이지(https, 또는 자체 서명 서버라면 인증서 해시), 그리고 QUIC 라이브러리를 쓰는 프로그램",
         },
         handshake: CompareRow {
             aspect: "핸드셰이크",
             socket: "TCP: 3-way(SYN, SYN-ACK, ACK). 운영체제가 처리해서 페이지에는 보이지 \
                 않아요. UDP: 없음",
             websocket: "TCP 핸드셰이크 후 Upgrade가 붙은 HTTP GET → 101 Switching Protocols",
+            webtransport: "QUIC 핸드셰이크(TLS 1.3이 들어 있어 왕복 한 번) 후 HTTP/3 CONNECT",
         },
         boundaries: CompareRow {
             aspect: "메시지 경계",
             socket: "TCP: 경계 없는 바이트 흐름. UDP: 데이터그램 하나가 메시지 하나",
             websocket: "메시지 단위(텍스트·바이너리 프레임), 경계가 그대로 유지돼요",
+            webtransport: "데이터그램: 데이터그램 하나가 메시지 하나, 크기 제한 안에서. 스트림: TCP처럼 바이트 흐름",
         },
         ordering: CompareRow {
             aspect: "순서",
             socket: "TCP: 순서대로, 빠짐없이. UDP: 아무것도 보장하지 않아요",
             websocket: "순서대로, 빠짐없이 (TCP 위에서 돌아가니까요)",
+            webtransport: "데이터그램: UDP처럼 아무것도 보장하지 않아요. 스트림 하나하나: 순서대로, 빠짐없이",
         },
         support: CompareRow {
             aspect: "브라우저 지원",
             socket: "평범한 웹 페이지에서는 없음",
             websocket: "요즘 브라우저는 모두 지원해요 (WebSocket API)",
+            webtransport: "Chrome/Edge 97 이상, Firefox 114 이상, Safari 26.4 이상 (WebTransport API)",
         },
         not_measured: "— (실험실을 실행해 보세요)",
         connect_measured: "측정: 릴레이 웹소켓이 {ms}ms 만에 열렸어요.",
@@ -398,6 +405,15 @@ pub const STRINGS: Strings = Strings {
         support_measured: "이 브라우저: TCPSocket {tcp}, UDPSocket {udp}.",
         ws_support_measured: "이 브라우저: WebSocket {ws}.",
         raw_measured: "날것의 TCP 포트에 겨눈 웹소켓은 {code} 코드로 닫혔어요.",
+        wt_unavailable: "이 브라우저에서는 쓸 수 없어요.",
+        wt_ready_measured: "측정: /wt/echo 세션이 {ms}ms 만에 준비됐어요.",
+        wt_datagram_measured: "데이터그램 왕복: {ms}ms.",
+        wt_stream_measured: "스트림 왕복: {ms}ms.",
+        wt_size_measured: "측정: 이 브라우저는 데이터그램을 {bytes}바이트까지 보내요. \
+            더 큰 메시지는 페이지가 나눠 보내야 해요.",
+        wt_order_measured: "경주의 데이터그램 레인에서 측정 ({sent}개 보냄): 손실 {lost}개, \
+            순서 어긋남 {reordered}개, 중복 {duplicated}개.",
+        wt_support_measured: "이 브라우저: WebTransport {wt}.",
     },
 
     close: CloseStrings {

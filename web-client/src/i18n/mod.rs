@@ -183,6 +183,15 @@ mod tests {
                 (s.compare.support_measured, &["tcp", "udp"][..]),
                 (s.compare.ws_support_measured, &["ws"][..]),
                 (s.compare.raw_measured, &["code"][..]),
+                (s.compare.wt_ready_measured, &["ms"][..]),
+                (s.compare.wt_datagram_measured, &["ms"][..]),
+                (s.compare.wt_stream_measured, &["ms"][..]),
+                (s.compare.wt_size_measured, &["bytes"][..]),
+                (
+                    s.compare.wt_order_measured,
+                    &["duplicated", "lost", "reordered", "sent"][..],
+                ),
+                (s.compare.wt_support_measured, &["wt"][..]),
             ] {
                 let mut found: Vec<&str> = template(text)
                     .into_iter()

@@ -14,6 +14,8 @@ pub struct CompareRow {
     pub socket: &'static str,
     /// The answer for a WebSocket.
     pub websocket: &'static str,
+    /// The answer for WebTransport.
+    pub webtransport: &'static str,
 }
 
 /// Every text on the page in one language, one field per section of the
@@ -321,6 +323,8 @@ pub struct CompareStrings {
     pub socket: &'static str,
     /// Column header: WebSocket.
     pub websocket: &'static str,
+    /// Column header: WebTransport.
+    pub webtransport: &'static str,
     /// Row: layer.
     pub layer: CompareRow,
     /// Row: who can use it.
@@ -350,6 +354,21 @@ pub struct CompareStrings {
     pub ws_support_measured: &'static str,
     /// Template with `{code}`: how the raw attempt's WebSocket closed.
     pub raw_measured: &'static str,
+    /// A WebTransport cell in a browser without WebTransport.
+    pub wt_unavailable: &'static str,
+    /// Template with `{ms}`: the WebTransport session's set-up time.
+    pub wt_ready_measured: &'static str,
+    /// Template with `{ms}`: one datagram's round trip.
+    pub wt_datagram_measured: &'static str,
+    /// Template with `{ms}`: one stream's round trip.
+    pub wt_stream_measured: &'static str,
+    /// Template with `{bytes}`: `datagrams.maxDatagramSize`.
+    pub wt_size_measured: &'static str,
+    /// Template with `{sent}`, `{lost}`, `{reordered}` and `{duplicated}`:
+    /// the race's datagram lane.
+    pub wt_order_measured: &'static str,
+    /// Template with `{wt}`: the WebTransport API's presence.
+    pub wt_support_measured: &'static str,
 }
 
 /// What each WebSocket close code means.

@@ -76,6 +76,23 @@ pub struct RaceResult {
     pub udp: LaneStats,
     /// WebSocket messages the UDP lane received (one per datagram).
     pub udp_messages: u32,
+    /// The WebTransport datagram lane's numbers (nothing sent when the
+    /// browser or the server has no WebTransport).
+    pub wt: LaneStats,
+}
+
+/// What the WebTransport session to `/wt/echo` found; `None` for what
+/// did not come back.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct WtFindings {
+    /// Milliseconds from `new WebTransport` to `ready`.
+    pub ready_ms: Option<f64>,
+    /// One datagram's round trip, ms.
+    pub datagram_ms: Option<f64>,
+    /// One bidirectional stream's round trip, ms.
+    pub stream_ms: Option<f64>,
+    /// `datagrams.maxDatagramSize`, bytes.
+    pub max_datagram: Option<u32>,
 }
 
 /// Everything measured in this visit so far; `None` until measured.
@@ -91,6 +108,8 @@ pub struct Measurements {
     pub tcp_chunking: Option<Chunking>,
     /// The last race.
     pub race: Option<RaceResult>,
+    /// The last WebTransport session's findings.
+    pub webtransport: Option<WtFindings>,
 }
 
 /// A finding, reported by one experiment.
@@ -107,6 +126,8 @@ pub enum Measured {
         /// Messages sent and chunks received.
         chunking: Chunking,
     },
+    /// A WebTransport session to `/wt/echo` ended (whatever it found).
+    WebTransport(WtFindings),
     /// A finished race.
     Race {
         /// The TCP relay socket's connect time, if it opened.
@@ -126,6 +147,7 @@ impl Reducible for Measurements {
         match action {
             Measured::Features(features) => next.features = Some(features),
             Measured::RawClose(code) => next.raw_close_code = Some(code),
+            Measured::WebTransport(findings) => next.webtransport = Some(findings),
             Measured::Relay {
                 connect_ms,
                 chunking,
@@ -186,6 +208,7 @@ mod tests {
                 tcp: stats(50),
                 udp: stats(50),
                 udp_messages: 50,
+                wt: stats(50),
             },
         });
         // A race that could not time its connection keeps the relay's time.
@@ -215,6 +238,7 @@ mod tests {
                     tcp: stats(0),
                     udp: stats(5),
                     udp_messages: 5,
+                    wt: stats(0),
                 },
             });
         assert_eq!(m.tcp_chunking, Some(relay));
@@ -249,5 +273,13 @@ mod tests {
             .reduce(Measured::RawClose(1006));
         assert_eq!(m.features, Some(features));
         assert_eq!(m.raw_close_code, Some(1006));
+        let findings = WtFindings {
+            ready_ms: Some(12.0),
+            datagram_ms: None,
+            stream_ms: Some(1.5),
+            max_datagram: Some(1200),
+        };
+        let m = m.reduce(Measured::WebTransport(findings));
+        assert_eq!(m.webtransport, Some(findings));
     }
 }

@@ -262,6 +262,19 @@ async fn the_page_opens_webtransport_and_races_its_datagrams() {
     assert!(max >= 1000, "maxDatagramSize {max}");
     wait_for_text(&client, "#lab-wt-session", "/wt/echo").await;
 
+    // The comparison table's WebTransport column: until the race ran, its
+    // ordering cell waits; the session's numbers are in already.
+    let order = client
+        .find(Locator::Css("#compare-table td[data-label=\"WebTransport\"] .not-measured"))
+        .await;
+    assert!(order.is_ok(), "the race has not run: a cell says so");
+    let cell_max = find(&client, "#compare-wt-max").await;
+    assert_eq!(attr(&cell_max, "data-value").await, max.to_string());
+    let cell_stream = find(&client, "#compare-wt-stream").await;
+    assert!(attr(&cell_stream, "data-value").await.parse::<f64>().is_ok());
+    find(&client, "#compare-wt-ready").await;
+    find(&client, "#compare-wt-support[data-present=\"true\"]").await;
+
     // The race's third lane: WebTransport datagrams through the same
     // simulated network to udp-echo; it completes like the other two.
     find(&client, "#lab-race-run").await.click().await.unwrap();
@@ -283,6 +296,16 @@ async fn the_page_opens_webtransport_and_races_its_datagrams() {
         .find(Locator::Css("#lab-race-wt .problem"))
         .await
         .is_err());
+    // ...and the table's ordering cell reads the lane's numbers.
+    let order = find(&client, "#compare-wt-order").await;
+    assert_eq!(attr(&order, "data-sent").await, sent);
+    for name in ["lost", "reordered", "duplicated"] {
+        assert_eq!(
+            attr(&order, &format!("data-{name}")).await,
+            attr(&wt, &format!("data-{name}")).await,
+            "{name}"
+        );
+    }
 
     for lane in ["tcp", "udp", "wt"] {
         let lane_element = find(&client, &format!("#lab-race-{lane}")).await;

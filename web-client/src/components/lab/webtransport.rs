@@ -14,6 +14,7 @@ use crate::api::InfoState;
 use crate::browser::{hostname, now_ms};
 use crate::components::format_ms;
 use crate::components::section::{announce, panel};
+use crate::lab::{Measured, WtFindings};
 use crate::wt::{hash_bytes, url, WtSession};
 
 /// What the probe found so far.
@@ -26,6 +27,18 @@ struct Probe {
     datagram_ms: Option<f64>,
     stream_ms: Option<f64>,
     failure: Option<String>,
+}
+
+impl Probe {
+    /// What the comparison table shows of it.
+    fn findings(&self) -> WtFindings {
+        WtFindings {
+            ready_ms: self.ready_ms,
+            datagram_ms: self.datagram_ms,
+            stream_ms: self.stream_ms,
+            max_datagram: self.max_datagram,
+        }
+    }
 }
 
 /// The panel: a button, then the session's facts as they come in.
@@ -48,13 +61,14 @@ pub fn WtPanel(props: &LabProps) -> Html {
         InfoState::Failed(_) => Err(strings.lab.race.wt_no_server),
     };
     let run = {
+        let report = props.report.clone();
         let probe = probe.clone();
         let target = target.clone();
         Callback::from(move |_: MouseEvent| {
             let Ok((port, hash)) = target.clone() else {
                 return;
             };
-            let probe = probe.clone();
+            let (probe, report) = (probe.clone(), report.clone());
             let address = url(&hostname(), port, WT_ECHO);
             let mut found = Probe {
                 running: true,
@@ -69,6 +83,7 @@ pub fn WtPanel(props: &LabProps) -> Html {
                     Err(message) => {
                         found.failure = Some(message);
                         found.running = false;
+                        report.dispatch(Measured::WebTransport(found.findings()));
                         probe.set(found);
                         return;
                     }
@@ -92,6 +107,7 @@ pub fn WtPanel(props: &LabProps) -> Html {
                 }
                 session.close();
                 found.running = false;
+                report.dispatch(Measured::WebTransport(found.findings()));
                 probe.set(found);
             });
         })
