@@ -7,7 +7,9 @@
 
 use std::rc::Rc;
 
-use socketlab_shared::{ChatMessage, DisplayName, InstanceInfo, RoomName, ServerMessage};
+use socketlab_shared::{
+    ChatMessage, ClientMessage, DisplayName, InstanceInfo, RoomName, ServerMessage,
+};
 use yew::Reducible;
 
 use crate::ws::{Payload, Received};
@@ -58,6 +60,12 @@ pub struct ChatState {
     pub members: Vec<Member>,
     /// How many are in the room, as the server last said.
     pub count: u64,
+    /// Where the next page of the member list starts (the `after` of a
+    /// `members` request), while the server has more names than the page
+    /// knows.
+    pub more_after: Option<DisplayName>,
+    /// A `members` request is on its way: the "show more" control waits.
+    pub fetching_members: bool,
     /// The server instance our socket landed on, when the server says.
     pub instance: Option<InstanceInfo>,
     /// The message list, oldest first.
@@ -95,6 +103,8 @@ pub enum ChatAction {
     Reset,
     /// A frame arrived from the room.
     Frame(Received),
+    /// The page asked for the next page of members.
+    MembersRequested,
     /// The page sent `{"type":"ping","id":id}` at `at_ms`.
     PingSent {
         /// The ping's id.
@@ -111,6 +121,7 @@ impl Reducible for ChatState {
         let mut next = (*self).clone();
         match action {
             ChatAction::Reset => next = ChatState::default(),
+            ChatAction::MembersRequested => next.fetching_members = true,
             ChatAction::PingSent { id, at_ms } => {
                 next.pings.push((id, at_ms));
                 let excess = next.pings.len().saturating_sub(MAX_PINGS_IN_FLIGHT);
@@ -161,6 +172,12 @@ impl ChatState {
                     let at = self.members.partition_point(|m| m.name <= member.name);
                     self.members.insert(at, member);
                 }
+                // The welcome carries the first page; the rest starts
+                // after its last name.
+                self.more_after = (count > self.members.len() as u64)
+                    .then(|| self.members.last().map(|m| m.name.clone()))
+                    .flatten();
+                self.fetching_members = false;
                 self.you = Some(you);
                 self.room = Some(room);
                 self.instance = instance;
@@ -197,11 +214,17 @@ impl ChatState {
                     }
                 }
             }
-            ServerMessage::Members { members, count, .. } => {
+            ServerMessage::Members {
+                members,
+                count,
+                next,
+            } => {
                 self.count = count;
                 for name in members {
                     self.add_member(name, None);
                 }
+                self.more_after = next;
+                self.fetching_members = false;
             }
             ServerMessage::Pong { id } => {
                 if let Some(index) = self.pings.iter().position(|(sent, _)| *sent == id) {
@@ -230,6 +253,14 @@ impl ChatState {
             }
             Err(at) => self.members.insert(at, Member { name, instance }),
         }
+    }
+
+    /// The `members` request for the next page, if there is one to ask
+    /// for and none is on its way.
+    pub fn next_members_request(&self) -> Option<ClientMessage> {
+        let after = self.more_after.clone()?;
+        (!self.fetching_members && self.count > self.members.len() as u64)
+            .then_some(ClientMessage::Members { after: Some(after) })
     }
 
     /// Whether `member` shares our server instance.
@@ -458,6 +489,51 @@ mod tests {
         ]);
         assert_eq!(state.instance, None);
         assert!(state.members.iter().all(|m| m.instance.is_none()));
+    }
+
+    /// A welcome to a room of `count` whose first page is `m000`..`m099`.
+    fn big_welcome(count: u64) -> String {
+        let page: Vec<String> = (0..100).map(|i| format!("\"m{i:03}\"")).collect();
+        format!(
+            r#"{{"type":"welcome","you":"m150","room":"hall","members":[{}],"count":{count},"history":[]}}"#,
+            page.join(",")
+        )
+    }
+
+    #[test]
+    fn a_large_room_is_fetched_page_by_page() {
+        let mut state = Rc::new(ChatState::default()).reduce(frame(&big_welcome(250), 0.0));
+        assert_eq!(state.members.len(), 100);
+        let request = state.next_members_request().expect("more to fetch");
+        assert_eq!(request.to_json(), r#"{"type":"members","after":"m099"}"#);
+        state = state.reduce(ChatAction::MembersRequested);
+        assert_eq!(state.next_members_request(), None, "one request at a time");
+        let page: Vec<String> = (100..200).map(|i| format!("\"m{i:03}\"")).collect();
+        let reply = format!(
+            r#"{{"type":"members","members":[{}],"next":"m199","count":250}}"#,
+            page.join(",")
+        );
+        state = state.reduce(frame(&reply, 1.0));
+        assert_eq!(state.members.len(), 200);
+        let request = state.next_members_request().expect("a third page");
+        assert_eq!(request.to_json(), r#"{"type":"members","after":"m199"}"#);
+        let last: Vec<String> = (200..250).map(|i| format!("\"m{i:03}\"")).collect();
+        let reply = format!(
+            r#"{{"type":"members","members":[{}],"count":250}}"#,
+            last.join(",")
+        );
+        state = state.reduce(frame(&reply, 2.0));
+        assert_eq!(state.members.len(), 250);
+        assert!(names(&state).windows(2).all(|w| w[0] < w[1]), "sorted");
+        assert_eq!(state.next_members_request(), None, "the last page");
+    }
+
+    #[test]
+    fn a_small_room_has_nothing_more_to_fetch() {
+        let state = run(vec![frame(WELCOME, 0.0)]);
+        assert_eq!(state.next_members_request(), None);
+        let state = run(vec![frame(&big_welcome(100), 0.0)]);
+        assert_eq!(state.next_members_request(), None);
     }
 
     #[test]

@@ -126,6 +126,7 @@ pub const STRINGS: Strings = Strings {
         instance_yours: "your instance",
         members_title: "In the room",
         members_more: "and {count} more",
+        members_show_more: "Show more",
         empty: "No messages yet. Say hello!",
         joined: "{name} joined",
         left: "{name} left",

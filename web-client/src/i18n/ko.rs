@@ -126,6 +126,7 @@ pub const STRINGS: Strings = Strings {
         instance_yours: "내 인스턴스",
         members_title: "방에 있는 사람",
         members_more: "외 {count}명",
+        members_show_more: "더 보기",
         empty: "아직 메시지가 없어요. 먼저 인사해 보세요!",
         joined: "{name} 님이 들어왔어요",
         left: "{name} 님이 나갔어요",

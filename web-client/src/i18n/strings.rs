@@ -234,6 +234,8 @@ pub struct ChatStrings {
     /// Template with `{count}`: members not in the list (a large room
     /// sends the first page of names and then counts only).
     pub members_more: &'static str,
+    /// The button that asks the server for the next page of members.
+    pub members_show_more: &'static str,
     /// Shown while there are no messages.
     pub empty: &'static str,
     /// Template with `{name}`: someone joined.

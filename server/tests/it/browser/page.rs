@@ -265,13 +265,18 @@ async fn the_page_opens_webtransport_and_races_its_datagrams() {
     // The comparison table's WebTransport column: until the race ran, its
     // ordering cell waits; the session's numbers are in already.
     let order = client
-        .find(Locator::Css("#compare-table td[data-label=\"WebTransport\"] .not-measured"))
+        .find(Locator::Css(
+            "#compare-table td[data-label=\"WebTransport\"] .not-measured",
+        ))
         .await;
     assert!(order.is_ok(), "the race has not run: a cell says so");
     let cell_max = find(&client, "#compare-wt-max").await;
     assert_eq!(attr(&cell_max, "data-value").await, max.to_string());
     let cell_stream = find(&client, "#compare-wt-stream").await;
-    assert!(attr(&cell_stream, "data-value").await.parse::<f64>().is_ok());
+    assert!(attr(&cell_stream, "data-value")
+        .await
+        .parse::<f64>()
+        .is_ok());
     find(&client, "#compare-wt-ready").await;
     find(&client, "#compare-wt-support[data-present=\"true\"]").await;
 
@@ -354,4 +359,66 @@ async fn without_webtransport_the_page_says_why_and_races_on() {
     assert_eq!(attr(&wt, "data-sent").await, "0");
     wait_for_text(&client, "#lab-race-wt .problem", "--no-webtransport").await;
     client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the built page and chromedriver: run `cargo xtask test`"]
+async fn a_large_rooms_members_are_fetched_a_page_at_a_time() {
+    use futures_util::StreamExt;
+    let server = Socketlab::start().await;
+    // 150 members (one more page than the welcome carries) join with a
+    // native client; each reads its welcome so it is in the room.
+    let ws_base = server.url.replacen("http://", "ws://", 1);
+    let mut crowd = Vec::new();
+    for i in 0..150 {
+        let url = format!("{ws_base}ws/chat?room=hall&name=m{i:03}");
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let welcome = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+        assert!(welcome
+            .unwrap()
+            .unwrap()
+            .to_text()
+            .unwrap()
+            .contains("welcome"));
+        crowd.push(ws);
+    }
+    let driver = Driver::start().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = driver.browser(&profile).await;
+    join_chat(&client, &server.url, "hall", "zz-browser").await;
+    wait_for_text(&client, "#chat-members-count", "151").await;
+    let shown = || async {
+        client
+            .find_all(Locator::Css("#chat-members li"))
+            .await
+            .unwrap()
+            .len()
+    };
+    // The welcome's first page, and you (from your own join's presence).
+    let first = shown().await;
+    assert!((100..=101).contains(&first), "{first} members shown");
+    find(&client, "#chat-members-more")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while shown().await < 151 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the second page never came"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for_text(&client, "#chat-members", "zz-browser").await;
+    assert!(
+        client
+            .find(Locator::Css("#chat-members-more"))
+            .await
+            .is_err(),
+        "nothing more to fetch"
+    );
+    save_screenshot(&client, "chat-members-paged.png").await;
+    client.close().await.unwrap();
+    drop(crowd);
 }

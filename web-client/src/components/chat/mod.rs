@@ -54,6 +54,22 @@ pub fn ChatPanel(props: &LangProps) -> Html {
         })
     };
 
+    let on_more = {
+        let ws = ws.clone();
+        let chat = chat.clone();
+        let send_error = send_error.clone();
+        Callback::from(move |()| {
+            if let Some(request) = chat.next_members_request() {
+                chat.dispatch(ChatAction::MembersRequested);
+                send_error.set(
+                    ws.send_text(&request.to_json())
+                        .err()
+                        .map(|e| e.to_string()),
+                );
+            }
+        })
+    };
+
     let status = ws.status();
     let open = status.is_open();
     panel(
@@ -72,7 +88,7 @@ pub fn ChatPanel(props: &LangProps) -> Html {
                     </p>
                 }
                 if chat.you.is_some() || !chat.entries.is_empty() {
-                    { room_view(&strings.chat, &chat, &list, open, &composer_text, &on_send) }
+                    { room_view(&strings.chat, &chat, &list, open, &composer_text, &on_send, &on_more) }
                 }
                 if let Some(error) = &*send_error {
                     <p class="problem">{ strings.chat.send_failed }{ " " }{ error }</p>

@@ -13,7 +13,8 @@ use crate::i18n::ChatStrings;
 /// beside the messages (in `list`, see `hooks::use_scrolled_to_newest`),
 /// composer below. Unless the socket is `open`, the view is history;
 /// `on_send` is called with the text to say, which the chat panel keeps in
-/// `composer_text` while it is typed.
+/// `composer_text` while it is typed; `on_more` asks for the next page of
+/// members.
 pub fn room_view(
     strings: &'static ChatStrings,
     chat: &ChatState,
@@ -21,6 +22,7 @@ pub fn room_view(
     open: bool,
     composer_text: &UseStateHandle<String>,
     on_send: &Callback<String>,
+    on_more: &Callback<()>,
 ) -> Html {
     html! {
         <div class="room">
@@ -52,7 +54,7 @@ pub fn room_view(
             }
             <div class="room-grid">
                 if open {
-                    { members(strings, chat) }
+                    { members(strings, chat, on_more) }
                 }
                 { messages(strings, chat, list) }
             </div>
@@ -62,8 +64,9 @@ pub fn room_view(
 }
 
 /// Everyone in the room; you are marked, and each member carries a badge
-/// naming the server instance their socket is on.
-fn members(strings: &'static ChatStrings, chat: &ChatState) -> Html {
+/// naming the server instance their socket is on. A large room's list is
+/// fetched a page at a time, with "show more".
+fn members(strings: &'static ChatStrings, chat: &ChatState, on_more: &Callback<()>) -> Html {
     let items = chat.members.iter().map(|member| {
         let me = chat.you.as_ref() == Some(&member.name);
         let (placement, title) = match chat.placement(member) {
@@ -92,6 +95,13 @@ fn members(strings: &'static ChatStrings, chat: &ChatState) -> Html {
             <ul id="chat-members">{ for items }</ul>
             if more > 0 {
                 <p class="members-more">{ strings.members_more.replace("{count}", &more.to_string()) }</p>
+                if chat.more_after.is_some() {
+                    <button id="chat-members-more" type="button"
+                        disabled={chat.next_members_request().is_none()}
+                        onclick={on_more.reform(|_: MouseEvent| ())}>
+                        { strings.members_show_more }
+                    </button>
+                }
             }
         </aside>
     }
