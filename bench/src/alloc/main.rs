@@ -154,7 +154,7 @@ async fn measure(addr: std::net::SocketAddr, members: u32, args: &Args) -> Resul
 
     let allocations = (spent.allocations + spent.reallocations) as u64;
     let bytes = (spent.bytes_allocated + spent.bytes_reallocated.max(0) as usize) as u64;
-    let per = |value: u64| (value as f64 / expected as f64 * 100.0).round() / 100.0;
+    let per = |value: u64| (value as f64 / expected as f64 * 10_000.0).round() / 10_000.0;
     eprintln!(
         "alloc: {members} members: {allocations} allocations, {bytes} bytes for {expected} \
          deliveries ({} allocations in the same time idle)",

@@ -42,8 +42,8 @@ pub fn reading(groups: &Groups, lines: &mut Vec<String>) {
         String::new()
     } else if last.1 <= first.1 * 1.2 {
         format!(
-            " From {} to {} members the count per delivery stays within 20 %: the cost of a \
-             delivery does not grow with the room.",
+            " From {} to {} members the count per delivery does not grow (by more than \
+             20 %): a delivery costs no more in a larger room.",
             fmt_count(u64::from(first.0)),
             fmt_count(u64::from(last.0))
         )
@@ -129,6 +129,6 @@ mod tests {
             doc.contains("| 1,000 | 50 | 3.10 | 3,100 | 390 | 20 |"),
             "{doc}"
         );
-        assert!(lines[0].contains("stays within 20 %"), "{}", lines[0]);
+        assert!(lines[0].contains("does not grow"), "{}", lines[0]);
     }
 }
