@@ -47,11 +47,12 @@ enum Action {
 
 /// The steps, cheapest and most likely to fail first.
 ///
-/// Every `cargo test` here selects `--workspace`, even when it runs one test
-/// target: cargo unifies features over the selected packages, so `-p
-/// socketlab-server` would build its dependencies with other features than
-/// the `tests` step did (xtask turns on `sha2/std`), and rebuild async-nats,
-/// the server and the test binary for nothing.
+/// Every `cargo test` here selects `--workspace --features
+/// socketlab-web/ssr`, even when it runs one test target: cargo unifies
+/// features over the selected packages, so another selection (`-p
+/// socketlab-server`, or no `ssr`) would build the dependencies with other
+/// features than the `tests` step did, and rebuild async-nats, the server
+/// and the test binary for nothing.
 const STEPS: &[Step] = &[
     Step {
         name: "format",
@@ -148,6 +149,8 @@ const STEPS: &[Step] = &[
             args: &[
                 "test",
                 "--workspace",
+                "--features",
+                "socketlab-web/ssr",
                 "--test",
                 "it",
                 "--",
@@ -166,6 +169,8 @@ const STEPS: &[Step] = &[
             args: &[
                 "test",
                 "--workspace",
+                "--features",
+                "socketlab-web/ssr",
                 "--test",
                 "it",
                 "--",
