@@ -289,3 +289,31 @@ pub fn joined(message: &ServerMessage, who: &str) -> bool {
 pub fn left(message: &ServerMessage, who: &str) -> bool {
     matches!(message, ServerMessage::Presence { left, .. } if left.iter().any(|n| n.as_str() == who))
 }
+
+/// Starts the server binary with `args` (stdout and stderr piped), waits
+/// for the `open URL` line it prints once listening, and returns it and
+/// that URL. The rest of its stdout is read and dropped, so the pipe never
+/// fills; stderr is left for the test to read.
+pub async fn spawn_binary(args: &[&str]) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_socketlab"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = tokio::time::timeout(WAIT, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("open ") {
+                return url.trim().trim_end_matches('/').to_owned();
+            }
+        }
+        panic!("no URL printed");
+    })
+    .await
+    .expect("the server printed its URL in time");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, url)
+}

@@ -191,32 +191,21 @@ async fn pongs_a_client_never_reads_do_not_pile_up_in_the_write_buffer() {
     // owed. (Echo and chat answer each pong before they read on, so their
     // client is slowed instead; see the tests above.) Measured on a server
     // process of its own, whose peak memory only it makes.
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_socketlab"))
-        .args(["--listen", "127.0.0.1:0", "--log", "error"])
-        .args(["--no-udp-echo", "--no-tcp-chat"])
+    let (child, url) = common::spawn_binary(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--log",
+        "error",
+        "--no-udp-echo",
+        "--no-tcp-chat",
         // Long enough that the deadline is not what bounds the pile.
-        .args(["--send-timeout-secs", "60", "--ping-interval-secs", "3600"])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+        "--send-timeout-secs",
+        "60",
+        "--ping-interval-secs",
+        "3600",
+    ])
+    .await;
     let pid = child.id().unwrap();
-    let url = {
-        use tokio::io::AsyncBufReadExt;
-        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let url = tokio::time::timeout(common::WAIT, async {
-            while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(url) = line.strip_prefix("open ") {
-                    return url.trim().trim_end_matches('/').to_owned();
-                }
-            }
-            panic!("no URL printed");
-        })
-        .await
-        .unwrap();
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        url
-    };
     let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
     {
         let endpoint = "relay/tcp-echo";

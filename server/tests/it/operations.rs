@@ -1,6 +1,5 @@
 //! What an operator relies on: metrics, readiness, logs, configuration errors.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common;
@@ -108,32 +107,10 @@ async fn metrics_move_when_clients_connect_and_send() {
     server.stop().await;
 }
 
-/// Starts the binary with `args`, returning it and its URL.
-async fn spawn_binary(args: &[&str]) -> (tokio::process::Child, String) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_socketlab"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = tokio::time::timeout(common::WAIT, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("open ") {
-                return url.trim().trim_end_matches('/').to_owned();
-            }
-        }
-        panic!("no URL printed");
-    })
-    .await
-    .unwrap();
-    (child, url)
-}
-
 #[tokio::test]
 async fn readyz_turns_503_while_draining_after_sigterm() {
-    let (mut child, url) = spawn_binary(&["--listen", "127.0.0.1:0", "--drain-secs", "2"]).await;
+    let (mut child, url) =
+        common::spawn_binary(&["--listen", "127.0.0.1:0", "--drain-secs", "2"]).await;
     let addr = url.trim_start_matches("http://").parse().unwrap();
     assert_eq!(http_get(addr, "/readyz").await, (200, "ready".to_owned()));
     let mut client = common::Client::connect(&format!("ws://{addr}/ws/echo")).await;
@@ -162,7 +139,8 @@ async fn readyz_turns_503_while_draining_after_sigterm() {
 
 #[tokio::test]
 async fn json_logs_have_one_line_per_connection_with_its_numbers() {
-    let (mut child, url) = spawn_binary(&["--listen", "127.0.0.1:0", "--log-format", "json"]).await;
+    let (mut child, url) =
+        common::spawn_binary(&["--listen", "127.0.0.1:0", "--log-format", "json"]).await;
     let ws = url.replacen("http://", "ws://", 1);
     let mut client = common::Client::connect(&format!("{ws}/ws/echo")).await;
     client.send(Message::text("hello")).await;
@@ -345,7 +323,7 @@ async fn a_log_nobody_reads_does_not_stop_the_server() {
     // spawn_binary pipes stderr and never reads it, like `socketlab | less`
     // paused, or a stuck log shipper. Each connection logs two lines; a
     // blocking writer stopped a runtime worker after a few hundred.
-    let (_child, url) = spawn_binary(&["--listen", "127.0.0.1:0", "--log", "info"]).await;
+    let (_child, url) = common::spawn_binary(&["--listen", "127.0.0.1:0", "--log", "info"]).await;
     let ws = url.replacen("http://", "ws://", 1);
     let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
     let churn = async {
