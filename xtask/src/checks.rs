@@ -47,12 +47,14 @@ enum Action {
 
 /// The steps, cheapest and most likely to fail first.
 ///
-/// Every `cargo test` here selects `--workspace --features
-/// socketlab-web/ssr`, even when it runs one test target: cargo unifies
-/// features over the selected packages, so another selection (`-p
-/// socketlab-server`, or no `ssr`) would build the dependencies with other
-/// features than the `tests` step did, and rebuild async-nats, the server
-/// and the test binary for nothing.
+/// Every `cargo test` here builds what the `tests` step built: `--workspace
+/// --features socketlab-web/ssr`, and every test target (`--tests`, the
+/// filter picks the tests) even when the tests it runs are in one. cargo
+/// resolves features over what a command builds, dev-dependencies
+/// included, so `-p socketlab-server`, no `ssr` or `--test it` each gave
+/// the dependencies other features than the `tests` step did, and rebuilt
+/// nkeys, async-nats, the server and the test binary for nothing (two
+/// minutes of CI each time).
 const STEPS: &[Step] = &[
     Step {
         name: "format",
@@ -151,8 +153,7 @@ const STEPS: &[Step] = &[
                 "--workspace",
                 "--features",
                 "socketlab-web/ssr",
-                "--test",
-                "it",
+                "--tests",
                 "--",
                 "--ignored",
                 "native_clients::",
@@ -171,8 +172,7 @@ const STEPS: &[Step] = &[
                 "--workspace",
                 "--features",
                 "socketlab-web/ssr",
-                "--test",
-                "it",
+                "--tests",
                 "--",
                 "--ignored",
                 "browser::",
