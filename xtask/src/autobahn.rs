@@ -1,5 +1,6 @@
 //! `cargo xtask autobahn`: the Autobahn|Testsuite conformance run against
-//! `/ws/echo` of a freshly built release server.
+//! `/ws/echo` of a freshly built release server, or, in `cargo xtask
+//! test`, of the debug server its tests built.
 //!
 //! The suite's scripts live in the repository (`xtask/autobahn/`): its
 //! `install.sh` sets up the Python 2.7 `wstest` in the project's own prefix
@@ -7,7 +8,7 @@
 //! summary, exiting non-zero on any FAILED case.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -24,9 +25,10 @@ fn prefix() -> PathBuf {
     workspace::tools_dir().join("autobahn")
 }
 
-/// Installs the suite if needed, builds the server, runs the suite against
-/// `/ws/echo`, and fails if any case FAILED.
-pub fn run() -> Result<()> {
+/// Installs the suite if needed, runs it against `/ws/echo` of `server`
+/// (or, with `None`, of a release server it builds), and fails if any case
+/// FAILED.
+pub fn run(server: Option<&Path>) -> Result<()> {
     let suite = suite_dir();
     let prefix = prefix();
     // install.sh checks its own stamp first (same recipe, wstest works) and
@@ -40,20 +42,28 @@ pub fn run() -> Result<()> {
             prefix.display()
         ))
         .run()?;
-    // The server embeds dist/ and its build script watches it; cargo treats
-    // a watched path that does not exist as changed on every build, so
-    // without a page each run would recompile the whole server. An empty
-    // dist/ embeds the same nothing and lets cargo see nothing changed.
-    let dist = workspace::root().join("dist");
-    fs::create_dir_all(&dist).with_context(|| format!("cannot create {}", dist.display()))?;
-    Cmd::new("cargo")
-        .args(crate::release::BUILD_SERVER)
-        .fix("fix the server's build errors above")
-        .run()?;
+    let binary = match server {
+        Some(binary) => binary.to_owned(),
+        None => {
+            // The server embeds dist/ and its build script watches it;
+            // cargo treats a watched path that does not exist as changed on
+            // every build, so without a page each run would recompile the
+            // whole server. An empty dist/ embeds the same nothing and lets
+            // cargo see nothing changed.
+            let dist = workspace::root().join("dist");
+            fs::create_dir_all(&dist)
+                .with_context(|| format!("cannot create {}", dist.display()))?;
+            Cmd::new("cargo")
+                .args(crate::release::BUILD_SERVER)
+                .fix("fix the server's build errors above")
+                .run()?;
+            workspace::server_binary()
+        }
+    };
 
     // The suite's 9.* cases send messages of up to 16 MiB.
     let mut server = Server::start(
-        &workspace::server_binary(),
+        &binary,
         &[
             "--echo-max-message",
             "16777216",

@@ -112,8 +112,8 @@ fn main() -> Result<()> {
             Ok(())
         }
         Task::Test { quick } => checks::run(quick),
-        Task::Autobahn => autobahn::run(),
-        Task::Lighthouse { write_docs } => lighthouse::run(write_docs),
+        Task::Autobahn => autobahn::run(None),
+        Task::Lighthouse { write_docs } => lighthouse::run(write_docs, &workspace::server_binary()),
         Task::Bench { quick, only } => bench::run(quick, only),
         Task::Soak(args) => soak::run(args),
         Task::InstallTools { test_tools } => {

@@ -66,6 +66,13 @@ pub fn server_binary() -> PathBuf {
     target_dir().join("release").join("socketlab")
 }
 
+/// The debug server binary, with the page embedded: cargo builds it for
+/// the server's integration tests, so it exists after the `tests` step of
+/// `cargo xtask test`, which drives it in every later step.
+pub fn test_server_binary() -> PathBuf {
+    target_dir().join("debug").join("socketlab")
+}
+
 /// PATH for every child process: locally installed tools first, so trunk
 /// finds wasm-opt 132 and freshly `cargo install`ed tools are found even
 /// when `~/.cargo/bin` is not on the caller's PATH.

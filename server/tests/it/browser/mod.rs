@@ -30,7 +30,7 @@ use tokio::process::{Child, Command};
 /// How long any one browser step may take.
 pub const WAIT: Duration = Duration::from_secs(15);
 
-/// The release server (or the test build's), started on a free port.
+/// The test build's server (or `SOCKETLAB_BIN`'s), started on a free port.
 pub struct Socketlab {
     _child: Child,
     pub url: String,
