@@ -139,6 +139,11 @@ impl Cmd {
     /// The `std` command this describes.
     fn command(&self) -> Result<Command> {
         let mut command = Command::new(&self.program);
+        for (key, _) in std::env::vars_os() {
+            if is_own_package_var(&key) {
+                command.env_remove(key);
+            }
+        }
         command
             .args(&self.args)
             .envs(self.envs.iter().map(|(key, value)| (key, value)))
@@ -183,6 +188,22 @@ fn quote(word: &OsStr) -> String {
     }
 }
 
+/// Whether `key` is one of the variables `cargo run` sets for the package
+/// it runs (`CARGO_MANIFEST_DIR=…/xtask`, `CARGO_PKG_NAME=xtask`, …). xtask
+/// keeps them from the commands it runs: a build script that watches one
+/// (ring watches `CARGO_MANIFEST_DIR`) would otherwise see one value under
+/// `cargo xtask` and none under a `cargo` typed by hand, and every switch
+/// between the two would rebuild it and everything that depends on it.
+fn is_own_package_var(key: &OsStr) -> bool {
+    let Some(key) = key.to_str() else {
+        return false;
+    };
+    key.starts_with("CARGO_PKG_")
+        || key.starts_with("CARGO_MANIFEST_")
+        || key == "CARGO_CRATE_NAME"
+        || key == "CARGO_BIN_NAME"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +245,24 @@ mod tests {
             .to_string();
         assert!(err.starts_with("could not start `socketlab-xtask-no-such-program`"));
         assert!(err.ends_with("\nfix: install it"));
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn children_do_not_inherit_the_variables_cargo_set_for_xtask() {
+        // `cargo test` sets them for this test binary as `cargo run` does
+        // for xtask.
+        assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_some());
+        assert!(std::env::var_os("CARGO_PKG_NAME").is_some());
+        let seen = Cmd::new("sh")
+            .args([
+                "-c",
+                "echo \"${CARGO_MANIFEST_DIR-unset} ${CARGO_PKG_NAME-unset} $HOME\"",
+            ])
+            .output()
+            .unwrap();
+        let home = std::env::var("HOME").unwrap();
+        assert_eq!(seen.trim(), format!("unset unset {home}"));
     }
 
     #[test]
