@@ -105,17 +105,36 @@ pub fn build() -> Result<()> {
 /// Renders the page's HTML into trunk's output (`socketlab-prerender`,
 /// native, from the same components): `index.html` and one
 /// `index.LANG.html` per language, which the WebAssembly hydrates.
+///
+/// Built with the `tests` step's selection (`--workspace --features
+/// socketlab-web/ssr`, see [`crate::checks`]): cargo resolves features over
+/// the packages a command selects, so with `-p socketlab-web` yew, web-sys,
+/// tokio, serde and 50 more got other features than the tests give them and
+/// were compiled twice on a fresh machine. `--bin` still builds only what
+/// the prerenderer needs.
 fn prerender(staging: &Path) -> Result<()> {
+    let fix = "fix the errors above: the page's first render must also run natively, \
+               so it may not read the browser (see web-client/src/prerender.rs)";
     Cmd::new("cargo")
-        .args(["run", "--quiet", "-p", "socketlab-web", "--features", "ssr"])
-        .args(["--bin", "socketlab-prerender", "--"])
-        .arg(staging.join("index.html"))
-        .arg(staging)
-        .fix(
-            "fix the errors above: the page's first render must also run natively, \
-             so it may not read the browser (see web-client/src/prerender.rs)",
-        )
-        .run()
+        .args([
+            "build",
+            "--quiet",
+            "--workspace",
+            "--features",
+            "socketlab-web/ssr",
+        ])
+        .args(["--bin", "socketlab-prerender"])
+        .fix(fix)
+        .run()?;
+    Cmd::new(
+        workspace::target_dir()
+            .join("debug")
+            .join("socketlab-prerender"),
+    )
+    .arg(staging.join("index.html"))
+    .arg(staging)
+    .fix(fix)
+    .run()
 }
 
 /// One hash over everything the page build depends on.
