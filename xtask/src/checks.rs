@@ -41,15 +41,39 @@ enum Action {
         /// Extra environment variables.
         env: &'static [(&'static str, &'static str)],
     },
+    /// cargo, with the workspace's crates compiled by clippy ([`CLIPPY`]).
+    Cargo {
+        /// Its arguments.
+        args: &'static [&'static str],
+        /// Extra environment variables.
+        env: &'static [(&'static str, &'static str)],
+    },
     /// One of xtask's own tasks.
     Task(fn() -> Result<()>),
 }
 
+/// The environment of every cargo command that builds native code here:
+/// cargo runs the workspace's own crates through clippy-driver, as `cargo
+/// clippy` does for `cargo check`, with `-D warnings`, so the build the
+/// tests need is also the lint pass. A separate `cargo clippy` would
+/// compile every dependency once more in check mode (minutes on a fresh
+/// machine). Dependencies are compiled by rustc as always. cargo keeps the
+/// wrapper in its fingerprints and clippy-driver its arguments, so a crate
+/// built without them is linted (rebuilt) here all the same.
+const CLIPPY: &[(&str, &str)] = &[
+    ("RUSTC_WORKSPACE_WRAPPER", "clippy-driver"),
+    (
+        "CLIPPY_ARGS",
+        "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
+    ),
+];
+
 /// The steps, cheapest and most likely to fail first.
 ///
-/// Every `cargo test` here builds what the `tests` step built: `--workspace
-/// --features socketlab-web/ssr`, and every test target (`--tests`, the
-/// filter picks the tests) even when the tests it runs are in one. cargo
+/// Every cargo command here after the page selects what `clippy and build`
+/// built: `--workspace --features socketlab-web/ssr`, with [`CLIPPY`]'s
+/// environment, and every test target (`--tests`, the filter picks the
+/// tests) even when the tests it runs are in one. cargo
 /// resolves features over what a command builds, dev-dependencies
 /// included, so `-p socketlab-server`, no `ssr` or `--test it` each gave
 /// the dependencies other features than the `tests` step did, and rebuilt
@@ -64,26 +88,6 @@ const STEPS: &[Step] = &[
             env: &[],
         },
         fix: "run `cargo fmt --all`",
-        needs: Needs::WebTools,
-    },
-    Step {
-        name: "clippy",
-        action: Action::Command {
-            program: "cargo",
-            args: &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                // The page's prerenderer (native) is only built with it.
-                "--features",
-                "socketlab-web/ssr",
-                "--",
-                "-D",
-                "warnings",
-            ],
-            env: &[],
-        },
-        fix: "fix the warnings above",
         needs: Needs::WebTools,
     },
     Step {
@@ -114,11 +118,29 @@ const STEPS: &[Step] = &[
         needs: Needs::WebTools,
     },
     Step {
+        // Every target, as `cargo clippy --all-targets` checks them, built
+        // with clippy's lints (see [`CLIPPY`]). After the page, which the
+        // server embeds at compile time.
+        name: "clippy and build",
+        action: Action::Cargo {
+            args: &[
+                "build",
+                "--workspace",
+                "--all-targets",
+                // The page's prerenderer (native) is only built with it.
+                "--features",
+                "socketlab-web/ssr",
+            ],
+            env: &[],
+        },
+        fix: "fix the warnings and errors above",
+        needs: Needs::WebTools,
+    },
+    Step {
         // Debug builds: the server's integration tests are one binary
         // (server/tests/it/), and optimizing it costs more than it saves.
         name: "tests",
-        action: Action::Command {
-            program: "cargo",
+        action: Action::Cargo {
             args: &["test", "--workspace", "--features", "socketlab-web/ssr"],
             env: &[],
         },
@@ -137,8 +159,7 @@ const STEPS: &[Step] = &[
     },
     Step {
         name: "native client tests",
-        action: Action::Command {
-            program: "cargo",
+        action: Action::Cargo {
             args: &[
                 "test",
                 "--workspace",
@@ -156,8 +177,7 @@ const STEPS: &[Step] = &[
     },
     Step {
         name: "browser tests",
-        action: Action::Command {
-            program: "cargo",
+        action: Action::Cargo {
             args: &[
                 "test",
                 "--workspace",
@@ -239,16 +259,23 @@ fn run_steps(steps: &[&Step], timings: &mut Vec<Duration>) -> Result<()> {
 /// Runs one step.
 fn run_step(step: &Step) -> Result<()> {
     match step.action {
-        Action::Command { program, args, env } => env
-            .iter()
-            .fold(Cmd::new(program).args(args), |cmd, (key, value)| {
-                cmd.env(key, value)
-            })
+        Action::Command { program, args, env } => with_env(Cmd::new(program).args(args), env)
             .fix(step.fix)
             .run(),
+        Action::Cargo { args, env } => {
+            with_env(with_env(Cmd::new("cargo").args(args), CLIPPY), env)
+                .fix(step.fix)
+                .run()
+        }
         // Its errors say how to fix them themselves.
         Action::Task(task) => task(),
     }
+}
+
+/// `cmd` with the variables `env` set.
+fn with_env(cmd: Cmd, env: &[(&str, &str)]) -> Cmd {
+    env.iter()
+        .fold(cmd, |cmd, (key, value)| cmd.env(key, value))
 }
 
 /// Prints one line per step: its result and duration, or that it did not
