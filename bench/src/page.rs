@@ -3,8 +3,8 @@
 //!
 //! Each session is a fresh browser with an empty profile (cold cache): it
 //! loads the page, then reloads it (warm cache). The page does not join a
-//! room by itself, so the harness clicks Join the moment the join form
-//! appears, as an impatient visitor would; "usable" is when the chat has
+//! room by itself, so the harness clicks Join the moment the join form is
+//! live, as an impatient visitor would; "usable" is when the chat has
 //! its `welcome` (the room bar names you) and the message box is enabled.
 //!
 //! Every time comes from the browser's own clock, measured from navigation
@@ -62,7 +62,10 @@ pub struct PageArgs {
 }
 
 /// Registered to run first in every new document: watches the DOM, clicks
-/// Join once the form is there, and notes when the chat became usable.
+/// Join once the form is there and live, and notes when the chat became
+/// usable. The prerendered HTML already has the form, so "live" is when
+/// `<main>` is no longer `.starting` (the WebAssembly has taken the page
+/// over); a click before that would land on a button without a handler.
 const OBSERVER: &str = r#"(() => {
   if (window !== window.top) return;
   const marks = {};
@@ -71,7 +74,8 @@ const OBSERVER: &str = r#"(() => {
     const now = performance.now();
     if (marks.joinForm === undefined) {
       const join = document.getElementById('chat-join');
-      if (!join || join.disabled) return;
+      const main = document.querySelector('main');
+      if (!join || join.disabled || !main || main.classList.contains('starting')) return;
       marks.joinForm = now;
       join.click();
       marks.clicked = performance.now();
@@ -86,7 +90,7 @@ const OBSERVER: &str = r#"(() => {
   };
   const observer = new MutationObserver(check);
   observer.observe(document, {
-    childList: true, subtree: true, attributes: true, attributeFilter: ['disabled'],
+    childList: true, subtree: true, attributes: true, attributeFilter: ['disabled', 'class'],
   });
 })();"#;
 

@@ -175,7 +175,7 @@ pub fn render(doc: &mut String, groups: &Groups) {
          the page built by `trunk build --release` and embedded in it) over loopback. Each \
          session starts a fresh browser with an empty profile and loads the page (**cold**: \
          nothing cached), then reloads it in the same browser (**warm**). The page does not \
-         join a room by itself, so the harness clicks Join the moment the join form appears; \
+         join a room by itself, so the harness clicks Join the moment the join form is live (the WebAssembly has taken over the prerendered page, which already shows the form); \
          the chat is **usable** once it has its `welcome` (the room bar names you) and the \
          message box is enabled. Times are the browser's own clock, ms from navigation start, \
          noted by a DOM observer registered before the page's scripts run; usable reads \
