@@ -73,10 +73,16 @@ pub fn ensure_web_tools() -> Result<()> {
         wanted: format!("wasm-bindgen {version}"),
         installs: format!("wasm-bindgen-cli {version}"),
         // Not `--locked`: one of its locked dependencies is missing from the
-        // registry mirror this project is built against.
+        // registry mirror this project is built against. A debug build
+        // without debug info, as for trunk: 1 min 36 s on two cores instead
+        // of 4 min 05 s for the release build, and it writes byte for byte
+        // the same JavaScript and wasm for the page, in 0.9 s instead of
+        // 0.2 s.
         install: Cmd::new("cargo")
             .args(["install", "wasm-bindgen-cli", "--version"])
             .arg(format!("={version}"))
+            .arg("--debug")
+            .env("CARGO_PROFILE_DEV_DEBUG", "0")
             .fix("read cargo's error above; a network or disk problem is the usual cause"),
     }
     .ensure()
