@@ -39,11 +39,12 @@ pub fn ensure_web_tools() -> Result<()> {
         // unit, minutes of a fresh machine's two cores, to speed up a tool
         // whose own work (rewriting one HTML file, hashing a few more) takes
         // milliseconds; the page's wasm is built by cargo, wasm-bindgen and
-        // wasm-opt either way. No debug info, and no update check, which
-        // would ask crates.io on every build.
+        // wasm-opt either way. No debug info, no update check (it would ask
+        // crates.io on every build) and no TLS: trunk needs HTTPS only to
+        // download the tools Trunk.toml pins, and those are installed here.
         install: Cmd::new("cargo")
             .args(["install", "--locked", "trunk", "--version", TRUNK_VERSION])
-            .args(["--debug", "--no-default-features", "--features", "rustls"])
+            .args(["--debug", "--no-default-features"])
             .env("CARGO_PROFILE_DEV_DEBUG", "0")
             .fix("read cargo's error above; a network or disk problem is the usual cause"),
     }
