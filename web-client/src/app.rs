@@ -3,6 +3,7 @@
 use socketlab_shared::endpoints;
 use yew::prelude::*;
 
+use crate::api::InfoState;
 use crate::browser::{has_global, ws_url};
 use crate::components::chat::ChatPanel;
 use crate::components::compare::comparison_table;
@@ -16,7 +17,7 @@ use crate::components::limits::browser_apis;
 use crate::components::section::section;
 use crate::components::transports::transport_cards;
 use crate::echo::{EchoAction, EchoLog};
-use crate::hooks::{use_language_choice, use_server_info, use_websocket};
+use crate::hooks::{use_language_choice, use_server_info, use_websocket, LangChoice};
 use crate::i18n::Lang;
 use crate::i18n::LangProps;
 use crate::lab::{Features, Measured, Measurements};
@@ -28,14 +29,12 @@ pub struct AppProps {
     pub lang: Lang,
 }
 
-/// The root component. It owns what the sections share: the language
+/// The root component. It owns what the parts share: the language
 /// (handed to every component that shows text), the server's description,
 /// and what the lab measured.
 ///
-/// The sections come in the order a learner should meet them: what a
-/// socket is, a WebSocket's life, many sockets in a room, the handshake up
-/// close, what a page may open, the lab that tries it all, and the summary,
-/// which shows what the lab measured.
+/// The sections come in the order a learner should meet them (see
+/// [`Part`]); each is a [`PagePart`].
 ///
 /// Its first render is the same natively (`socketlab-prerender`, which
 /// writes the page's HTML) and in the browser, so the browser's first
@@ -46,7 +45,6 @@ pub struct AppProps {
 #[function_component]
 pub fn App(props: &AppProps) -> Html {
     let lang = use_language_choice(props.lang);
-    let s = lang.lang.strings();
     let info = use_server_info();
     let measurements = use_reducer(Measurements::default);
     {
@@ -55,34 +53,149 @@ pub fn App(props: &AppProps) -> Html {
             report.dispatch(Measured::Features(Features::detect(has_global)));
         });
     }
-    let features = measurements.features;
     // The first effect has run: the page is live (the HTML alone is not).
-    let started = features.is_some();
+    let started = measurements.features.is_some();
 
-    let sockets =
-        html! { <>{ server_endpoints(&s.endpoints, &info) }{ transport_cards(&s.sockets) }</> };
-    let lab = lab_panels(lang.lang, features, &info, &measurements.dispatcher());
+    // Each part gets only what it shows, so that the server's answer and
+    // the lab's findings re-render only the parts that show them.
+    let part = |part: Part| {
+        let info = part.shows_info().then(|| info.clone());
+        let measurements = part.shows_measurements().then(|| measurements.clone());
+        html! { <PagePart {part} lang={lang.clone()} {info} {measurements} /> }
+    };
+    let s = lang.lang.strings();
     html! {
         <>
-            { header(&lang) }
+            { part(Part::Header) }
             // Fixed to the window's edge, so it goes without moving a line.
             <p class="live-status" role="status" hidden={started}>{ s.page.starting }</p>
             <main class={(!started).then_some("starting")}>
-                { section("sockets", s.sockets.title, s.sockets.explain, false, sockets) }
-                { section("websocket", s.websocket.title, s.websocket.explain, false,
-                    html! { <EchoLab lang={lang.lang} /> }) }
-                { section("chat", s.chat.title, s.chat.explain, false,
-                    html! { <ChatPanel lang={lang.lang} /> }) }
-                { section("inspector", s.inspector.title, s.inspector.explain, false,
-                    html! { <InspectorPanel lang={lang.lang} /> }) }
-                { section("limits", s.limits.title, s.limits.explain, false,
-                    browser_apis(&s.limits)) }
-                { section("lab", s.lab.title, s.lab.explain, true, lab) }
-                { section("compare", s.compare.title, s.compare.explain, false,
-                    comparison_table(s, &measurements)) }
+                { for Part::SECTIONS.into_iter().map(part) }
             </main>
             <footer class="site-footer">{ s.page.footer }</footer>
         </>
+    }
+}
+
+/// The page's parts: the header, then the sections in the order a learner
+/// should meet them: what a socket is, a WebSocket's life, many sockets in
+/// a room, the handshake up close, what a page may open, the lab that
+/// tries it all, and the summary, which shows what the lab measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Header,
+    Sockets,
+    WebSocket,
+    Chat,
+    Inspector,
+    Limits,
+    Lab,
+    Compare,
+}
+
+impl Part {
+    /// The sections, in the page's order.
+    const SECTIONS: [Part; 7] = [
+        Part::Sockets,
+        Part::WebSocket,
+        Part::Chat,
+        Part::Inspector,
+        Part::Limits,
+        Part::Lab,
+        Part::Compare,
+    ];
+
+    /// Whether the part shows the server's description (`/api/info`).
+    fn shows_info(self) -> bool {
+        matches!(self, Part::Sockets | Part::Lab)
+    }
+
+    /// Whether the part shows what the lab measured.
+    fn shows_measurements(self) -> bool {
+        matches!(self, Part::Lab | Part::Compare)
+    }
+}
+
+/// What every part is given: one props type, so that a re-render of the
+/// page's root compares these few values instead of each part's whole
+/// content, and re-renders only the parts whose inputs changed.
+#[derive(PartialEq, Properties)]
+struct PartProps {
+    part: Part,
+    lang: LangChoice,
+    /// For the parts that show it ([`Part::shows_info`]).
+    info: Option<InfoState>,
+    /// For the parts that show it ([`Part::shows_measurements`]).
+    measurements: Option<UseReducerHandle<Measurements>>,
+}
+
+/// One part of the page. One component for all of them rather than one
+/// per part: each component type adds its own copy of Yew's lifecycle
+/// code to the page's WebAssembly.
+#[function_component]
+fn PagePart(props: &PartProps) -> Html {
+    let lang = props.lang.lang;
+    let s = lang.strings();
+    let (info, measurements) = (&props.info, &props.measurements);
+    match (props.part, info, measurements) {
+        (Part::Header, _, _) => header(&props.lang),
+        (Part::Sockets, Some(info), _) => section(
+            "sockets",
+            s.sockets.title,
+            s.sockets.explain,
+            false,
+            html! { <>{ server_endpoints(&s.endpoints, info) }{ transport_cards(&s.sockets) }</> },
+        ),
+        (Part::WebSocket, _, _) => section(
+            "websocket",
+            s.websocket.title,
+            s.websocket.explain,
+            false,
+            html! { <EchoLab {lang} /> },
+        ),
+        (Part::Chat, _, _) => section(
+            "chat",
+            s.chat.title,
+            s.chat.explain,
+            false,
+            html! { <ChatPanel {lang} /> },
+        ),
+        (Part::Inspector, _, _) => section(
+            "inspector",
+            s.inspector.title,
+            s.inspector.explain,
+            false,
+            html! { <InspectorPanel {lang} /> },
+        ),
+        (Part::Limits, _, _) => section(
+            "limits",
+            s.limits.title,
+            s.limits.explain,
+            false,
+            browser_apis(&s.limits),
+        ),
+        (Part::Lab, Some(info), Some(measurements)) => section(
+            "lab",
+            s.lab.title,
+            s.lab.explain,
+            true,
+            lab_panels(
+                lang,
+                measurements.features,
+                info,
+                &measurements.dispatcher(),
+            ),
+        ),
+        (Part::Compare, _, Some(measurements)) => section(
+            "compare",
+            s.compare.title,
+            s.compare.explain,
+            false,
+            comparison_table(s, measurements),
+        ),
+        // Not given what it shows: the root always gives it (`shows_info`,
+        // `shows_measurements`).
+        (Part::Sockets | Part::Lab | Part::Compare, _, _) => Html::default(),
     }
 }
 

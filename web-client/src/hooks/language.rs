@@ -49,9 +49,11 @@ pub fn use_language_choice(initial: Lang) -> LangChoice {
         });
     }
 
+    // The same callback every render, so a choice that did not change
+    // compares equal (the page's parts re-render only when it does).
     let set = {
-        let lang = lang.clone();
-        Callback::from(move |next: Lang| {
+        let lang = lang.setter();
+        use_callback((), move |next: Lang, _| {
             browser::store_language(next.code());
             lang.set(next);
         })
