@@ -9,7 +9,7 @@ use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
-use super::{find, save_screenshot, type_into, wait_for_text, Driver, Socketlab};
+use super::{find, open_page, save_screenshot, type_into, wait_for_text, Driver, Socketlab};
 
 /// The phone widths the page must fit: a small Android phone and a large
 /// one (an iPhone Plus is 414 px).
@@ -31,7 +31,7 @@ const LONG_WORD: &str = "socketlab-socketlab-socketlab-socketlab-socketlab-socke
 /// raw-socket attempt with its captured bytes, the relay's hex dump and the
 /// race's charts.
 async fn bring_to_life(client: &Client, url: &str) {
-    client.goto(url).await.unwrap();
+    open_page(client, url).await;
     find(client, "button[data-lang=\"en\"]")
         .await
         .click()
@@ -212,7 +212,7 @@ async fn the_keyboard_reaches_every_main_control_in_order_with_a_focus_ring() {
     let driver = Driver::start().await;
     let profile = tempfile::tempdir().unwrap();
     let client = driver.browser(&profile).await;
-    client.goto(&server.url).await.unwrap();
+    open_page(&client, &server.url).await;
     find(&client, "#server-endpoints tr[data-protocol]").await;
     from_the_top(&client).await;
 

@@ -84,12 +84,14 @@ async function shot(page, name, css) {
   console.error(`screenshot: ${file}`);
 }
 
-/// Opens the page in English and waits for its WebAssembly: only the
-/// running page knows the browser, so `data-browser` is its sign of life.
+/// Opens the page, waits until it is live (each part hydrates in a task
+/// of its own, and until the last has, `<main>` is `.starting`), and
+/// switches it to English; only the running page knows the browser, so
+/// `data-browser` says which one it reports for.
 async function open(browser) {
   const page = await browser.newPage();
   await page.goto(url, { timeout: WAIT });
-  await find(page, 'button[data-lang="en"]');
+  await find(page, "main:not(.starting)");
   await page.click('button[data-lang="en"]');
   await find(page, "#lab-browser[data-browser]");
   report("browser", await attr(page, "#lab-browser", "data-browser"));

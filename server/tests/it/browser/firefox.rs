@@ -17,7 +17,7 @@ use std::time::Duration;
 use fantoccini::Client;
 use tokio::process::{Child, Command};
 
-use super::{attr, find, save_screenshot, screenshot_dir, type_into, wait_for_text};
+use super::{attr, find, open_page, save_screenshot, screenshot_dir, type_into, wait_for_text};
 use super::{Driver, Socketlab};
 
 /// The most one `firefox.js` run may take: Firefox's start (several
@@ -133,9 +133,9 @@ async fn firefox_major() -> String {
         .to_owned()
 }
 
-/// Opens the page in Chromium, in English.
+/// Opens the page in Chromium, once it is live, in English.
 async fn chromium_page(client: &Client, url: &str) {
-    client.goto(url).await.unwrap();
+    open_page(client, url).await;
     find(client, "button[data-lang=\"en\"]")
         .await
         .click()

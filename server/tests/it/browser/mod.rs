@@ -186,7 +186,9 @@ impl Driver {
 
 /// Opens the page and waits until its WebAssembly has hydrated it: the
 /// HTML is there (and clickable-looking) before that, but its controls
-/// ignore clicks while `<main>` is `.starting`.
+/// ignore clicks while `<main>` is `.starting`, and each part's nodes are
+/// replaced by live ones as it hydrates (an element found before then goes
+/// stale).
 pub async fn open_page(client: &Client, url: &str) {
     client.goto(url).await.unwrap();
     find(client, "main:not(.starting)").await;
