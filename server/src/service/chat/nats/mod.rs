@@ -30,6 +30,7 @@
 //!   fell silent.
 //! - `room`: one room as seen from this instance, and the reader that
 //!   keeps it up to date from the stream.
+//! - `startup`: waiting for a just-started cluster's JetStream.
 //! - `wire`: what travels over NATS (subjects, payloads, member keys), which
 //!   every instance must agree on.
 
@@ -57,6 +58,7 @@ mod presence;
 mod reader;
 mod resync;
 mod room;
+mod startup;
 mod wire;
 
 use crate::instance::InstanceId;
@@ -196,7 +198,7 @@ impl NatsBus {
         // Created or updated: the limits follow the flags of the instance
         // that started last, so a stream made before them gets them too.
         // Without them every room ever used kept its history forever.
-        js.create_or_update_stream(stream::Config {
+        let chat_config = stream::Config {
             name: STREAM.to_owned(),
             subjects: vec![format!("{CHAT_SUBJECT}.*")],
             max_messages_per_subject: HISTORY_LEN as i64,
@@ -205,33 +207,35 @@ impl NatsBus {
             num_replicas: options.replicas.max(1),
             storage: stream::StorageType::File,
             ..Default::default()
-        })
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot create the JetStream stream {STREAM} (is JetStream enabled, -js?): {e}"
-            )
-        })?;
+        };
+        startup::until_ready(STREAM, || js.create_or_update_stream(chat_config.clone()))
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot create the JetStream stream {STREAM} within {}s (is JetStream enabled, -js?): {e}",
+                    startup::READY_WITHIN.as_secs()
+                )
+            })?;
         // A key-value bucket is a stream with a naming convention. Creating
         // that stream directly (rather than with `create_key_value`) keeps to
         // the fields nats-server 2.9 understands.
-        let members_stream = js
-            .get_or_create_stream(stream::Config {
-                name: MEMBERS_STREAM.to_owned(),
-                subjects: vec![format!("$KV.{MEMBERS_BUCKET}.>")],
-                max_messages_per_subject: 1,
-                discard: stream::DiscardPolicy::New,
-                allow_rollup: true,
-                deny_delete: true,
-                allow_direct: true,
-                num_replicas: options.replicas.max(1),
-                storage: stream::StorageType::File,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!("cannot create the key-value bucket {MEMBERS_BUCKET}: {e}")
-            })?;
+        let members_config = stream::Config {
+            name: MEMBERS_STREAM.to_owned(),
+            subjects: vec![format!("$KV.{MEMBERS_BUCKET}.>")],
+            max_messages_per_subject: 1,
+            discard: stream::DiscardPolicy::New,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            num_replicas: options.replicas.max(1),
+            storage: stream::StorageType::File,
+            ..Default::default()
+        };
+        let members_stream = startup::until_ready(MEMBERS_BUCKET, || {
+            js.get_or_create_stream(members_config.clone())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the key-value bucket {MEMBERS_BUCKET}: {e}"))?;
         let chat_stream = js
             .get_stream(STREAM)
             .await
