@@ -68,10 +68,14 @@ async fn join_and_snapshot(bus: &dyn RoomBus) {
     assert_eq!(ada.you.as_str(), "ada");
     let bob = bus.join(room("c1"), name("bob")).await.unwrap();
     assert_eq!(
-        bob.members.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        bob.snapshot
+            .members
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>(),
         ["ada", "bob"]
     );
-    assert_eq!(bob.count, 2);
+    assert_eq!(bob.snapshot.count, 2);
     let presence = until_presence(&mut ada, "bob", true).await;
     assert!(
         matches!(presence, ServerMessage::Presence { count: 2, .. }),
@@ -79,8 +83,8 @@ async fn join_and_snapshot(bus: &dyn RoomBus) {
     );
     // Every member is placed on an instance.
     assert_eq!(
-        bob.member_instances.keys().collect::<Vec<_>>(),
-        bob.members.iter().collect::<Vec<_>>()
+        bob.snapshot.member_instances.keys().collect::<Vec<_>>(),
+        bob.snapshot.members.iter().collect::<Vec<_>>()
     );
 }
 
@@ -106,10 +110,13 @@ async fn presence_is_coalesced_and_members_paged(bus: &dyn RoomBus) {
         "150 joins took {presences} presence events: one per tick, not per join"
     );
     let last = bus.join(room("c6"), name("zed")).await.unwrap();
-    assert_eq!(last.count, 152);
-    assert_eq!(last.members.len(), socketlab_shared::chat::MEMBERS_PAGE);
-    let mut seen: Vec<DisplayName> = last.members.clone();
-    let mut after = last.members.last().cloned();
+    assert_eq!(last.snapshot.count, 152);
+    assert_eq!(
+        last.snapshot.members.len(),
+        socketlab_shared::chat::MEMBERS_PAGE
+    );
+    let mut seen: Vec<DisplayName> = last.snapshot.members.clone();
+    let mut after = last.snapshot.members.last().cloned();
     while let Some(start) = after {
         let page = last.seat.members(Some(&start));
         assert_eq!(page.count, 152);
@@ -174,9 +181,9 @@ async fn history_is_bounded(bus: &dyn RoomBus) {
         ));
     }
     let bob = bus.join(room("c4"), name("bob")).await.unwrap();
-    assert_eq!(bob.history.len(), HISTORY_LEN);
-    assert_eq!(bob.history[0].text, "m3");
-    assert!(bob.history.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(bob.snapshot.history.len(), HISTORY_LEN);
+    assert_eq!(bob.snapshot.history[0].text, "m3");
+    assert!(bob.snapshot.history.windows(2).all(|w| w[0].seq < w[1].seq));
 }
 
 /// Dropping a membership leaves the room.
@@ -188,7 +195,12 @@ async fn dropping_leaves(bus: &dyn RoomBus) {
     until_presence(&mut ada, "bob", false).await;
     let carol = bus.join(room("c5"), name("carol")).await.unwrap();
     assert_eq!(
-        carol.members.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        carol
+            .snapshot
+            .members
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>(),
         ["ada", "carol"]
     );
 }
@@ -273,7 +285,7 @@ async fn nats_bus_forgets_rooms_without_local_members() {
         }
     };
     assert_eq!(
-        back.history.last().map(|m| m.text.as_str()),
+        back.snapshot.history.last().map(|m| m.text.as_str()),
         Some("hello 0")
     );
     bus.close();
@@ -318,14 +330,22 @@ async fn nats_join_reads_only_its_rooms_members() {
     let dave = bus.join(room("target"), name("dave")).await.unwrap();
     let read = bus.debug_counts().member_entries_read - before;
     assert_eq!(
-        dave.members.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        dave.snapshot
+            .members
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>(),
         ["ada", "bob", "carol", "dave"]
     );
     assert!(
         read <= 4,
         "a join into a room of 4 read {read} member entries (bucket holds 250 others)"
     );
-    assert!(dave.member_instances.values().all(|i| i == "test-cost"));
+    assert!(dave
+        .snapshot
+        .member_instances
+        .values()
+        .all(|i| i == "test-cost"));
     // Leaves purge their keys: only the present members' keys remain.
     drop(dave);
     drop(target);
@@ -489,7 +509,7 @@ async fn nats_heartbeats_fit_whatever_the_number_of_members() {
         );
     }
     let late = other.join(room("hall"), name("late")).await.unwrap();
-    assert_eq!(late.count, 152);
+    assert_eq!(late.snapshot.count, 152);
     drop((crowd, late, watcher));
     crowded.close();
     other.close();
@@ -550,9 +570,9 @@ async fn nats_presence_between_instances_is_coalesced_and_the_room_is_known() {
     );
     let read_before = quiet.debug_counts().member_entries_read;
     let late = quiet.join(room("aula"), name("late")).await.unwrap();
-    assert_eq!(late.count, 122);
+    assert_eq!(late.snapshot.count, 122);
     assert_eq!(quiet.debug_counts().member_entries_read, read_before);
-    let page = late.seat.members(late.members.last());
+    let page = late.seat.members(late.snapshot.members.last());
     assert_eq!(page.members.len(), 22);
     assert!(page.instances.values().all(|i| i == "busy" || i == "quiet"));
     // And leaving crosses over the same way.

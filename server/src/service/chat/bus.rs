@@ -146,12 +146,14 @@ pub trait Seat: Send + Sync {
     fn members(&self, after: Option<&DisplayName>) -> MembersPage;
 }
 
-/// What joining a room yields.
-pub struct Membership {
-    /// The name the member got (possibly suffixed).
-    pub you: DisplayName,
-    /// The room joined.
-    pub room: RoomName,
+/// The room as a newcomer found it: what its `welcome` tells it.
+///
+/// Sent once, then dropped ([`Membership::welcome`]). In a busy room it is
+/// tens of kilobytes (50 messages, 100 names and the instance of each), so
+/// a member that kept it for as long as it stayed would cost the server
+/// about three times what its connection does.
+#[derive(Debug, Default)]
+pub struct Snapshot {
     /// The first page of those present at the moment of joining, sorted
     /// (`you` included, unless on a later page).
     pub members: Vec<DisplayName>,
@@ -161,6 +163,16 @@ pub struct Membership {
     pub history: Vec<ChatMessage>,
     /// Which instance each member of `members` is connected to.
     pub member_instances: BTreeMap<DisplayName, String>,
+}
+
+/// What joining a room yields.
+pub struct Membership {
+    /// The name the member got (possibly suffixed).
+    pub you: DisplayName,
+    /// The room joined.
+    pub room: RoomName,
+    /// The room at the moment of joining, until the welcome takes it.
+    pub snapshot: Snapshot,
     /// Everything that happens in the room after the snapshot above.
     /// Bounded in bytes: a member whose backlog passes the budget gets an
     /// overflow instead of more events.
@@ -171,16 +183,23 @@ pub struct Membership {
 
 impl Membership {
     /// The first frame a chat client receives; `instance` is the server
-    /// instance the client is connected to.
-    pub fn welcome(&self, instance: &InstanceInfo) -> ServerMessage {
+    /// instance the client is connected to. Takes the [`Snapshot`]: from
+    /// here on the member holds only its inbox and its seat.
+    pub fn welcome(&mut self, instance: &InstanceInfo) -> ServerMessage {
+        let Snapshot {
+            members,
+            count,
+            history,
+            member_instances,
+        } = std::mem::take(&mut self.snapshot);
         ServerMessage::Welcome {
             you: self.you.clone(),
             room: self.room.clone(),
-            members: self.members.clone(),
-            count: self.count as u64,
-            history: self.history.clone(),
+            members,
+            count: count as u64,
+            history,
             instance: Some(instance.clone()),
-            member_instances: self.member_instances.clone(),
+            member_instances,
         }
     }
 }

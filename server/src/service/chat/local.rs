@@ -18,7 +18,7 @@ use crate::clock::now_ms;
 use crate::sync::lock;
 
 use super::bus::{
-    BusError, BusStats, MembersPage, Membership, RoomBus, RoomEvent, RoomLimits, Seat,
+    BusError, BusStats, MembersPage, Membership, RoomBus, RoomEvent, RoomLimits, Seat, Snapshot,
 };
 use super::fanout::Fanout;
 use super::roster::{self, Delta, TICK};
@@ -181,10 +181,12 @@ impl RoomBus for LocalBus {
         let membership = Membership {
             you: you.clone(),
             room: room_name,
-            members: first.members,
-            count: first.count,
-            member_instances: first.instances,
-            history: state.history.iter().cloned().collect(),
+            snapshot: Snapshot {
+                members: first.members,
+                count: first.count,
+                member_instances: first.instances,
+                history: state.history.iter().cloned().collect(),
+            },
             events,
             seat: Box::new(LocalSeat {
                 room: room.clone(),

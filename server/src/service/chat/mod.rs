@@ -16,7 +16,9 @@ pub mod nats;
 pub mod roster;
 pub mod session;
 
-pub use bus::{BusError, BusStats, MembersPage, Membership, RoomBus, RoomEvent, RoomLimits, Seat};
+pub use bus::{
+    BusError, BusStats, MembersPage, Membership, RoomBus, RoomEvent, RoomLimits, Seat, Snapshot,
+};
 pub use local::LocalBus;
 pub use nats::NatsBus;
 

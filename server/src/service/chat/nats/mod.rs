@@ -49,7 +49,7 @@ use crate::clock::now_ms;
 use crate::sync::lock;
 
 use super::bus::{
-    BusError, BusStats, MembersPage, Membership, RoomBus, RoomEvent, RoomLimits, Seat,
+    BusError, BusStats, MembersPage, Membership, RoomBus, RoomEvent, RoomLimits, Seat, Snapshot,
 };
 use super::fanout;
 
@@ -364,10 +364,12 @@ impl RoomBus for NatsBus {
                 return Ok(Membership {
                     you: you.clone(),
                     room: room_name,
-                    members: first.members,
-                    count: first.count,
-                    member_instances: first.instances,
-                    history,
+                    snapshot: Snapshot {
+                        members: first.members,
+                        count: first.count,
+                        member_instances: first.instances,
+                        history,
+                    },
                     events,
                     seat: Box::new(NatsSeat {
                         inner: self.inner.clone(),
