@@ -82,6 +82,24 @@ for (const e of document.querySelectorAll('body *')) {
 return { scrollWidth: document.documentElement.scrollWidth, innerWidth, offenders: offenders.slice(0, 12) };
 "#;
 
+/// Table captions whose text runs past the box that scrolls their table:
+/// a caption is as wide as its table, so without its own width its end
+/// is out of sight until the reader scrolls the table sideways.
+const HIDDEN_CAPTIONS_JS: &str = r#"
+const hidden = [];
+for (const caption of document.querySelectorAll('caption')) {
+    let box = caption.parentElement;
+    while (box && !['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+    if (!box) continue;
+    const text = document.createRange();
+    text.selectNodeContents(caption);
+    const right = Math.max(...[...text.getClientRects()].map((r) => r.right));
+    const edge = box.getBoundingClientRect().right;
+    if (right > edge + 0.5) hidden.push('"' + caption.textContent.trim().slice(0, 40) + '" ends at ' + Math.round(right) + ' px, its box at ' + Math.round(edge) + ' px');
+}
+return hidden;
+"#;
+
 /// Every visible button, field and summary shorter than the argument.
 const SHORT_TARGETS_JS: &str = r#"
 const min = arguments[0];
@@ -123,6 +141,12 @@ async fn on_a_phone_nothing_scrolls_sideways_and_every_button_is_finger_sized() 
             fit["offenders"],
             Value::Array(Vec::new()),
             "at {width} px these stick out of the viewport with no box of their own to scroll in"
+        );
+        let captions = phone.execute(HIDDEN_CAPTIONS_JS, vec![]).await.unwrap();
+        assert_eq!(
+            captions,
+            Value::Array(Vec::new()),
+            "at {width} px these table captions are cut off by their table's scroll box"
         );
 
         let targets = phone
