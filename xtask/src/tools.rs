@@ -157,20 +157,37 @@ const CLIENT_PACKAGES: &[(&str, &str)] = &[
 /// browser clients' npm packages.
 pub fn ensure_test_tools() -> Result<()> {
     ensure_apt_tools()?;
-    // Whichever python3 is first on PATH must import it: a pip install
-    // counts, and on Debian the package is python3-websockets.
+    // Whichever python3 is first on PATH must import it: the tests run
+    // that one. Debian's (prefix /usr) gets python3-websockets from apt, as
+    // its pip refuses to install into the system (PEP 668); any other (a
+    // pyenv or a virtualenv first on PATH) gets it from its own pip.
+    let debian_python = Cmd::new("python3")
+        .args(["-c", "import sys; print(sys.prefix)"])
+        .probe()?
+        .is_none_or(|prefix| prefix.trim() == "/usr");
+    let (installs, install) = if debian_python {
+        (
+            "python3-websockets from apt",
+            Cmd::new("apt-get")
+                .args(["install", "-y", "python3-websockets"])
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .fix("run `apt-get install -y python3-websockets` as root"),
+        )
+    } else {
+        (
+            "websockets with python3's own pip",
+            Cmd::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "websockets"])
+                .fix("run `python3 -m pip install websockets` and read pip's error"),
+        )
+    };
     Tool {
         name: "py websockets",
         check: Cmd::new("python3")
             .args(["-c", "import websockets; print('websockets', 'importable')"]),
         wanted: "websockets importable".to_owned(),
-        installs: "python3-websockets from apt".to_owned(),
-        install: Cmd::new("apt-get")
-            .args(["install", "-y", "python3-websockets"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .fix(
-                "run `apt-get install -y python3-websockets` as root, or `pip install websockets`",
-            ),
+        installs: installs.to_owned(),
+        install,
     }
     .ensure()?;
     ensure_client_packages()
