@@ -17,7 +17,10 @@ use crate::components::limits::browser_apis;
 use crate::components::section::section;
 use crate::components::transports::transport_cards;
 use crate::echo::{EchoAction, EchoLog};
-use crate::hooks::{use_language_choice, use_server_info, use_websocket, LangChoice};
+use crate::hooks::{
+    use_effect_after_parts, use_language_choice, use_own_task, use_server_info, use_websocket,
+    LangChoice,
+};
 use crate::i18n::Lang;
 use crate::i18n::LangProps;
 use crate::lab::{Features, Measured, Measurements};
@@ -49,11 +52,11 @@ pub fn App(props: &AppProps) -> Html {
     let measurements = use_reducer(Measurements::default);
     {
         let report = measurements.dispatcher();
-        use_effect_with((), move |_| {
+        use_effect_after_parts(move || {
             report.dispatch(Measured::Features(Features::detect(has_global)));
         });
     }
-    // The first effect has run: the page is live (the HTML alone is not).
+    // Every part has hydrated: the page is live (the HTML alone is not).
     let started = measurements.features.is_some();
 
     // Each part gets only what it shows, so that the server's answer and
@@ -61,7 +64,13 @@ pub fn App(props: &AppProps) -> Html {
     let part = |part: Part| {
         let info = part.shows_info().then(|| info.clone());
         let measurements = part.shows_measurements().then(|| measurements.clone());
-        html! { <PagePart {part} lang={lang.clone()} {info} {measurements} /> }
+        // Each part hydrates in a task of its own (`use_own_task`),
+        // showing its prerendered HTML until then.
+        html! {
+            <Suspense>
+                <PagePart {part} lang={lang.clone()} {info} {measurements} />
+            </Suspense>
+        }
     };
     let s = lang.lang.strings();
     html! {
@@ -133,11 +142,12 @@ struct PartProps {
 /// per part: each component type adds its own copy of Yew's lifecycle
 /// code to the page's WebAssembly.
 #[function_component]
-fn PagePart(props: &PartProps) -> Html {
+fn PagePart(props: &PartProps) -> HtmlResult {
+    use_own_task()?;
     let lang = props.lang.lang;
     let s = lang.strings();
     let (info, measurements) = (&props.info, &props.measurements);
-    match (props.part, info, measurements) {
+    Ok(match (props.part, info, measurements) {
         (Part::Header, _, _) => header(&props.lang),
         (Part::Sockets, Some(info), _) => section(
             "sockets",
@@ -196,7 +206,7 @@ fn PagePart(props: &PartProps) -> Html {
         // Not given what it shows: the root always gives it (`shows_info`,
         // `shows_measurements`).
         (Part::Sockets | Part::Lab | Part::Compare, _, _) => Html::default(),
-    }
+    })
 }
 
 /// The connection and echo panels share one socket: the first opens it,

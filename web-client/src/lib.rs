@@ -36,7 +36,8 @@ pub mod prerender;
 ///
 /// The first render equals that HTML, so rendering it in its place (it is
 /// replaced in one go, before the next paint) moves nothing. With the
-/// `hydrate` feature Yew hydrates the HTML instead, keeping its nodes.
+/// `hydrate` feature Yew hydrates the HTML instead, one part of the page
+/// per task (`hooks::use_own_task`), the HTML on screen meanwhile.
 pub fn start() {
     let (served, prerendered) = browser::served_language();
     let lang = match served.as_deref().and_then(i18n::Lang::from_tag) {
@@ -49,6 +50,7 @@ pub fn start() {
     let renderer = yew::Renderer::<app::App>::with_props(app::AppProps { lang });
     #[cfg(feature = "hydrate")]
     if prerendered {
+        hooks::hydrate_in_turns();
         renderer.hydrate();
         return;
     }

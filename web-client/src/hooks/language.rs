@@ -11,10 +11,11 @@
 //! (the server picked it from the `lang` cookie or `Accept-Language`), or
 //! hydration would not match; so the root gets that language as a prop,
 //! and a choice saved only in `localStorage` (by an older page) is applied
-//! in an effect, after hydration, and copied into the cookie.
+//! once every part has hydrated, and copied into the cookie.
 
 use yew::prelude::*;
 
+use super::use_effect_after_parts;
 use crate::browser;
 use crate::i18n::Lang;
 
@@ -36,7 +37,7 @@ pub fn use_language_choice(initial: Lang) -> LangChoice {
     use_effect_with(*lang, |lang| browser::set_document_lang(lang.code()));
     {
         let lang = lang.clone();
-        use_effect_with((), move |_| {
+        use_effect_after_parts(move || {
             if let Some(saved) = browser::stored_language()
                 .as_deref()
                 .and_then(Lang::from_tag)

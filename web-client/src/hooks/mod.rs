@@ -17,9 +17,13 @@ mod chat;
 mod language;
 mod race;
 mod server_info;
+mod turn;
 
 pub use self::chat::{use_room_ping, use_scrolled_to_newest};
 pub use self::language::{use_language_choice, LangChoice};
 pub use self::race::use_race_driver;
 pub use self::server_info::use_server_info;
+#[cfg(feature = "hydrate")]
+pub use self::turn::hydrate_in_turns;
+pub use self::turn::{use_effect_after_parts, use_own_task};
 pub use crate::ws::use_websocket;
