@@ -50,8 +50,13 @@ pub fn start() {
     let renderer = yew::Renderer::<app::App>::with_props(app::AppProps { lang });
     #[cfg(feature = "hydrate")]
     if prerendered {
+        // A task after the one that compiled and started the WebAssembly,
+        // like each part after it (`hooks::use_own_task`).
         hooks::hydrate_in_turns();
-        renderer.hydrate();
+        gloo_timers::callback::Timeout::new(0, move || {
+            renderer.hydrate();
+        })
+        .forget();
         return;
     }
     renderer.render();
