@@ -73,6 +73,12 @@ where
     F: FnOnce() + 'static,
 {
     use_effect_with((), move |_| {
-        gloo_timers::callback::Timeout::new(0, f).forget();
+        gloo_timers::callback::Timeout::new(0, move || {
+            // Every part has hydrated: a component mounted from now on
+            // has no HTML to show while it waits, so it renders at once.
+            HYDRATING.set(false);
+            f();
+        })
+        .forget();
     });
 }
