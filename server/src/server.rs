@@ -51,7 +51,7 @@ impl Server {
     /// Binds `config.listen`. Fails with a message naming `--listen` when the
     /// address is taken or not available on this machine.
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.listen).await.map_err(|err| {
+        let listener = crate::net::listen::listen(config.listen).map_err(|err| {
             let hint = match err.kind() {
                 std::io::ErrorKind::AddrInUse => {
                     "another program (perhaps another socketlab) is using that port; \
@@ -474,8 +474,7 @@ impl DemoListeners {
 
 /// Binds a demo TCP socket, naming its flags on failure.
 async fn bind_tcp(ip: IpAddr, port: u16, flag: &str, off: &str) -> anyhow::Result<TcpListener> {
-    TcpListener::bind((ip, port))
-        .await
+    crate::net::listen::listen(SocketAddr::new(ip, port))
         .map_err(|err| bind_error(ip, port, flag, off, err))
 }
 

@@ -4,6 +4,7 @@
 //! - [`accept`]: accept loops that back off instead of spinning on EMFILE.
 //! - [`deadline`]: the time limit on every send and flush.
 //! - [`head`]: the per-line cap on a request head (414/431).
+//! - [`listen`]: listening sockets with a backlog for a crowd.
 //! - [`tls`]: the rustls acceptor, reloaded on SIGHUP.
 //! - [`peer`]: the client's address ([`peer::PeerAddr`], X-Forwarded-For).
 //! - [`admission`], [`origin`] and [`host`]: connection caps, the `Origin`
@@ -18,6 +19,7 @@ pub mod admission;
 pub mod deadline;
 pub mod head;
 pub mod host;
+pub mod listen;
 pub mod metered;
 pub mod origin;
 pub mod peer;
