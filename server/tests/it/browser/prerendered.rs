@@ -18,6 +18,24 @@ fn korean() -> serde_json::Value {
     json!({ "intl.accept_languages": "ko-KR,ko" })
 }
 
+/// Makes Chromium refuse (or again fetch) the page's WebAssembly.
+async fn block_webassembly(client: &Client, blocked: bool) {
+    let urls = if blocked { vec!["*.wasm"] } else { vec![] };
+    for (cmd, params) in [
+        ("Network.enable", json!({})),
+        ("Network.setBlockedURLs", json!({ "urls": urls })),
+    ] {
+        let body = json!({ "cmd": cmd, "params": params });
+        client
+            .issue_cmd(SessionPost {
+                path: "goog/cdp/execute",
+                body,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    }
+}
+
 /// What a reader sees in the HTML alone: headings, explanations and the
 /// sockets table's shape, in `lang`.
 async fn reads_as_a_document(client: &Client, lang: &str, title: &str) {
@@ -77,19 +95,7 @@ async fn before_the_webassembly_runs_the_page_reads_and_says_it_is_starting() {
     let profile = tempfile::tempdir().unwrap();
     let client = driver.browser(&profile).await;
     // The WebAssembly never arrives: what a visitor sees while it downloads.
-    for (cmd, params) in [
-        ("Network.enable", json!({})),
-        ("Network.setBlockedURLs", json!({ "urls": ["*.wasm"] })),
-    ] {
-        let body = json!({ "cmd": cmd, "params": params });
-        client
-            .issue_cmd(SessionPost {
-                path: "goog/cdp/execute",
-                body,
-            })
-            .await
-            .unwrap_or_else(|e| panic!("{cmd}: {e}"));
-    }
+    block_webassembly(&client, true).await;
     client.goto(&server.url).await.unwrap();
 
     reads_as_a_document(&client, "en", EN_TITLE).await;
