@@ -14,6 +14,8 @@
 //! that form reads.
 
 mod chat;
+#[cfg(target_arch = "wasm32")]
+mod held_focus;
 mod language;
 mod race;
 mod server_info;

@@ -5,7 +5,8 @@
 //! total blocking time, issue 18). Instead each part of the page waits, in
 //! a `<Suspense>` that keeps its prerendered HTML on screen, for a task of
 //! its own ([`use_own_task`]): the browser can paint and answer input
-//! between two parts.
+//! between two parts. A control the keyboard was in when its part came
+//! alive keeps focus, caret and text (`held_focus`).
 //!
 //! A part hydrates with the props it was prerendered with, or its first
 //! render would not match its HTML; so whatever changes what the parts
@@ -52,7 +53,18 @@ fn queue_own_task() -> Option<Suspension> {
         return None;
     }
     let (suspension, handle) = Suspension::new();
-    gloo_timers::callback::Timeout::new(0, move || handle.resume()).forget();
+    gloo_timers::callback::Timeout::new(0, move || {
+        // Resuming puts the part's hydrated nodes in place of those on
+        // screen, which takes focus from a control in them.
+        let held = super::held_focus::Held::take();
+        handle.resume();
+        // Yew renders at the end of this task (its scheduler runs in a
+        // `spawn_local`, queued by `resume`); the restore is queued after.
+        if let Some(held) = held {
+            wasm_bindgen_futures::spawn_local(async move { held.restore() });
+        }
+    })
+    .forget();
     Some(suspension)
 }
 

@@ -2,6 +2,7 @@
 //! it is rendered ahead of time in the visitor's language and then
 //! hydrated (see `web-client/src/prerender.rs`).
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::Client;
 use serde_json::json;
 
@@ -166,4 +167,86 @@ async fn the_webassembly_hydrates_the_korean_page_without_an_error_and_it_works(
     let errors = console_errors(&client).await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the built page and chromedriver: run `cargo xtask test`"]
+async fn a_field_typed_into_before_the_webassembly_keeps_focus_and_text_as_it_comes_alive() {
+    let server = Socketlab::start().await;
+    let driver = Driver::start().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = driver.browser(&profile).await;
+    // A visitor on a slow link starts typing into the prerendered form
+    // while the WebAssembly is still on its way.
+    block_webassembly(&client, true).await;
+    client.goto(&server.url).await.unwrap();
+    wait_for_text(&client, ".live-status", "Starting the live parts").await;
+    // The live controls take no pointer yet, but the keyboard reaches
+    // them: Tab to the name field, then type (key actions go to whatever
+    // has focus, as keys do).
+    client
+        .execute("document.getElementById('chat-name').focus()", vec![])
+        .await
+        .unwrap();
+    type_keys(&client, "ada").await;
+    // Now it arrives: the page's own loader, run again.
+    block_webassembly(&client, false).await;
+    client
+        .execute(
+            "const loader = [...document.querySelectorAll('script[type=module]')]
+                 .map(s => s.textContent).find(t => t.includes('module_or_path'));
+             const js = loader.match(/import\\(\"([^\"]+)\"\\)/)[1];
+             const wasm = loader.match(/module_or_path: \"([^\"]+)\"/)[1];
+             import(js).then(page => page.default({ module_or_path: wasm }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    // Every part has hydrated once the lab has its findings.
+    find(&client, ".live-status[hidden]").await;
+    find(&client, "#lab-feature-websocket[data-present=\"true\"]").await;
+    let (focused, value) = focused_field(&client).await;
+    assert_eq!(
+        focused, "chat-name",
+        "focus left the field as its part came alive"
+    );
+    assert_eq!(value, "ada");
+    // The caret is still in it: typing goes on where it was, and the page
+    // knows the whole name, not only what was typed after it came alive.
+    type_keys(&client, "-lovelace").await;
+    find(&client, "#chat-join").await.click().await.unwrap();
+    wait_for_text(&client, "#chat-you", "ada-lovelace").await;
+    let errors = console_errors(&client).await;
+    assert!(
+        // The blocked download, and the loader's first try failing on it.
+        errors
+            .iter()
+            .all(|e| e.contains(".wasm") || e.contains("Failed to fetch")),
+        "console errors besides the blocked download: {errors:#?}"
+    );
+    client.close().await.unwrap();
+}
+
+/// Types `text` into whatever has focus.
+async fn type_keys(client: &Client, text: &str) {
+    let mut keys = KeyActions::new("keyboard".to_owned());
+    for key in text.chars() {
+        keys = keys
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+    }
+    client.perform_actions(keys).await.unwrap();
+}
+
+/// The focused element's id and value.
+async fn focused_field(client: &Client) -> (String, String) {
+    let got = client
+        .execute(
+            "const e = document.activeElement; return [e ? e.id : '', e && 'value' in e ? e.value : ''];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let pair = |i: usize| got[i].as_str().unwrap_or_default().to_owned();
+    (pair(0), pair(1))
 }
