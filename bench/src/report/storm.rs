@@ -173,8 +173,24 @@ pub fn render(doc: &mut String, groups: &Groups) {
                 .map(|b| b as f64 / f64::from(1 << 20)))),
         );
     }
+    doc.push_str(WHAT_SETS_THE_LAST_WELCOME);
     doc.push('\n');
 }
+
+/// What the storms' last welcome measures at 10,000 standard members,
+/// found by hand (a run's clocks taken apart; `nstat`, `perf`).
+const WHAT_SETS_THE_LAST_WELCOME: &str = "\n\
+    At 10,000 standard members the load generator sets much of the last welcome, for \
+    both peers. Measured by hand on 2026-12-02 (the storm's member tasks timed at each \
+    step): the members' own join timers fired up to 2.0–2.9 s late, because the one load \
+    core was busy, and about a sixth of that core went to tungstenite zeroing its default \
+    128 KiB read buffer before every read (11 %) and to page faults. Opening a WebSocket \
+    (TCP, then the upgrade) then took up to 3.5–6 s on either server, and the `welcome` \
+    came within 1 ms of the upgrade for all but a few members. Before the server asked \
+    the kernel for a listen backlog of 4,096 (tokio's default is 1,024), a storm \
+    overflowed the accept queue (`TcpExtListenOverflows`: 22 to 923 per storm), \
+    each dropped connection waited a second or more for its SYN to be sent again, and \
+    up to 481 members were not in; with it, none overflowed and every member got in.\n";
 
 #[cfg(test)]
 mod tests {
