@@ -4,12 +4,13 @@
 //! keyboard alone every main control is reached in reading order, shows a
 //! focus ring, and works.
 
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
-use super::{find, open_page, save_screenshot, type_into, wait_for_text, Driver, Socketlab};
+use super::{
+    find, open_page, save_screenshot, type_into, type_keys, wait_for_text, Driver, Socketlab,
+};
 
 /// The phone widths the page must fit: a small Android phone and a large
 /// one (an iPhone Plus is 414 px).
@@ -183,11 +184,7 @@ async fn on_a_phone_nothing_scrolls_sideways_and_every_button_is_finger_sized() 
 /// Presses one key (down and up) on the keyboard WebDriver keeps for this
 /// session, so it goes wherever focus is.
 async fn press(client: &Client, key: Key) {
-    let key = char::from(key);
-    let actions = KeyActions::new("keyboard".to_owned())
-        .then(KeyAction::Down { value: key })
-        .then(KeyAction::Up { value: key });
-    client.perform_actions(actions).await.unwrap();
+    type_keys(client, &char::from(key).to_string()).await;
 }
 
 /// What has focus: its name for the test (`id`, or `lang:xx` for a

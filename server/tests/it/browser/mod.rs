@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -271,6 +272,18 @@ pub async fn type_into(client: &Client, css: &str, text: &str) {
     let input = find(client, css).await;
     input.clear().await.unwrap();
     input.send_keys(text).await.unwrap();
+}
+
+/// Types `text` on the keyboard WebDriver keeps for the session, so it
+/// goes wherever focus is (no element needs to take a pointer).
+pub async fn type_keys(client: &Client, text: &str) {
+    let mut keys = KeyActions::new("keyboard".to_owned());
+    for key in text.chars() {
+        keys = keys
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+    }
+    client.perform_actions(keys).await.unwrap();
 }
 
 pub fn screenshot_dir() -> PathBuf {

@@ -2,13 +2,12 @@
 //! it is rendered ahead of time in the visitor's language and then
 //! hydrated (see `web-client/src/prerender.rs`).
 
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::Client;
 use serde_json::json;
 
 use super::{
-    attr, console_errors, find, open_page, save_screenshot, wait_for_text, Driver, SessionPost,
-    Socketlab,
+    attr, console_errors, find, open_page, save_screenshot, type_keys, wait_for_text, Driver,
+    SessionPost, Socketlab,
 };
 
 const KO_TITLE: &str = "소켓은 주소예요: IP + 포트";
@@ -35,6 +34,12 @@ async fn block_webassembly(client: &Client, blocked: bool) {
             .await
             .unwrap_or_else(|e| panic!("{cmd}: {e}"));
     }
+}
+
+/// Opens the page with its WebAssembly refused.
+async fn open_without_webassembly(client: &Client, url: &str) {
+    block_webassembly(client, true).await;
+    client.goto(url).await.unwrap();
 }
 
 /// What a reader sees in the HTML alone: headings, explanations and the
@@ -96,8 +101,7 @@ async fn before_the_webassembly_runs_the_page_reads_and_says_it_is_starting() {
     let profile = tempfile::tempdir().unwrap();
     let client = driver.browser(&profile).await;
     // The WebAssembly never arrives: what a visitor sees while it downloads.
-    block_webassembly(&client, true).await;
-    client.goto(&server.url).await.unwrap();
+    open_without_webassembly(&client, &server.url).await;
 
     reads_as_a_document(&client, "en", EN_TITLE).await;
     wait_for_text(&client, ".live-status", "Starting the live parts").await;
@@ -178,8 +182,7 @@ async fn a_field_typed_into_before_the_webassembly_keeps_focus_and_text_as_it_co
     let client = driver.browser(&profile).await;
     // A visitor on a slow link starts typing into the prerendered form
     // while the WebAssembly is still on its way.
-    block_webassembly(&client, true).await;
-    client.goto(&server.url).await.unwrap();
+    open_without_webassembly(&client, &server.url).await;
     wait_for_text(&client, ".live-status", "Starting the live parts").await;
     // The live controls take no pointer yet, but the keyboard reaches
     // them: Tab to the name field, then type (key actions go to whatever
@@ -225,17 +228,6 @@ async fn a_field_typed_into_before_the_webassembly_keeps_focus_and_text_as_it_co
         "console errors besides the blocked download: {errors:#?}"
     );
     client.close().await.unwrap();
-}
-
-/// Types `text` into whatever has focus.
-async fn type_keys(client: &Client, text: &str) {
-    let mut keys = KeyActions::new("keyboard".to_owned());
-    for key in text.chars() {
-        keys = keys
-            .then(KeyAction::Down { value: key })
-            .then(KeyAction::Up { value: key });
-    }
-    client.perform_actions(keys).await.unwrap();
 }
 
 /// The focused element's id and value.
