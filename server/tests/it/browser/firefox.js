@@ -5,11 +5,14 @@
 //   node firefox.js lab  URL PROFILE SHOTS
 //   node firefox.js race-without-webtransport URL PROFILE SHOTS
 //   node firefox.js chat URL PROFILE SHOTS ROOM NAME PEER ANSWER
+//   node firefox.js focus URL PROFILE SHOTS
 //
 // `lab` loads the page, knocks on the raw port, opens a WebTransport
 // session and runs the race; `race-without-webtransport` runs the race in a
 // Firefox whose WebTransport is switched off; `chat` joins ROOM as NAME,
-// waits for PEER, says hello and waits for PEER's ANSWER. Every wait is bounded; the first one that fails ends the script
+// waits for PEER, says hello and waits for PEER's ANSWER; `focus` types
+// into the prerendered name field while the WebAssembly is held back, then
+// lets it through and types on. Every wait is bounded; the first one that fails ends the script
 // with a message and a non-zero exit. What the page showed is printed as
 // `key=value` lines for the Rust test to check.
 
@@ -188,8 +191,50 @@ async function chat(browser) {
   await shot(page, "chat", "#chat");
 }
 
+/// A visitor on a slow link types into the prerendered page before its
+/// WebAssembly has arrived: the download is held (intercepted, not
+/// refused, so the page's own loader goes on once it is let through),
+/// the name field gets focus and keys, then the WebAssembly comes and
+/// hydrates the part the caret is in.
+async function focus(browser) {
+  const page = await browser.newPage();
+  await page.setRequestInterception(true);
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
+  let requested;
+  const held = new Promise((resolve) => (requested = resolve));
+  page.on("request", (request) => {
+    if (request.url().endsWith(".wasm")) {
+      requested(true);
+      released.then(() => request.continue());
+    } else {
+      request.continue();
+    }
+  });
+  await page.goto(url, { timeout: WAIT });
+  await waitForText(page, ".live-status", "Starting the live parts");
+  await find(page, "main.starting");
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(false), WAIT));
+  report("held", await Promise.race([held, timeout]));
+  await page.$eval("#chat-name", (element) => element.focus());
+  await page.keyboard.type("ada");
+  report("typed_before", await page.evaluate(() => document.activeElement?.value ?? ""));
+  release();
+  await find(page, "main:not(.starting)");
+  await find(page, '#lab-feature-websocket[data-present="true"]');
+  report("focused", await page.evaluate(() => document.activeElement?.id ?? ""));
+  report("value", await page.evaluate(() => document.activeElement?.value ?? ""));
+  // Typing goes on where the caret was.
+  await page.keyboard.type("-lovelace");
+  await page.click("#chat-join");
+  // The room bar names the member once the server welcomed it.
+  await find(page, "#chat-you");
+  report("you", await text(page, "#chat-you"));
+  await shot(page, "focus-kept", "#chat");
+}
+
 (async () => {
-  const modes = { lab, chat, "race-without-webtransport": raceWithoutWebTransport };
+  const modes = { lab, chat, focus, "race-without-webtransport": raceWithoutWebTransport };
   if (!modes[mode] || !url || !profile || !shots) {
     throw new Error(`usage: firefox.js ${Object.keys(modes).join("|")} URL PROFILE SHOTS ...`);
   }

@@ -329,3 +329,28 @@ async fn firefox_without_webtransport_says_why_and_races_on() {
     );
     race_completed(&report);
 }
+
+#[tokio::test]
+#[ignore = "needs firefox-esr, puppeteer-core and the page: run `cargo xtask test`"]
+async fn in_firefox_a_field_typed_into_before_the_webassembly_keeps_focus_and_text() {
+    let server = Socketlab::start().await;
+    let report = Firefox::start("focus", &server.url, &[]).finish().await;
+    assert_eq!(
+        report.get("held"),
+        "true",
+        "the WebAssembly was held back while the visitor typed"
+    );
+    assert_eq!(
+        report.get("typed_before"),
+        "ada",
+        "the prerendered field took keys"
+    );
+    assert_eq!(
+        report.get("focused"),
+        "chat-name",
+        "focus left the field as its part came alive"
+    );
+    assert_eq!(report.get("value"), "ada");
+    // The page knows the whole name, not only what came after it hydrated.
+    assert_eq!(report.get("you"), "ada-lovelace");
+}
