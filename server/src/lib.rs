@@ -22,7 +22,8 @@
 //! - [`server`]: the listener and graceful shutdown; `state`: what every
 //!   handler shares, built from [`Config`].
 //! - [`config`], [`logging`], [`shutdown`], [`instance`]: flags, log
-//!   set-up, the shutdown signal, this instance's identity.
+//!   set-up, the shutdown signal, this instance's identity; `gate`: polling
+//!   a source only after it woke.
 
 pub mod config;
 pub mod instance;
@@ -33,6 +34,7 @@ pub mod shutdown;
 
 mod clock;
 mod demo;
+mod gate;
 mod net;
 mod problem;
 mod routes;

@@ -1,7 +1,6 @@
 //! The WebSocket stream itself: its type, reading through a gate, and
 //! closing politely.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -11,6 +10,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::WebSocketStream;
 
+use crate::gate::Gate;
 use crate::net::metered::Metered;
 
 /// A server-side WebSocket over an upgraded HTTP/1.1 connection, with its
@@ -21,57 +21,20 @@ pub type WebSocket = WebSocketStream<Metered<TokioIo<Upgraded>>>;
 /// and how long the answer to a client's close may take to be written.
 pub(crate) const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Polls a connection's reading side only after it signalled new input.
-///
-/// A session `select!`s over the socket and other sources; every time the
-/// room wakes it, `select!` would poll the socket again, and each such poll
-/// costs tungstenite a buffer reset, a waker swap and a readiness check,
-/// about a tenth of the server's work per chat delivery. The gate polls the
-/// socket with its own waker, which notes that the socket woke before
-/// waking the task; until then, polling through the gate costs one atomic
-/// swap. After a ready poll the socket is polled again (tungstenite may
-/// hold further frames in its buffer without a new wake-up).
-#[derive(Debug)]
-pub struct ReadGate {
-    signal: Arc<ReadSignal>,
-    waker: std::task::Waker,
-}
-
-/// The gate's waker: a flag plus the task to wake.
+/// Polls a connection's reading side only after it signalled new input
+/// (see [`Gate`]): every time the room wakes a session, `select!` would poll
+/// the socket again, and each such poll costs tungstenite a buffer reset, a
+/// waker swap and a readiness check, about a tenth of the server's work
+/// per chat delivery.
 #[derive(Debug, Default)]
-struct ReadSignal {
-    woken: std::sync::atomic::AtomicBool,
-    task: futures_util::task::AtomicWaker,
-}
-
-impl std::task::Wake for ReadSignal {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, std::sync::atomic::Ordering::Release);
-        self.task.wake();
-    }
-}
-
-impl Default for ReadGate {
-    fn default() -> Self {
-        Self::new()
-    }
+pub struct ReadGate {
+    gate: Gate,
 }
 
 impl ReadGate {
     /// A gate that polls on first use.
     pub fn new() -> Self {
-        let signal = Arc::new(ReadSignal::default());
-        signal
-            .woken
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-        Self {
-            waker: std::task::Waker::from(signal.clone()),
-            signal,
-        }
+        Self::default()
     }
 
     /// The stream's next item, polling it only when it may have one.
@@ -97,8 +60,6 @@ impl ReadGate {
         .await
     }
 
-    /// Polls `stream` with the gate's waker if it signalled since the last
-    /// poll; `Pending` otherwise, with the task registered for the signal.
     fn poll_gated<S>(
         &self,
         cx: &mut std::task::Context<'_>,
@@ -107,22 +68,7 @@ impl ReadGate {
     where
         S: futures_util::Stream + Unpin,
     {
-        self.signal.task.register(cx.waker());
-        if !self
-            .signal
-            .woken
-            .swap(false, std::sync::atomic::Ordering::AcqRel)
-        {
-            return std::task::Poll::Pending;
-        }
-        let mut gated = std::task::Context::from_waker(&self.waker);
-        let polled = stream.poll_next_unpin(&mut gated);
-        if polled.is_ready() {
-            self.signal
-                .woken
-                .store(true, std::sync::atomic::Ordering::Release);
-        }
-        polled
+        self.gate.poll(cx, |gated| stream.poll_next_unpin(gated))
     }
 }
 
@@ -168,7 +114,7 @@ mod tests {
     #[tokio::test]
     async fn the_read_gate_polls_the_stream_only_after_it_woke() {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let polls = Arc::new(AtomicUsize::new(0));
+        let polls = std::sync::Arc::new(AtomicUsize::new(0));
         let (tx, mut rx) = tokio::sync::mpsc::channel::<u32>(4);
         let counted = polls.clone();
         let mut stream = futures_util::stream::poll_fn(move |cx| {

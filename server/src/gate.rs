@@ -1,0 +1,106 @@
+//! Polling a source only after it woke.
+//!
+//! A session `select!`s over several sources (the socket, the room, the
+//! keep-alive timer, the shutdown signal), and every time one of them wakes
+//! the task, `select!` polls all of them again. Some are costly to poll
+//! for nothing: a tungstenite stream resets a buffer, swaps wakers and
+//! checks readiness. A [`Gate`] stands in front of such a
+//! source: it polls the source with a waker of its own, which notes that
+//! the source woke before waking the task, and until then a poll through
+//! the gate costs one atomic swap and a waker registration.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use futures_util::task::AtomicWaker;
+
+/// A gate in front of one source; see the module documentation.
+#[derive(Debug)]
+pub struct Gate {
+    signal: Arc<Signal>,
+    waker: Waker,
+}
+
+/// The gate's waker: a flag plus the task to wake.
+#[derive(Debug, Default)]
+struct Signal {
+    woken: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl Wake for Signal {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Gate {
+    /// A gate that polls its source on first use.
+    pub fn new() -> Self {
+        let signal = Arc::new(Signal::default());
+        signal.woken.store(true, Ordering::Relaxed);
+        Self {
+            waker: Waker::from(signal.clone()),
+            signal,
+        }
+    }
+
+    /// Runs `poll` (the source's own poll) with the gate's waker if the
+    /// source woke since the last time, else returns `Pending` with the
+    /// task registered for the source's next wake-up. After a ready poll
+    /// the source is polled again next time: a stream may hold further
+    /// items without a new wake-up.
+    pub fn poll<T>(
+        &self,
+        cx: &mut Context<'_>,
+        poll: impl FnOnce(&mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
+        self.signal.task.register(cx.waker());
+        if !self.signal.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        let polled = poll(&mut Context::from_waker(&self.waker));
+        if polled.is_ready() {
+            self.signal.woken.store(true, Ordering::Release);
+        }
+        polled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[tokio::test]
+    async fn the_source_is_polled_only_after_it_woke() {
+        let polls = AtomicUsize::new(0);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<u32>(4);
+        let gate = Gate::new();
+        let mut next = std::pin::pin!(std::future::poll_fn(|cx| gate.poll(cx, |cx| {
+            polls.fetch_add(1, Ordering::SeqCst);
+            rx.poll_recv(cx)
+        })));
+        assert!(futures_util::poll!(next.as_mut()).is_pending());
+        assert_eq!(polls.load(Ordering::SeqCst), 1);
+        // Polled again without a wake-up: the source is left alone.
+        assert!(futures_util::poll!(next.as_mut()).is_pending());
+        assert!(futures_util::poll!(next.as_mut()).is_pending());
+        assert_eq!(polls.load(Ordering::SeqCst), 1);
+        tx.send(7).await.unwrap();
+        assert_eq!(next.await, Some(7));
+        assert_eq!(polls.load(Ordering::SeqCst), 2);
+    }
+}
