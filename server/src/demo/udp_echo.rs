@@ -74,9 +74,10 @@ pub async fn serve(socket: UdpSocket, impairments: Impairments, shutdown: Shutdo
     let socket = Arc::new(socket);
     let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let mut buffer = vec![0u8; 65_535];
+    let mut begun = shutdown.begun();
     loop {
         let (n, peer) = tokio::select! {
-            () = shutdown.begun() => return,
+            () = &mut begun => return,
             received = socket.recv_from(&mut buffer) => match received {
                 Ok(pair) => pair,
                 // e.g. ICMP errors from an earlier reply; keep serving.

@@ -24,12 +24,13 @@ pub async fn accept_loop<F, Fut>(
     Fut: Future<Output = ()> + Send + 'static,
 {
     let slots = Arc::new(tokio::sync::Semaphore::new(max));
+    let mut begun = shutdown.begun();
     loop {
         let Ok(permit) = slots.clone().acquire_owned().await else {
             return;
         };
         let (stream, peer) = tokio::select! {
-            () = shutdown.begun() => return,
+            () = &mut begun => return,
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(err) => {

@@ -29,9 +29,10 @@ where
         return None;
     }
     let mut keepalive = KeepAlive::new(keepalive);
+    let mut begun = shutdown.begun();
     loop {
         tokio::select! {
-            () = shutdown.begun() => {
+            () = &mut begun => {
                 Outbound::<ServerMessage>::close(conn, close::GOING_AWAY, "server shutting down").await;
                 return Some(close::GOING_AWAY);
             }

@@ -69,11 +69,12 @@ pub async fn run<C: Inbound<Data> + Outbound<Data>>(
 
     let counters = metrics.relay_counters(&name);
     let mut buffer = vec![0u8; MAX_DATAGRAM];
+    let mut begun = shutdown.begun();
     let (code, reason) = loop {
         let idle = tokio::time::sleep(limits.udp_idle_timeout);
         tokio::select! {
             biased;
-            () = shutdown.begun() => break (close::GOING_AWAY, "server shutting down".to_owned()),
+            () = &mut begun => break (close::GOING_AWAY, "server shutting down".to_owned()),
             () = idle => break (close::NORMAL, format!("idle for {:?}", limits.udp_idle_timeout)),
             received = socket.recv(&mut buffer) => match received {
                 Ok(n) => {

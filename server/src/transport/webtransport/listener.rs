@@ -225,10 +225,11 @@ fn server_config(
 /// The accept loop; after shutdown, waits (briefly) for the sessions'
 /// close capsules to be delivered before the endpoint closes.
 async fn accept(endpoint: quinn::Endpoint, state: AppState) {
+    let mut begun = state.shutdown.begun();
     loop {
         let incoming = tokio::select! {
             biased;
-            () = state.shutdown.begun() => break,
+            () = &mut begun => break,
             incoming = endpoint.accept() => incoming,
         };
         let Some(incoming) = incoming else { break };
