@@ -21,7 +21,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use tokio::sync::Notify;
+use futures_util::task::AtomicWaker;
 
 use super::bus::RoomEvent;
 use crate::sync::lock;
@@ -44,7 +44,10 @@ struct Inner {
 /// One member's backlog.
 struct Slot {
     state: Mutex<Backlog>,
-    ready: Notify,
+    /// The member's task, woken when its backlog stops being empty (or it
+    /// ends): a member that has not yet taken its last event will still
+    /// find the next one, so a burst costs one wake-up, not one per event.
+    ready: AtomicWaker,
 }
 
 #[derive(Default)]
@@ -104,7 +107,7 @@ impl Fanout {
                 ended: lock(&self.inner.closed).clone().map(Ended::Closed),
                 ..Backlog::default()
             }),
-            ready: Notify::new(),
+            ready: AtomicWaker::new(),
         });
         lock(&self.inner.slots).insert(id, slot.clone());
         Inbox {
@@ -124,6 +127,7 @@ impl Fanout {
             if backlog.ended.is_some() {
                 continue;
             }
+            let was_empty = backlog.events.is_empty();
             if event.replaceable {
                 if let Some(last) = backlog.events.back_mut().filter(|e| e.replaceable) {
                     backlog.bytes -= last.frame.len();
@@ -142,8 +146,11 @@ impl Fanout {
                 backlog.events.push_back(event.clone());
                 backlog.bytes += size;
             }
+            let ended = backlog.ended.is_some();
             drop(guard);
-            slot.ready.notify_one();
+            if was_empty || ended {
+                slot.ready.wake();
+            }
         }
     }
 
@@ -160,7 +167,7 @@ impl Fanout {
                 backlog.bytes = 0;
             }
             drop(backlog);
-            slot.ready.notify_one();
+            slot.ready.wake();
         }
     }
 
@@ -186,14 +193,16 @@ impl Inbox {
     /// The next event, waiting for one; `Err` once the member's backlog
     /// went over the budget or the room was closed.
     pub async fn recv(&mut self) -> Result<RoomEvent, Ended> {
-        loop {
-            if let Some(next) = self.try_recv() {
-                return next;
+        std::future::poll_fn(|cx| {
+            // Registered before the backlog is checked: an event sent after
+            // the check found it empty wakes this task.
+            self.slot.ready.register(cx.waker());
+            match self.try_recv() {
+                Some(next) => std::task::Poll::Ready(next),
+                None => std::task::Poll::Pending,
             }
-            // `notify_one` keeps a permit when nobody waits, so an event
-            // sent between the check above and this wait is not missed.
-            self.slot.ready.notified().await;
-        }
+        })
+        .await
     }
 
     /// The next event if one is waiting.
@@ -307,6 +316,30 @@ mod tests {
         assert_eq!(ended(&mut before), Some(Err(Ended::Closed(closed.clone()))));
         let mut after = fanout.subscribe();
         assert_eq!(ended(&mut after), Some(Err(Ended::Closed(closed))));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiting_member_is_woken_by_the_next_event_after_it_emptied_its_backlog() {
+        let fanout = Fanout::new(1 << 20);
+        let mut member = fanout.subscribe();
+        let sender = fanout.clone();
+        // Bursts of events, each sent while the member waits or reads.
+        let sending = tokio::spawn(async move {
+            for id in 0..1000 {
+                sender.send(&pong(id));
+                if id % 7 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        for id in 0..1000 {
+            let got = tokio::time::timeout(std::time::Duration::from_secs(5), member.recv())
+                .await
+                .unwrap_or_else(|_| panic!("event {id} never woke the member"));
+            assert_eq!(got.unwrap().message.as_ref(), &ServerMessage::Pong { id });
+        }
+        sending.await.unwrap();
+        assert!(member.is_empty());
     }
 
     #[test]
