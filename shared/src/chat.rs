@@ -208,6 +208,10 @@ pub enum ServerMessage {
         next: Option<DisplayName>,
         /// Members in the room now.
         count: u64,
+        /// Which instance each member of `members` is connected to (by
+        /// instance id), as in `welcome`.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        member_instances: BTreeMap<DisplayName, String>,
     },
     /// Someone entered the room. Sent by servers before `presence`; kept so
     /// that their frames still parse.
@@ -279,6 +283,10 @@ impl ServerMessage {
                 members: fields.get("members")?,
                 next: fields.get_or_default("next")?,
                 count: fields.get("count")?,
+                member_instances: match fields.take("member_instances")? {
+                    Some(value) => member_instances(value)?,
+                    None => BTreeMap::new(),
+                },
             },
             "joined" => ServerMessage::Joined {
                 name: fields.get("name")?,
@@ -300,7 +308,7 @@ impl ServerMessage {
     }
 }
 
-/// `welcome.member_instances`: an object from member name to instance id.
+/// `member_instances` of `welcome` and `members`: an object from member name to instance id.
 /// A name given twice (maybe differently spaced) keeps its last value.
 fn member_instances(value: Value<'_>) -> Result<BTreeMap<DisplayName, String>, JsonError> {
     const FIELD: &str = "member_instances";
@@ -487,14 +495,25 @@ mod tests {
         );
         let page = ServerMessage::Members {
             members: vec![ada.clone()],
-            next: Some(ada),
+            next: Some(ada.clone()),
             count: 200,
+            member_instances: BTreeMap::new(),
         };
         assert_eq!(
             page.to_json(),
             r#"{"type":"members","members":["ada"],"next":"ada","count":200}"#
         );
-        for message in [presence, page] {
+        let placed = ServerMessage::Members {
+            members: vec![ada.clone()],
+            next: None,
+            count: 1,
+            member_instances: BTreeMap::from([(ada, "sl-a1".to_owned())]),
+        };
+        assert_eq!(
+            placed.to_json(),
+            r#"{"type":"members","members":["ada"],"count":1,"member_instances":{"ada":"sl-a1"}}"#
+        );
+        for message in [presence, page, placed] {
             assert_eq!(
                 ServerMessage::from_json(&message.to_json()).unwrap(),
                 message

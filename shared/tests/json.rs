@@ -88,11 +88,16 @@ fn every_variant() -> Vec<ServerMessage> {
             members: vec![name("ada-2"), name("bob")],
             next: Some(name("bob")),
             count: 250,
+            member_instances: BTreeMap::from([
+                (name("ada-2"), "sl-b".to_owned()),
+                (name("bob"), "sl-a".to_owned()),
+            ]),
         },
         ServerMessage::Members {
             members: vec![],
             next: None,
             count: 0,
+            member_instances: BTreeMap::new(),
         },
         ServerMessage::Pong { id: 0 },
         ServerMessage::Pong { id: u64::MAX },
@@ -210,6 +215,8 @@ fn broken_and_hostile_frames_are_judged_alike() {
         r#"{"type":"welcome","you":"a","room":"r","members":["a"],"history":[],"member_instances":{"":"1"}}"#,
         r#"{"type":"welcome","you":"a","room":"r","members":["a"],"history":[],"member_instances":{"a":1}}"#,
         r#"{"type":"welcome","you":"a","room":"r","members":"a","history":[]}"#,
+        r#"{"type":"members","members":["a"],"count":1,"member_instances":{"a":1}}"#,
+        r#"{"type":"members","members":["a"],"count":1,"member_instances":{"":"1"}}"#,
         r#"{"type":"welcome","you":"a","room":"r","members":[null],"history":[]}"#,
         r#"{"type":"welcome","you":"a","room":"r","members":["a"],"history":[],"instance":{"id":"i","listen":"l"}}"#,
         r#"{"type":"handshake","request":{"method":"GET","path":"/","version":"HTTP/1.1","headers":[["a","b"]]},"response":{"status":101,"headers":[]}}"#,
@@ -390,12 +397,16 @@ fn server_messages() -> impl Strategy<Value = ServerMessage> {
             proptest::collection::vec(display_name(), 0..4),
             proptest::option::of(display_name()),
             any::<u64>(),
+            proptest::collection::btree_map(display_name(), "\\PC{0,8}", 0..3),
         )
-            .prop_map(|(members, next, count)| ServerMessage::Members {
-                members,
-                next,
-                count
-            }),
+            .prop_map(
+                |(members, next, count, member_instances)| ServerMessage::Members {
+                    members,
+                    next,
+                    count,
+                    member_instances,
+                }
+            ),
         any::<u64>().prop_map(|id| ServerMessage::Pong { id }),
         (0..ErrorCode::ALL.len(), any::<String>()).prop_map(|(i, message)| {
             ServerMessage::Error {

@@ -218,10 +218,12 @@ impl ChatState {
                 members,
                 count,
                 next,
+                member_instances,
             } => {
                 self.count = count;
                 for name in members {
-                    self.add_member(name, None);
+                    let placed = member_instances.get(&name).cloned();
+                    self.add_member(name, placed);
                 }
                 self.more_after = next;
                 self.fetching_members = false;

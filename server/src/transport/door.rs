@@ -411,6 +411,7 @@ fn render(message: &ServerMessage) -> String {
             members,
             next,
             count,
+            ..
         } => {
             let listed: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
             let more = match next {

@@ -495,9 +495,29 @@ async fn a_presence_update_lost_in_a_network_cut_is_made_good() {
     let page = bob
         .recv_until(|m| matches!(m, ServerMessage::Members { .. }))
         .await;
-    let ServerMessage::Members { members, .. } = page else {
+    let ServerMessage::Members {
+        members,
+        member_instances,
+        ..
+    } = page
+    else {
         unreachable!()
     };
     let members: Vec<String> = members.iter().map(|m| m.to_string()).collect();
     assert_eq!(members, ["ada", "bob", "carl", "dora"]);
+    // The page says where each of them is connected, the ones b heard of
+    // only after the cut included.
+    let placed: Vec<(String, &str)> = member_instances
+        .iter()
+        .map(|(name, instance)| (name.to_string(), instance.as_str()))
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            ("ada".to_owned(), "inst-a"),
+            ("bob".to_owned(), "inst-b"),
+            ("carl".to_owned(), "inst-a"),
+            ("dora".to_owned(), "inst-a"),
+        ]
+    );
 }

@@ -254,6 +254,7 @@ impl Session<'_> {
                     members: page.members,
                     next: page.next,
                     count: page.count as u64,
+                    member_instances: page.instances,
                 })
             }
             Ok(ClientMessage::Say { text }) => match self.membership.seat.say(text).await {

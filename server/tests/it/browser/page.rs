@@ -411,6 +411,14 @@ async fn a_large_rooms_members_are_fetched_a_page_at_a_time() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     wait_for_text(&client, "#chat-members", "zz-browser").await;
+    // Every member shows where it is connected, those of the second page
+    // too (each answer says, as the welcome does).
+    let unplaced = client
+        .find_all(Locator::Css("#chat-members li:not([data-instance])"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(unplaced, 0, "members shown without their instance");
     assert!(
         client
             .find(Locator::Css("#chat-members-more"))
