@@ -198,6 +198,10 @@ pub enum ServerMessage {
         left: Vec<DisplayName>,
         /// Members in the room now.
         count: u64,
+        /// Which instance each member of `joined` is connected to (by
+        /// instance id), as in `welcome`.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        member_instances: BTreeMap<DisplayName, String>,
     },
     /// A page of the member list: the answer to a client's `members`.
     Members {
@@ -278,6 +282,10 @@ impl ServerMessage {
                 joined: fields.get("joined")?,
                 left: fields.get("left")?,
                 count: fields.get("count")?,
+                member_instances: match fields.take("member_instances")? {
+                    Some(value) => member_instances(value)?,
+                    None => BTreeMap::new(),
+                },
             },
             "members" => ServerMessage::Members {
                 members: fields.get("members")?,
@@ -308,7 +316,7 @@ impl ServerMessage {
     }
 }
 
-/// `member_instances` of `welcome` and `members`: an object from member name to instance id.
+/// `member_instances` of `welcome`, `presence` and `members`: an object from member name to instance id.
 /// A name given twice (maybe differently spaced) keeps its last value.
 fn member_instances(value: Value<'_>) -> Result<BTreeMap<DisplayName, String>, JsonError> {
     const FIELD: &str = "member_instances";
@@ -488,10 +496,11 @@ mod tests {
             joined: vec![ada.clone()],
             left: vec![],
             count: 3,
+            member_instances: BTreeMap::from([(ada.clone(), "sl-a1".to_owned())]),
         };
         assert_eq!(
             presence.to_json(),
-            r#"{"type":"presence","joined":["ada"],"left":[],"count":3}"#
+            r#"{"type":"presence","joined":["ada"],"left":[],"count":3,"member_instances":{"ada":"sl-a1"}}"#
         );
         let page = ServerMessage::Members {
             members: vec![ada.clone()],

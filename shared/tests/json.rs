@@ -78,11 +78,16 @@ fn every_variant() -> Vec<ServerMessage> {
             joined: vec![name("cy"), name("김")],
             left: vec![name("bob")],
             count: 12,
+            member_instances: BTreeMap::from([
+                (name("cy"), "sl-a".to_owned()),
+                (name("김"), "sl-b".to_owned()),
+            ]),
         },
         ServerMessage::Presence {
             joined: vec![],
             left: vec![],
             count: 10_000,
+            member_instances: BTreeMap::new(),
         },
         ServerMessage::Members {
             members: vec![name("ada-2"), name("bob")],
@@ -387,12 +392,16 @@ fn server_messages() -> impl Strategy<Value = ServerMessage> {
             proptest::collection::vec(display_name(), 0..4),
             proptest::collection::vec(display_name(), 0..4),
             any::<u64>(),
+            proptest::collection::btree_map(display_name(), "\\PC{0,8}", 0..3),
         )
-            .prop_map(|(joined, left, count)| ServerMessage::Presence {
-                joined,
-                left,
-                count
-            }),
+            .prop_map(
+                |(joined, left, count, member_instances)| ServerMessage::Presence {
+                    joined,
+                    left,
+                    count,
+                    member_instances,
+                }
+            ),
         (
             proptest::collection::vec(display_name(), 0..4),
             proptest::option::of(display_name()),

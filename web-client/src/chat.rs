@@ -196,6 +196,7 @@ impl ChatState {
                 joined,
                 left,
                 count,
+                member_instances,
             } => {
                 self.count = count;
                 // One notice line per name while few come and go at once;
@@ -208,7 +209,8 @@ impl ChatState {
                     }
                 }
                 for name in joined {
-                    self.add_member(name.clone(), None);
+                    let placed = member_instances.get(&name).cloned();
+                    self.add_member(name.clone(), placed);
                     if notices && self.you.as_ref() != Some(&name) {
                         self.push(ChatEntry::Joined(name));
                     }

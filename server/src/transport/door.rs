@@ -389,6 +389,7 @@ fn render(message: &ServerMessage) -> String {
             joined,
             left,
             count,
+            ..
         } => {
             let names = |names: &[DisplayName]| {
                 names
@@ -448,6 +449,7 @@ mod tests {
             ],
             left: vec![DisplayName::parse("cy").unwrap()],
             count: 4,
+            member_instances: Default::default(),
         });
         assert_eq!(presence, "* ada, bob joined; cy left; 4 here");
     }

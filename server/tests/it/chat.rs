@@ -62,9 +62,16 @@ async fn a_message_reaches_its_room_in_order_and_no_other_room() {
 async fn members_see_joins_and_leaves() {
     let server = TestServer::start().await;
     let (mut ada, welcome) = join(&server, "lab", "ada").await;
-    let ServerMessage::Welcome { members, you, .. } = welcome else {
+    let ServerMessage::Welcome {
+        members,
+        you,
+        instance,
+        ..
+    } = welcome
+    else {
         unreachable!()
     };
+    let here = instance.expect("the welcome names this instance").id;
     assert_eq!(you.as_str(), "ada");
     assert_eq!(
         members.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
@@ -84,6 +91,18 @@ async fn members_see_joins_and_leaves() {
         matches!(presence, ServerMessage::Presence { count: 2, .. }),
         "{presence:?}"
     );
+    // It says where bob is connected: here.
+    let ServerMessage::Presence {
+        member_instances, ..
+    } = &presence
+    else {
+        unreachable!()
+    };
+    let bob_is = member_instances
+        .iter()
+        .find(|(name, _)| name.as_str() == "bob")
+        .map(|(_, instance)| instance.as_str());
+    assert_eq!(bob_is, Some(here.as_str()), "{presence:?}");
 
     let mut bob = bob;
     bob.ws.close(None).await.unwrap();

@@ -141,7 +141,22 @@ async fn three_instances_share_rooms_order_history_and_names() {
         .map(|(n, i)| (n.as_str(), i.as_str()))
         .collect();
     assert_eq!(placed, [("ada", "inst-a"), ("ada-2", "inst-b")]);
-    ada.recv_until(|m| crate::common::joined(m, "ada-2")).await;
+    // And ada, on a, hears where ada-2 joined.
+    let presence = ada.recv_until(|m| crate::common::joined(m, "ada-2")).await;
+    let ServerMessage::Presence {
+        member_instances, ..
+    } = &presence
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        member_instances
+            .iter()
+            .find(|(name, _)| name.as_str() == "ada-2")
+            .map(|(_, instance)| instance.as_str()),
+        Some("inst-b"),
+        "{presence:?}"
+    );
 
     // Interleaved speakers on two instances: everyone sees one order, one seq.
     for i in 0..10 {

@@ -245,6 +245,7 @@ mod tests {
             joined: vec![],
             left: vec![],
             count,
+            member_instances: Default::default(),
         })
     }
 
@@ -292,6 +293,7 @@ mod tests {
             joined: vec![],
             left: vec![],
             count,
+            member_instances: Default::default(),
         };
         assert_eq!(
             got,

@@ -98,10 +98,11 @@ impl Room {
         if state.delta.is_empty() {
             return;
         }
+        let here = |_: &DisplayName| Some(self.instance.clone());
         let event = state
             .delta
             .take()
-            .event(state.members.len(), self.presence_names);
+            .event(state.members.len(), self.presence_names, here);
         self.events.send(&event);
     }
 }

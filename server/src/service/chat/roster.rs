@@ -54,20 +54,33 @@ impl Delta {
     }
 
     /// The `presence` event for these changes in a room of `count`
-    /// members: names only up to `list_max` members, the count always.
-    pub fn event(self, count: usize, list_max: usize) -> RoomEvent {
+    /// members: names only up to `list_max` members, each joined name with
+    /// its instance (`instance_of`), the count always.
+    pub fn event(
+        self,
+        count: usize,
+        list_max: usize,
+        instance_of: impl Fn(&DisplayName) -> Option<String>,
+    ) -> RoomEvent {
         let count = count as u64;
         if count as usize > list_max {
             return RoomEvent::replaceable(ServerMessage::Presence {
                 joined: Vec::new(),
                 left: Vec::new(),
                 count,
+                member_instances: BTreeMap::new(),
             });
         }
+        let member_instances = self
+            .joined
+            .iter()
+            .filter_map(|name| Some((name.clone(), instance_of(name)?)))
+            .collect();
         RoomEvent::new(ServerMessage::Presence {
             joined: self.joined.into_iter().collect(),
             left: self.left.into_iter().collect(),
             count,
+            member_instances,
         })
     }
 }
@@ -131,17 +144,19 @@ mod tests {
     fn large_rooms_get_counts_only() {
         let mut delta = Delta::default();
         delta.join(n("ada"));
-        let small = delta.clone().event(10, 500);
+        let here = |_: &DisplayName| Some("sl-1".to_owned());
+        let small = delta.clone().event(10, 500, here);
         assert_eq!(
             small.message.as_ref(),
             &ServerMessage::Presence {
                 joined: vec![n("ada")],
                 left: vec![],
-                count: 10
+                count: 10,
+                member_instances: BTreeMap::from([(n("ada"), "sl-1".to_owned())]),
             }
         );
         assert!(!small.replaceable);
-        let large = delta.event(501, 500);
+        let large = delta.event(501, 500, here);
         assert!(large.replaceable);
         assert!(matches!(
             large.message.as_ref(),

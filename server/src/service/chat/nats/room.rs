@@ -115,10 +115,10 @@ impl Room {
         let outgoing = {
             let mut state = lock(&self.state);
             if !state.delta.is_empty() {
-                let event = state
-                    .delta
-                    .take()
-                    .event(state.members.len(), self.presence_names);
+                let delta = state.delta.take();
+                let event = delta.event(state.members.len(), self.presence_names, |name| {
+                    state.members.get(name).cloned()
+                });
                 self.events.send(&event);
             }
             state.outgoing.take()
