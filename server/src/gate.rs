@@ -79,28 +79,5 @@ impl Gate {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::AtomicUsize;
-
-    #[tokio::test]
-    async fn the_source_is_polled_only_after_it_woke() {
-        let polls = AtomicUsize::new(0);
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<u32>(4);
-        let gate = Gate::new();
-        let mut next = std::pin::pin!(std::future::poll_fn(|cx| gate.poll(cx, |cx| {
-            polls.fetch_add(1, Ordering::SeqCst);
-            rx.poll_recv(cx)
-        })));
-        assert!(futures_util::poll!(next.as_mut()).is_pending());
-        assert_eq!(polls.load(Ordering::SeqCst), 1);
-        // Polled again without a wake-up: the source is left alone.
-        assert!(futures_util::poll!(next.as_mut()).is_pending());
-        assert!(futures_util::poll!(next.as_mut()).is_pending());
-        assert_eq!(polls.load(Ordering::SeqCst), 1);
-        tx.send(7).await.unwrap();
-        assert_eq!(next.await, Some(7));
-        assert_eq!(polls.load(Ordering::SeqCst), 2);
-    }
-}
+// Tested through its one user, `transport::websocket::socket::ReadGate`:
+// polled only after a wake-up, and again after a ready poll.
