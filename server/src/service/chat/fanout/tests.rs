@@ -1,0 +1,122 @@
+//! The fan-out's own tests: backlogs, merging, closing, waking.
+
+use super::*;
+use socketlab_shared::{DisplayName, ServerMessage};
+
+fn pong(id: u64) -> RoomEvent {
+    RoomEvent::new(ServerMessage::Pong { id })
+}
+
+fn count(count: u64) -> RoomEvent {
+    RoomEvent::replaceable(ServerMessage::Presence {
+        joined: vec![],
+        left: vec![],
+        count,
+        member_instances: Default::default(),
+    })
+}
+
+#[test]
+fn many_small_events_fit_a_budget_that_one_big_backlog_does_not() {
+    let fanout = Fanout::new(64 * 1024);
+    let mut member = fanout.subscribe();
+    // 2,000 small events: far more than any event count limit allowed.
+    for id in 0..2000 {
+        fanout.send(&pong(id));
+    }
+    for id in 0..2000 {
+        assert_eq!(
+            member.try_recv().unwrap().unwrap().message.as_ref(),
+            &ServerMessage::Pong { id }
+        );
+    }
+    assert!(member.is_empty());
+    // A backlog over the budget is an overflow, reported with its size.
+    let big = RoomEvent::new(ServerMessage::Left {
+        name: DisplayName::parse(&"x".repeat(24)).unwrap(),
+    });
+    for _ in 0..10_000 {
+        fanout.send(&big);
+    }
+    let Ended::TooSlow(overflow) = member.try_recv().unwrap().unwrap_err() else {
+        panic!("expected an overflow");
+    };
+    assert!(overflow.bytes > 64 * 1024, "{overflow:?}");
+}
+
+#[test]
+fn a_newer_count_replaces_an_unsent_one_but_not_messages() {
+    let fanout = Fanout::new(1 << 20);
+    let mut member = fanout.subscribe();
+    fanout.send(&count(1));
+    fanout.send(&count(2));
+    fanout.send(&pong(7));
+    fanout.send(&count(3));
+    fanout.send(&count(4));
+    let got: Vec<ServerMessage> = std::iter::from_fn(|| member.try_recv())
+        .map(|e| e.unwrap().message.as_ref().clone())
+        .collect();
+    let presence = |count| ServerMessage::Presence {
+        joined: vec![],
+        left: vec![],
+        count,
+        member_instances: Default::default(),
+    };
+    assert_eq!(
+        got,
+        [presence(2), ServerMessage::Pong { id: 7 }, presence(4)]
+    );
+}
+
+#[test]
+fn a_closed_room_tells_every_member_and_every_later_one_why() {
+    let fanout = Fanout::new(1 << 20);
+    let mut before = fanout.subscribe();
+    fanout.send(&pong(1));
+    let closed = Closed {
+        code: 1013,
+        reason: "the room was lost".into(),
+    };
+    fanout.close(closed.clone());
+    fanout.send(&pong(2));
+    let ended = |inbox: &mut Inbox| inbox.try_recv().map(|e| e.map(|_| ()));
+    assert_eq!(ended(&mut before), Some(Err(Ended::Closed(closed.clone()))));
+    // And it stays closed.
+    assert_eq!(ended(&mut before), Some(Err(Ended::Closed(closed.clone()))));
+    let mut after = fanout.subscribe();
+    assert_eq!(ended(&mut after), Some(Err(Ended::Closed(closed))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_member_is_woken_by_the_next_event_after_it_emptied_its_backlog() {
+    let fanout = Fanout::new(1 << 20);
+    let mut member = fanout.subscribe();
+    let sender = fanout.clone();
+    // Bursts of events, each sent while the member waits or reads.
+    let sending = tokio::spawn(async move {
+        for id in 0..1000 {
+            sender.send(&pong(id));
+            if id % 7 == 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    for id in 0..1000 {
+        let got = tokio::time::timeout(std::time::Duration::from_secs(5), member.recv())
+            .await
+            .unwrap_or_else(|_| panic!("event {id} never woke the member"));
+        assert_eq!(got.unwrap().message.as_ref(), &ServerMessage::Pong { id });
+    }
+    sending.await.unwrap();
+    assert!(member.is_empty());
+}
+
+#[test]
+fn dropping_an_inbox_unsubscribes() {
+    let fanout = Fanout::new(1024);
+    let a = fanout.subscribe();
+    let _b = fanout.subscribe();
+    assert_eq!(fanout.len(), 2);
+    drop(a);
+    assert_eq!(fanout.len(), 1);
+}
