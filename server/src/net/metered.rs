@@ -29,6 +29,11 @@ impl ByteCounts {
     pub fn written(&self) -> u64 {
         self.written.load(Ordering::Relaxed)
     }
+
+    /// Counts `n` bytes sent by a path that does not go through [`Metered`].
+    pub fn add_written(&self, n: usize) {
+        self.written.fetch_add(n as u64, Ordering::Relaxed);
+    }
 }
 
 /// `inner`, with every byte counted in [`ByteCounts`].
@@ -39,16 +44,16 @@ pub struct Metered<T> {
 }
 
 impl<T> Metered<T> {
-    /// Wraps `inner`; the returned counts stay readable after the stream is gone.
-    pub fn new(inner: T) -> (Self, Arc<ByteCounts>) {
-        let counts = Arc::new(ByteCounts::default());
-        (
-            Self {
-                inner,
-                counts: counts.clone(),
-            },
-            counts,
-        )
+    /// Wraps `inner`, counting into `counts`, which stay readable after
+    /// the stream is gone (and may be shared with a path that writes to
+    /// the same connection around this wrapper).
+    pub fn counting(inner: T, counts: Arc<ByteCounts>) -> Self {
+        Self { inner, counts }
+    }
+
+    /// The wrapped stream.
+    pub fn get_ref(&self) -> &T {
+        &self.inner
     }
 }
 
@@ -114,7 +119,8 @@ mod tests {
     #[tokio::test]
     async fn counts_both_directions() {
         let (a, mut b) = tokio::io::duplex(64);
-        let (mut metered, counts) = Metered::new(a);
+        let counts = Arc::<ByteCounts>::default();
+        let mut metered = Metered::counting(a, counts.clone());
         metered.write_all(b"hello").await.unwrap();
         let mut buf = [0u8; 5];
         b.read_exact(&mut buf).await.unwrap();

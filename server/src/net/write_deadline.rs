@@ -44,6 +44,16 @@ impl<T> WriteDeadline<T> {
         }
     }
 
+    /// The wrapped stream.
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// The wrapped stream and the limit, to wrap something else with it.
+    pub fn into_parts(self) -> (T, Duration) {
+        (self.inner, self.limit)
+    }
+
     /// After a `Pending` write: `Pending` until the deadline, then the error.
     fn stalled(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
         let limit = self.limit;

@@ -9,11 +9,14 @@
 //!   interface, framed).
 //! - [`socket`]: the stream type, gated reads, closing politely.
 //! - [`subprotocol`]: which subprotocol a relay answers with.
+//! - [`wire`]: the socket under a plain-TCP WebSocket, shared with the
+//!   publisher of a chat member's room.
 
 pub mod endpoints;
 pub mod session;
 pub mod socket;
 pub mod subprotocol;
 pub mod upgrade;
+pub mod wire;
 
 pub use socket::WebSocket;

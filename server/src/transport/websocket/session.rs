@@ -9,6 +9,7 @@
 //! - echo and the relay: text and binary frames, as they came ([`Data`]).
 //! - inspect: the handshake report out, as one JSON text frame.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::SinkExt;
@@ -16,6 +17,7 @@ use socketlab_shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::socket::{self, ReadGate, WebSocket};
+use super::wire::{self, Wire};
 use crate::net::deadline::within;
 use crate::service::chat::session::{ChatInput, ChatOutput};
 use crate::service::session::{Data, Inbound, Incoming, Lost, Outbound, Split};
@@ -97,6 +99,9 @@ impl Encode for ServerMessage {
 pub struct WsSession {
     ws: WebSocket,
     reader: Reader,
+    /// The plain-TCP socket under `ws`, shared with a room's publisher;
+    /// released after each flush (see [`wire`]).
+    wire: Option<Arc<Wire>>,
 }
 
 /// What the reading side keeps between frames.
@@ -210,8 +215,18 @@ impl WsSession {
     /// must be written within `send_timeout`.
     pub fn new(ws: WebSocket, send_timeout: Duration) -> Self {
         Self {
+            wire: wire::of(ws.get_ref().get_ref()),
             ws,
             reader: Reader::new(send_timeout),
+        }
+    }
+
+    /// All this session wrote is out: a room's publisher may write to the
+    /// socket again, unless the session is closing (nothing may follow a
+    /// close frame).
+    fn release(&self) {
+        if let Some(wire) = self.wire.as_ref().filter(|_| !self.reader.closing) {
+            wire.release();
         }
     }
 }
@@ -279,14 +294,18 @@ impl<T: Encode> Outbound<T> for WsSession {
     async fn flush(&mut self) -> Result<(), Lost> {
         SinkExt::<Message>::flush(&mut self.ws)
             .await
-            .map_err(|_| Lost)
+            .map_err(|_| Lost)?;
+        self.release();
+        Ok(())
     }
 
     async fn ping(&mut self) -> Result<(), Lost> {
         self.ws
             .send(Message::Ping(Default::default()))
             .await
-            .map_err(|_| Lost)
+            .map_err(|_| Lost)?;
+        self.release();
+        Ok(())
     }
 
     async fn close(&mut self, code: u16, reason: &str) {
@@ -310,6 +329,8 @@ impl Split<Data> for WsSession {
     type Tx = WsTx;
 
     fn split(self) -> (WsRx, WsTx) {
+        // Nothing writes around a split session (only chat members do), so
+        // its wire is never released.
         let (sink, stream) = futures_util::StreamExt::split(self.ws);
         (
             WsRx {
@@ -323,6 +344,7 @@ impl Split<Data> for WsSession {
     fn unsplit(rx: WsRx, tx: WsTx) -> Option<Self> {
         let ws = tx.sink.reunite(rx.stream).ok()?;
         Some(Self {
+            wire: wire::of(ws.get_ref().get_ref()),
             ws,
             reader: rx.reader,
         })

@@ -4,18 +4,17 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use hyper::upgrade::Upgraded;
-use hyper_util::rt::TokioIo;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::WebSocketStream;
 
+use super::wire::Conn;
 use crate::gate::Gate;
 use crate::net::metered::Metered;
 
 /// A server-side WebSocket over an upgraded HTTP/1.1 connection, with its
 /// bytes counted.
-pub type WebSocket = WebSocketStream<Metered<TokioIo<Upgraded>>>;
+pub type WebSocket = WebSocketStream<Metered<Conn>>;
 
 /// How long the server waits for the client's half of a close handshake,
 /// and how long the answer to a client's close may take to be written.

@@ -6,10 +6,10 @@
 //! message limits, buffer sizes), none of which `warp::ws()` exposes.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use hyper::upgrade::OnUpgrade;
-use hyper_util::rt::TokioIo;
 use socketlab_shared::{HandshakeReport, HttpRequestHead, HttpResponseHead};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
@@ -19,12 +19,12 @@ use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use crate::net::admission::{Admission, ConnectionPermit};
-use crate::net::metered::Metered;
+use crate::net::metered::{ByteCounts, Metered};
 use crate::net::peer::PeerAddr;
 use crate::problem::Problem;
 use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
-use crate::transport::websocket::WebSocket;
+use crate::transport::websocket::{wire, WebSocket};
 
 /// What the upgrade needs from the server: the admission rules, where to
 /// count refusals and connections, and the shutdown that tracks sessions.
@@ -286,8 +286,16 @@ impl Upgrade {
             let started = std::time::Instant::now();
             let open = metrics.opened(endpoint);
             tracing::info!(?peer, endpoint, "websocket opened");
-            let (io, bytes) = Metered::new(TokioIo::new(upgraded));
-            let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+            let bytes = Arc::<ByteCounts>::default();
+            let (conn, read) = wire::open(upgraded, &bytes);
+            let io = Metered::counting(conn, bytes.clone());
+            let socket = if read.is_empty() {
+                WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await
+            } else {
+                // What the client sent right behind its handshake.
+                WebSocketStream::from_partially_read(io, read.to_vec(), Role::Server, Some(config))
+                    .await
+            };
             let code = session(socket, report).await;
             open.closed(code);
             tracing::info!(
