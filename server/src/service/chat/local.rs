@@ -103,7 +103,9 @@ impl Room {
             .delta
             .take()
             .event(state.members.len(), self.presence_names, here);
-        self.events.send(&event);
+        let sending = self.events.queue(&event);
+        drop(state);
+        sending.deliver();
     }
 }
 
@@ -255,9 +257,12 @@ impl Seat for LocalSeat {
             state.history.pop_front();
         }
         state.history.push_back(message.clone());
-        self.room
+        let sending = self
+            .room
             .events
-            .send(&RoomEvent::new(ServerMessage::Message(message)));
+            .queue(&RoomEvent::new(ServerMessage::Message(message)));
+        drop(state);
+        sending.deliver();
         Ok(())
     }
 

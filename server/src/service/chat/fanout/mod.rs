@@ -13,6 +13,13 @@
 //! catches up: a newer one replaces an unsent older one at the end of the
 //! backlog, so a member that fell behind gets the latest count, once.
 //!
+//! Events are delivered outside the bus's locks. A bus queues an event
+//! under its room's lock ([`Fanout::queue`], which fixes the order) and
+//! delivers once it let go ([`Sending::deliver`]). Whoever finds nobody
+//! delivering delivers; a sender that finds someone at it leaves its event
+//! to them. So a delivery to 5,000 members never holds a lock that a
+//! joining member waits for.
+//!
 //! A bus that can no longer keep a room up to date closes the fan-out
 //! ([`Fanout::close`]): every member is then told why, with a close code,
 //! instead of being left in a room that has gone silent.
@@ -34,11 +41,52 @@ pub struct Fanout {
 }
 
 struct Inner {
-    slots: Mutex<HashMap<u64, Arc<Slot>>>,
+    slots: Mutex<Slots>,
     next: AtomicU64,
     budget: usize,
     /// Set once the room was closed; later members start closed.
     closed: Mutex<Option<Closed>>,
+    /// Events sent and not yet delivered.
+    outbox: Mutex<Outbox>,
+}
+
+/// The members, by subscription id, and a list of them for whoever
+/// delivers: made again only after a join or a leave, so that an event to
+/// a room that did not change touches no member's reference count.
+#[derive(Default)]
+struct Slots {
+    by_id: HashMap<u64, Arc<Slot>>,
+    list: Option<Arc<[Arc<Slot>]>>,
+}
+
+impl Slots {
+    fn insert(&mut self, id: u64, slot: Arc<Slot>) {
+        self.by_id.insert(id, slot);
+        self.list = None;
+    }
+
+    fn remove(&mut self, id: u64) {
+        self.by_id.remove(&id);
+        self.list = None;
+    }
+
+    /// Every member, as of now.
+    fn list(&mut self) -> Arc<[Arc<Slot>]> {
+        let by_id = &self.by_id;
+        self.list
+            .get_or_insert_with(|| by_id.values().cloned().collect())
+            .clone()
+    }
+}
+
+/// Events in the order they were sent, each with its number.
+#[derive(Default)]
+struct Outbox {
+    events: VecDeque<(u64, RoomEvent)>,
+    /// The number the next event sent gets.
+    next: u64,
+    /// Someone is delivering: a sender leaves its event to them.
+    delivering: bool,
 }
 
 /// One member's backlog.
@@ -48,6 +96,8 @@ struct Slot {
     /// ends): a member that has not yet taken its last event will still
     /// find the next one, so a burst costs one wake-up, not one per event.
     ready: AtomicWaker,
+    /// The number of the first event sent after the member subscribed.
+    from: u64,
 }
 
 #[derive(Default)]
@@ -85,16 +135,36 @@ pub struct Closed {
     pub reason: Arc<str>,
 }
 
+/// An event queued ([`Fanout::queue`]) and not yet delivered; dropping it
+/// delivers too.
+#[must_use = "a queued event goes out when this is delivered; deliver it once the room's lock is released"]
+pub struct Sending<'a> {
+    fanout: &'a Fanout,
+}
+
+impl Sending<'_> {
+    /// Delivers the event (and any queued behind it), unless someone is
+    /// delivering already: then they do.
+    pub fn deliver(self) {}
+}
+
+impl Drop for Sending<'_> {
+    fn drop(&mut self) {
+        self.fanout.pump();
+    }
+}
+
 impl Fanout {
     /// A room with no members yet; each member may have up to `budget`
     /// bytes of events it has not taken.
     pub fn new(budget: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
-                slots: Mutex::new(HashMap::new()),
+                slots: Mutex::default(),
                 next: AtomicU64::new(0),
                 budget,
                 closed: Mutex::new(None),
+                outbox: Mutex::default(),
             }),
         }
     }
@@ -102,14 +172,19 @@ impl Fanout {
     /// A new member's inbox: it receives every event sent from now on.
     pub fn subscribe(&self) -> Inbox {
         let id = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        // Numbered and listed at one instant: whoever delivers a later
+        // event finds this member among the slots.
+        let outbox = lock(&self.inner.outbox);
         let slot = Arc::new(Slot {
             state: Mutex::new(Backlog {
                 ended: lock(&self.inner.closed).clone().map(Ended::Closed),
                 ..Backlog::default()
             }),
             ready: AtomicWaker::new(),
+            from: outbox.next,
         });
         lock(&self.inner.slots).insert(id, slot.clone());
+        drop(outbox);
         Inbox {
             slot,
             id,
@@ -117,39 +192,46 @@ impl Fanout {
         }
     }
 
-    /// Puts `event` in every member's backlog (the same bytes for all).
+    /// Sends `event` to every member (the same bytes for all).
     pub fn send(&self, event: &RoomEvent) {
-        let size = event.frame.len();
-        let budget = self.inner.budget;
-        for slot in lock(&self.inner.slots).values() {
-            let mut guard = lock(&slot.state);
-            let backlog = &mut *guard;
-            if backlog.ended.is_some() {
-                continue;
+        self.queue(event).deliver();
+    }
+
+    /// Puts `event` after every event sent before it; it goes out when the
+    /// returned [`Sending`] is delivered.
+    pub fn queue(&self, event: &RoomEvent) -> Sending<'_> {
+        let mut outbox = lock(&self.inner.outbox);
+        let number = outbox.next;
+        outbox.next += 1;
+        outbox.events.push_back((number, event.clone()));
+        Sending { fanout: self }
+    }
+
+    /// Delivers queued events until none is left, unless someone is
+    /// delivering already.
+    fn pump(&self) {
+        {
+            let mut outbox = lock(&self.inner.outbox);
+            if outbox.delivering {
+                return;
             }
-            let was_empty = backlog.events.is_empty();
-            if event.replaceable {
-                if let Some(last) = backlog.events.back_mut().filter(|e| e.replaceable) {
-                    backlog.bytes -= last.frame.len();
-                    *last = event.clone();
-                    backlog.bytes += size;
-                    continue;
-                }
-            }
-            if backlog.bytes + size > budget && !backlog.events.is_empty() {
-                backlog.ended = Some(Ended::TooSlow(Overflow {
-                    bytes: backlog.bytes + size,
-                }));
-                backlog.events = VecDeque::new();
-                backlog.bytes = 0;
-            } else {
-                backlog.events.push_back(event.clone());
-                backlog.bytes += size;
-            }
-            let ended = backlog.ended.is_some();
-            drop(guard);
-            if was_empty || ended {
-                slot.ready.wake();
+            outbox.delivering = true;
+        }
+        loop {
+            let next = {
+                let mut outbox = lock(&self.inner.outbox);
+                let next = outbox.events.pop_front();
+                outbox.delivering = next.is_some();
+                next
+            };
+            let Some((number, event)) = next else {
+                return;
+            };
+            // A list of its own: joins and leaves do not wait for the
+            // deliveries.
+            let members = lock(&self.inner.slots).list();
+            for slot in members.iter().filter(|slot| number >= slot.from) {
+                slot.deliver(&event, self.inner.budget);
             }
         }
     }
@@ -159,7 +241,7 @@ impl Fanout {
     /// room can no longer say what comes after it).
     pub fn close(&self, closed: Closed) {
         *lock(&self.inner.closed) = Some(closed.clone());
-        for slot in lock(&self.inner.slots).values() {
+        for slot in lock(&self.inner.slots).by_id.values() {
             let mut backlog = lock(&slot.state);
             if backlog.ended.is_none() {
                 backlog.ended = Some(Ended::Closed(closed.clone()));
@@ -173,12 +255,48 @@ impl Fanout {
 
     /// Members subscribed.
     pub fn len(&self) -> usize {
-        lock(&self.inner.slots).len()
+        lock(&self.inner.slots).by_id.len()
     }
 
     /// Whether nobody is subscribed.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl Slot {
+    /// Puts `event` in this member's backlog.
+    fn deliver(&self, event: &RoomEvent, budget: usize) {
+        let mut guard = lock(&self.state);
+        let backlog = &mut *guard;
+        if backlog.ended.is_some() {
+            return;
+        }
+        let was_empty = backlog.events.is_empty();
+        let size = event.frame.len();
+        if event.replaceable {
+            if let Some(last) = backlog.events.back_mut().filter(|e| e.replaceable) {
+                backlog.bytes -= last.frame.len();
+                *last = event.clone();
+                backlog.bytes += size;
+                return;
+            }
+        }
+        if backlog.bytes + size > budget && !backlog.events.is_empty() {
+            backlog.ended = Some(Ended::TooSlow(Overflow {
+                bytes: backlog.bytes + size,
+            }));
+            backlog.events = VecDeque::new();
+            backlog.bytes = 0;
+        } else {
+            backlog.events.push_back(event.clone());
+            backlog.bytes += size;
+        }
+        let ended = backlog.ended.is_some();
+        drop(guard);
+        if was_empty || ended {
+            self.ready.wake();
+        }
     }
 }
 
@@ -226,7 +344,7 @@ impl Inbox {
 impl Drop for Inbox {
     fn drop(&mut self) {
         if let Some(fanout) = self.fanout.upgrade() {
-            lock(&fanout.slots).remove(&self.id);
+            lock(&fanout.slots).remove(self.id);
         }
     }
 }

@@ -111,6 +111,40 @@ async fn a_waiting_member_is_woken_by_the_next_event_after_it_emptied_its_backlo
     assert!(member.is_empty());
 }
 
+fn drain(member: &mut Inbox) -> Vec<u64> {
+    std::iter::from_fn(|| member.try_recv())
+        .map(|e| match e.unwrap().message.as_ref() {
+            ServerMessage::Pong { id } => *id,
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_member_gets_only_events_sent_after_it_subscribed_even_if_delivered_later() {
+    let fanout = Fanout::new(1 << 20);
+    let mut before = fanout.subscribe();
+    let sending = fanout.queue(&pong(1));
+    let mut after = fanout.subscribe();
+    sending.deliver();
+    fanout.send(&pong(2));
+    assert_eq!(drain(&mut before), [1, 2]);
+    assert_eq!(drain(&mut after), [2]);
+}
+
+#[test]
+fn a_sender_that_finds_someone_delivering_leaves_its_event_to_them() {
+    let fanout = Fanout::new(1 << 20);
+    let mut member = fanout.subscribe();
+    // Delivering (as if another sender were in the middle of it).
+    lock(&fanout.inner.outbox).delivering = true;
+    fanout.send(&pong(1));
+    assert!(member.is_empty());
+    lock(&fanout.inner.outbox).delivering = false;
+    fanout.send(&pong(2));
+    assert_eq!(drain(&mut member), [1, 2]);
+}
+
 #[test]
 fn dropping_an_inbox_unsubscribes() {
     let fanout = Fanout::new(1024);

@@ -112,17 +112,20 @@ impl Room {
     /// Announces this tick: one `presence` to the local members, and the
     /// local joins and leaves to the other instances.
     pub(super) async fn flush(&self) {
-        let outgoing = {
+        let (sending, outgoing) = {
             let mut state = lock(&self.state);
-            if !state.delta.is_empty() {
+            let sending = (!state.delta.is_empty()).then(|| {
                 let delta = state.delta.take();
                 let event = delta.event(state.members.len(), self.presence_names, |name| {
                     state.members.get(name).cloned()
                 });
-                self.events.send(&event);
-            }
-            state.outgoing.take()
+                self.events.queue(&event)
+            });
+            (sending, state.outgoing.take())
         };
+        if let Some(sending) = sending {
+            sending.deliver();
+        }
         if outgoing.is_empty() {
             return;
         }
@@ -157,8 +160,11 @@ impl Room {
             state.history.pop_front();
         }
         state.history.push_back(chat.clone());
-        self.events
-            .send(&RoomEvent::new(ServerMessage::Message(chat)));
+        let sending = self
+            .events
+            .queue(&RoomEvent::new(ServerMessage::Message(chat)));
+        drop(state);
+        sending.deliver();
     }
 
     /// Stops the room's tasks at once (the bus is closing).
