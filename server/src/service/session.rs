@@ -14,6 +14,7 @@
 //!   deadline (a client that stops reading is dropped, never waited for).
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::net::deadline::within;
@@ -76,6 +77,44 @@ pub trait Outbound<T: Send>: Send {
     /// Ends the session with `code` and `reason`: a close frame, or a last
     /// line; waits briefly for the client's side of a close handshake.
     fn close(&mut self, code: u16, reason: &str) -> impl Future<Output = ()> + Send;
+
+    /// A way to write to this client from outside the session's task, for
+    /// transports that have one (see [`Direct`]).
+    fn direct(&self) -> Option<Arc<dyn Direct>> {
+        None
+    }
+}
+
+/// A transport's way to take a text message from outside the session's
+/// task: a room's publisher writes an event to an idle member without
+/// waking the member's task. It never waits, and never writes while the
+/// session itself is writing (its writes stay whole and in order).
+///
+/// A message is framed once per event ([`Direct::frame`]) for every member
+/// whose transport frames alike (the same [`Direct::framing`]), then
+/// written to each ([`Direct::try_write`]).
+pub trait Direct: Send + Sync {
+    /// Names how this transport frames a text message.
+    fn framing(&self) -> &'static str;
+
+    /// `text` framed as this transport sends it.
+    fn frame(&self, text: &str) -> bytes::Bytes;
+
+    /// Writes `framed` (from [`Direct::frame`]) if the connection takes it
+    /// now.
+    fn try_write(&self, framed: &bytes::Bytes) -> Written;
+}
+
+/// How much of a message a [`Direct`] write took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// All of it.
+    All,
+    /// Part: the transport holds the rest and sends it before anything
+    /// else, at the session's next write or flush.
+    Part,
+    /// None: the session writes it (the connection is busy or full).
+    Nothing,
 }
 
 /// The connection failed or was closed under the service.

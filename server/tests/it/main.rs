@@ -13,6 +13,7 @@ mod browser;
 mod bus_contract;
 mod chat;
 mod chat_scale;
+mod chat_wire;
 mod deadlines;
 mod echo;
 mod gateway;

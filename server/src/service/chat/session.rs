@@ -14,7 +14,7 @@ use socketlab_shared::close;
 use socketlab_shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 
 use super::bus::{Membership, RoomEvent};
-use super::fanout::{Closed, Ended, Overflow};
+use super::fanout::{Closed, Ended, Next, Overflow};
 use crate::service::keepalive::{due, KeepAlive, KeepAliveAction, KeepAliveConfig};
 use crate::service::limits::{Strikes, TokenBucket};
 use crate::service::session::{self, Inbound, Incoming, Outbound, SendError};
@@ -119,6 +119,12 @@ where
     let end = match session::send(conn, welcome, send_timeout).await {
         Err(err) => End::Lost(err),
         Ok(()) => {
+            let counters = metrics.message_counters(endpoint);
+            // From here on the room may write to this member's socket itself
+            // while the member is idle (the welcome came first).
+            if let Some(direct) = conn.direct() {
+                membership.events.attach(direct, counters.outbound.clone());
+            }
             let mut session = Session {
                 membership: &mut membership,
                 shutdown: &shutdown,
@@ -126,7 +132,7 @@ where
                 strikes: Strikes::new(ABUSE_STRIKES, ABUSE_WINDOW),
                 keepalive: limits.keepalive.map(KeepAlive::new),
                 limits,
-                counters: metrics.message_counters(endpoint),
+                counters,
             };
             session.serve(conn).await
         }
@@ -269,14 +275,20 @@ impl Session<'_> {
     }
 }
 
-/// Writes one room event, plus whatever else is already queued, then flushes.
+/// Writes one room event, plus whatever else is already queued, then
+/// flushes (which also sends what the transport holds of an event the room
+/// wrote itself); then the room may write to the member again.
 async fn forward<C: Outbound<ChatOutput>>(
     conn: &mut C,
     membership: &mut Membership,
-    first: Result<RoomEvent, Ended>,
+    first: Result<Next, Ended>,
     send_timeout: Duration,
 ) -> Result<u64, End> {
-    let mut next = Some(first);
+    let mut next = match first {
+        Ok(Next::Write(event)) => Some(Ok(event)),
+        Ok(Next::Flush) => None,
+        Err(ended) => Some(Err(ended)),
+    };
     let mut written: u64 = 0;
     let burst = async {
         while let Some(event) = next.take() {
@@ -293,7 +305,9 @@ async fn forward<C: Outbound<ChatOutput>>(
         conn.flush().await?;
         Ok::<_, session::Lost>(Ok(written))
     };
-    match session::flush(send_timeout, burst).await {
+    let flushed = session::flush(send_timeout, burst).await;
+    membership.events.written();
+    match flushed {
         Ok(Ok(result)) => result,
         Ok(Err(session::Lost)) => Err(End::Lost(SendError::Lost)),
         Err(err) => Err(End::Lost(err)),

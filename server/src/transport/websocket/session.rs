@@ -20,7 +20,7 @@ use super::socket::{self, ReadGate, WebSocket};
 use super::wire::{self, Wire};
 use crate::net::deadline::within;
 use crate::service::chat::session::{ChatInput, ChatOutput};
-use crate::service::session::{Data, Inbound, Incoming, Lost, Outbound, Split};
+use crate::service::session::{Data, Direct, Inbound, Incoming, Lost, Outbound, Split};
 use socketlab_shared::close;
 
 /// The close reason when a frame would overflow the connection's capped
@@ -310,6 +310,10 @@ impl<T: Encode> Outbound<T> for WsSession {
 
     async fn close(&mut self, code: u16, reason: &str) {
         socket::close(&mut self.ws, code, reason).await;
+    }
+
+    fn direct(&self) -> Option<Arc<dyn Direct>> {
+        Some(self.wire.clone()?)
     }
 }
 

@@ -2,10 +2,11 @@
 //! chat member, its room's publisher.
 //!
 //! The session reads and writes through tungstenite, over [`WireIo`]. A
-//! room's publisher is to write whole frames straight onto the socket
-//! while the session is not writing: an idle member of a room of 5,000
-//! then costs the publisher one `send(2)` per event, and the member's own
-//! task is never woken (uWebSockets publishes the same way).
+//! room's publisher may also write one whole frame straight onto the
+//! socket ([`Direct::try_write`]) while the session is not writing: an idle
+//! member of a room of 5,000 then costs the publisher one `send(2)` per
+//! event, and the member's own task is never woken (uWebSockets publishes
+//! the same way).
 //!
 //! Writes never interleave. A write by the session *claims* the wire, and
 //! the claim holds until the session says that all it wrote is out
@@ -22,7 +23,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 
-use bytes::{Buf, Bytes};
+use bytes::{Buf, Bytes, BytesMut};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio::io::Interest;
@@ -32,6 +33,7 @@ use tokio_util::either::Either;
 
 use crate::net::metered::ByteCounts;
 use crate::net::write_deadline::WriteDeadline;
+use crate::service::session::{Direct, Written};
 use crate::sync::lock;
 
 /// A WebSocket's connection: the shared TCP socket where hyper gives it
@@ -131,6 +133,48 @@ impl Wire {
     }
 }
 
+impl Direct for Wire {
+    fn framing(&self) -> &'static str {
+        "websocket text frame, unmasked"
+    }
+
+    fn frame(&self, text: &str) -> Bytes {
+        let mut head = [0u8; 10];
+        let head = frame_head(&mut head, text.len());
+        let mut frame = BytesMut::with_capacity(head.len() + text.len());
+        frame.extend_from_slice(head);
+        frame.extend_from_slice(text.as_bytes());
+        frame.freeze()
+    }
+
+    /// Sends `framed` if nobody claimed the wire and the socket takes it
+    /// now. Never waits: a wire the session holds at this instant answers
+    /// `Nothing`. One `send(2)` straight on the socket: tokio's readiness
+    /// is left as it was, which costs the session at most one
+    /// `WouldBlock` on its next write.
+    fn try_write(&self, framed: &Bytes) -> Written {
+        let Ok(mut state) = self.state.try_lock() else {
+            return Written::Nothing;
+        };
+        if state.claimed || !state.rest.is_empty() {
+            return Written::Nothing;
+        }
+        match socket2::SockRef::from(&self.tcp).send(framed) {
+            Ok(n) => {
+                state.sent += n as u64;
+                if n == framed.len() {
+                    Written::All
+                } else {
+                    state.rest = framed.slice(n..);
+                    Written::Part
+                }
+            }
+            // Full (or failing): the session writes it, and meets the error.
+            Err(_) => Written::Nothing,
+        }
+    }
+}
+
 impl Drop for Wire {
     fn drop(&mut self) {
         // Counted here rather than per write: one less cache line to touch
@@ -138,6 +182,24 @@ impl Drop for Wire {
         // the session and its room seat (the wire's two holders) are gone.
         let sent = self.state.get_mut().map_or(0, |state| state.sent);
         self.counts.add_written(sent as usize);
+    }
+}
+
+/// The header of an unmasked, final text frame of `len` bytes (RFC 6455
+/// section 5.2), written into `buf`.
+fn frame_head(buf: &mut [u8; 10], len: usize) -> &[u8] {
+    buf[0] = 0x81;
+    if len < 126 {
+        buf[1] = len as u8;
+        &buf[..2]
+    } else if let Ok(short) = u16::try_from(len) {
+        buf[1] = 126;
+        buf[2..4].copy_from_slice(&short.to_be_bytes());
+        &buf[..4]
+    } else {
+        buf[1] = 127;
+        buf[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+        &buf[..10]
     }
 }
 
@@ -213,5 +275,121 @@ impl AsyncWrite for WireIo {
             Err(err) if err.kind() == io::ErrorKind::NotConnected => Ok(()),
             other => other,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::protocol::Role;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::WebSocketStream;
+
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// A server-side wire and its WebSocket, and a client that reads
+    /// nothing until asked: both sockets' buffers as small as Linux allows.
+    async fn pair() -> (
+        Arc<Wire>,
+        WebSocketStream<WireIo>,
+        WebSocketStream<TcpStream>,
+    ) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let client = socket
+            .connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (tcp, _) = listener.accept().await.unwrap();
+        socket2::SockRef::from(&tcp)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        let wire = Arc::new(Wire {
+            tcp,
+            state: Mutex::default(),
+            counts: Arc::default(),
+        });
+        let io = WireIo(wire.clone());
+        let server = WebSocketStream::from_raw_socket(io, Role::Server, None).await;
+        let client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+        (wire, server, client)
+    }
+
+    fn send(wire: &Wire, text: &str) -> Written {
+        wire.try_write(&wire.frame(text))
+    }
+
+    async fn read(client: &mut WebSocketStream<TcpStream>) -> Message {
+        tokio::time::timeout(WAIT, client.next())
+            .await
+            .expect("a frame in time")
+            .expect("open")
+            .expect("a whole, valid frame")
+    }
+
+    #[tokio::test]
+    async fn a_frame_the_socket_took_in_part_is_finished_before_the_session_writes() {
+        let (wire, mut server, mut client) = pair().await;
+        let texts: Vec<String> = (0..1000)
+            .map(|n| format!("{n:04}{}", "x".repeat(3000)))
+            .collect();
+        let mut sent = 0;
+        let last = loop {
+            let written = send(&wire, &texts[sent]);
+            if written != Written::All {
+                break written;
+            }
+            sent += 1;
+            assert!(sent < texts.len(), "the socket never filled");
+        };
+        assert_eq!(last, Written::Part, "a full socket takes part of a frame");
+        assert_eq!(send(&wire, "no"), Written::Nothing, "nothing past the rest");
+        let session = tokio::spawn(async move {
+            server.send(Message::text("after")).await.unwrap();
+            server
+        });
+        for text in &texts[..=sent] {
+            assert_eq!(read(&mut client).await, Message::text(text.as_str()));
+        }
+        assert_eq!(read(&mut client).await, Message::text("after"));
+        session.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_publisher_keeps_off_a_wire_the_session_is_writing_to() {
+        let (wire, mut server, mut client) = pair().await;
+        let big = vec![7u8; 1 << 20];
+        let session = tokio::spawn({
+            let big = big.clone();
+            async move {
+                server.send(Message::binary(big)).await.unwrap();
+                server
+            }
+        });
+        // The session's megabyte is stuck in a socket nobody reads.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(send(&wire, "cut in"), Written::Nothing);
+        assert_eq!(read(&mut client).await, Message::binary(big));
+        let _server = session.await.unwrap();
+        // Flushed, but not yet released: still the session's.
+        assert_eq!(send(&wire, "early"), Written::Nothing);
+        wire.release();
+        assert_eq!(send(&wire, "now"), Written::All);
+        assert_eq!(read(&mut client).await, Message::text("now"));
+    }
+
+    #[test]
+    fn frame_heads_use_the_shortest_length_form() {
+        let mut buf = [0u8; 10];
+        assert_eq!(frame_head(&mut buf, 5), [0x81, 5]);
+        assert_eq!(frame_head(&mut buf, 125), [0x81, 125]);
+        assert_eq!(frame_head(&mut buf, 126), [0x81, 126, 0, 126]);
+        assert_eq!(frame_head(&mut buf, 65_535), [0x81, 126, 0xff, 0xff]);
+        assert_eq!(
+            frame_head(&mut buf, 65_536),
+            [0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0]
+        );
     }
 }

@@ -13,12 +13,20 @@
 //! catches up: a newer one replaces an unsent older one at the end of the
 //! backlog, so a member that fell behind gets the latest count, once.
 //!
+//! A member whose transport can take a message from outside its task (a
+//! [`Direct`] way in, attached once its welcome is out) and that has
+//! nothing waiting gets each event written straight to its socket by the
+//! publisher, and its task is not woken at all. Anything else (a full
+//! socket, a member still writing) goes through the backlog, and the
+//! publisher never writes past events waiting there: every member sees the
+//! room's events in order.
+//!
 //! Events are delivered outside the bus's locks. A bus queues an event
 //! under its room's lock ([`Fanout::queue`], which fixes the order) and
 //! delivers once it let go ([`Sending::deliver`]). Whoever finds nobody
 //! delivering delivers; a sender that finds someone at it leaves its event
-//! to them. So a delivery to 5,000 members never holds a lock that a
-//! joining member waits for.
+//! to them. So writing to 5,000 sockets never holds a lock that a joining
+//! member waits for.
 //!
 //! A bus that can no longer keep a room up to date closes the fan-out
 //! ([`Fanout::close`]): every member is then told why, with a close code,
@@ -28,9 +36,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
+use bytes::Bytes;
 use futures_util::task::AtomicWaker;
+use prometheus_client::metrics::counter::Counter;
 
 use super::bus::RoomEvent;
+use crate::service::session::{Direct, Written};
 use crate::sync::lock;
 
 /// The members of one room, as places to put its events. Clones share the
@@ -107,6 +118,29 @@ struct Backlog {
     /// Set once the member is cut off (too slow, or the room closed); its
     /// backlog is freed.
     ended: Option<Ended>,
+    /// The member's transport's way in from outside its task.
+    direct: Option<Attached>,
+    /// The member's task took events it has not yet written (or owes a
+    /// flush): the publisher must not write past them.
+    busy: bool,
+    /// The publisher's last write went out in part: the task must flush.
+    flush_owed: bool,
+}
+
+/// A [`Direct`] way in, and the counter of messages sent to clients.
+struct Attached {
+    direct: Arc<dyn Direct>,
+    sent: Counter,
+}
+
+/// What a member's task has to do next.
+#[derive(Debug)]
+pub enum Next {
+    /// Write this event.
+    Write(RoomEvent),
+    /// Flush: the transport holds the rest of an event the publisher
+    /// wrote.
+    Flush,
 }
 
 /// Why a member receives no more events.
@@ -228,10 +262,11 @@ impl Fanout {
                 return;
             };
             // A list of its own: joins and leaves do not wait for the
-            // deliveries.
+            // writes. One who left meanwhile is skipped (see `Inbox::drop`).
             let members = lock(&self.inner.slots).list();
+            let mut framed = Framed::default();
             for slot in members.iter().filter(|slot| number >= slot.from) {
-                slot.deliver(&event, self.inner.budget);
+                slot.deliver(&event, self.inner.budget, &mut framed);
             }
         }
     }
@@ -264,15 +299,58 @@ impl Fanout {
     }
 }
 
+/// One event as transports framed it for their direct writes, framed once
+/// per way of framing (in practice one: WebSocket text frames).
+#[derive(Default)]
+struct Framed(Vec<(&'static str, Bytes)>);
+
+impl Framed {
+    /// `event` framed for `direct`, framing it on first use.
+    fn get(&mut self, direct: &dyn Direct, event: &RoomEvent) -> &Bytes {
+        let framing = direct.framing();
+        let at = match self.0.iter().position(|(kind, _)| *kind == framing) {
+            Some(at) => at,
+            None => {
+                self.0.push((framing, direct.frame(event.frame.as_str())));
+                self.0.len() - 1
+            }
+        };
+        &self.0[at].1
+    }
+}
+
 impl Slot {
-    /// Puts `event` in this member's backlog.
-    fn deliver(&self, event: &RoomEvent, budget: usize) {
+    /// Gives `event` to this member: straight to its socket when it is
+    /// idle and the socket takes it, else into its backlog.
+    fn deliver(&self, event: &RoomEvent, budget: usize, framed: &mut Framed) {
         let mut guard = lock(&self.state);
         let backlog = &mut *guard;
         if backlog.ended.is_some() {
             return;
         }
         let was_empty = backlog.events.is_empty();
+        let written = match &backlog.direct {
+            Some(attached) if was_empty && !backlog.busy => {
+                let direct = attached.direct.as_ref();
+                let written = direct.try_write(framed.get(direct, event));
+                if written != Written::Nothing {
+                    attached.sent.inc();
+                }
+                written
+            }
+            _ => Written::Nothing,
+        };
+        match written {
+            Written::All => return,
+            Written::Part => {
+                backlog.busy = true;
+                backlog.flush_owed = true;
+                drop(guard);
+                self.ready.wake();
+                return;
+            }
+            Written::Nothing => {}
+        }
         let size = event.frame.len();
         if event.replaceable {
             if let Some(last) = backlog.events.back_mut().filter(|e| e.replaceable) {
@@ -308,22 +386,35 @@ pub struct Inbox {
 }
 
 impl Inbox {
-    /// The next event, waiting for one; `Err` once the member's backlog
-    /// went over the budget or the room was closed.
-    pub async fn recv(&mut self) -> Result<RoomEvent, Ended> {
+    /// From now on, the publisher writes events straight to `direct` while
+    /// this member has nothing waiting, counting each in `sent`. Attach
+    /// once the member's first message (its welcome) is out.
+    pub fn attach(&mut self, direct: Arc<dyn Direct>, sent: Counter) {
+        lock(&self.slot.state).direct = Some(Attached { direct, sent });
+    }
+
+    /// What to do next, waiting until there is something; `Err` once the
+    /// member's backlog went over the budget or the room was closed.
+    pub async fn recv(&mut self) -> Result<Next, Ended> {
         std::future::poll_fn(|cx| {
             // Registered before the backlog is checked: an event sent after
             // the check found it empty wakes this task.
             self.slot.ready.register(cx.waker());
-            match self.try_recv() {
-                Some(next) => std::task::Poll::Ready(next),
-                None => std::task::Poll::Pending,
+            if let Some(next) = self.try_recv() {
+                return std::task::Poll::Ready(next.map(Next::Write));
             }
+            let mut backlog = lock(&self.slot.state);
+            if std::mem::take(&mut backlog.flush_owed) {
+                return std::task::Poll::Ready(Ok(Next::Flush));
+            }
+            std::task::Poll::Pending
         })
         .await
     }
 
-    /// The next event if one is waiting.
+    /// The next event if one is waiting. The member's task owns what it
+    /// took: the publisher writes nothing until it calls
+    /// [`Inbox::written`].
     pub fn try_recv(&mut self) -> Option<Result<RoomEvent, Ended>> {
         let mut backlog = lock(&self.slot.state);
         if let Some(ended) = &backlog.ended {
@@ -331,7 +422,16 @@ impl Inbox {
         }
         let event = backlog.events.pop_front()?;
         backlog.bytes -= event.frame.len();
+        backlog.busy = true;
         Some(Ok(event))
+    }
+
+    /// What the task took is written and flushed: the publisher may write
+    /// to this member again.
+    pub fn written(&mut self) {
+        let mut backlog = lock(&self.slot.state);
+        backlog.busy = false;
+        backlog.flush_owed = false;
     }
 
     /// Whether no event is waiting.
@@ -343,6 +443,9 @@ impl Inbox {
 
 impl Drop for Inbox {
     fn drop(&mut self) {
+        // First: whoever is delivering from a copy of the list must not
+        // write to this member once it has left (its close frame follows).
+        lock(&self.slot.state).direct = None;
         if let Some(fanout) = self.fanout.upgrade() {
             lock(&fanout.slots).remove(self.id);
         }

@@ -1,7 +1,9 @@
-//! The fan-out's own tests: backlogs, merging, closing, waking.
+//! The fan-out's own tests: backlogs, merging, closing, waking, and the
+//! publisher's direct writes.
 
 use super::*;
 use socketlab_shared::{DisplayName, ServerMessage};
+use std::future::Future;
 
 fn pong(id: u64) -> RoomEvent {
     RoomEvent::new(ServerMessage::Pong { id })
@@ -105,10 +107,58 @@ async fn a_waiting_member_is_woken_by_the_next_event_after_it_emptied_its_backlo
         let got = tokio::time::timeout(std::time::Duration::from_secs(5), member.recv())
             .await
             .unwrap_or_else(|_| panic!("event {id} never woke the member"));
-        assert_eq!(got.unwrap().message.as_ref(), &ServerMessage::Pong { id });
+        let Next::Write(got) = got.unwrap() else {
+            panic!("a flush owed with no direct way in");
+        };
+        assert_eq!(got.message.as_ref(), &ServerMessage::Pong { id });
     }
     sending.await.unwrap();
     assert!(member.is_empty());
+}
+
+/// A transport's direct way in that takes what `answer` says, and
+/// keeps the texts it took.
+#[derive(Default)]
+struct Socket {
+    taken: Mutex<Vec<String>>,
+    answer: Mutex<VecDeque<Written>>,
+}
+
+impl Direct for Socket {
+    fn framing(&self) -> &'static str {
+        "test"
+    }
+
+    fn frame(&self, text: &str) -> Bytes {
+        Bytes::copy_from_slice(text.as_bytes())
+    }
+
+    fn try_write(&self, framed: &Bytes) -> Written {
+        let answer = lock(&self.answer).pop_front().unwrap_or(Written::All);
+        if answer != Written::Nothing {
+            let text = std::str::from_utf8(framed).unwrap();
+            lock(&self.taken).push(text.to_owned());
+        }
+        answer
+    }
+}
+
+fn attached(fanout: &Fanout) -> (Inbox, Arc<Socket>, Counter) {
+    let mut member = fanout.subscribe();
+    let socket = Arc::new(Socket::default());
+    let sent = Counter::default();
+    member.attach(socket.clone(), sent.clone());
+    (member, socket, sent)
+}
+
+fn ids(texts: &[String]) -> Vec<u64> {
+    texts
+        .iter()
+        .map(|text| match ServerMessage::from_json(text).unwrap() {
+            ServerMessage::Pong { id } => id,
+            other => panic!("{other:?}"),
+        })
+        .collect()
 }
 
 fn drain(member: &mut Inbox) -> Vec<u64> {
@@ -118,6 +168,63 @@ fn drain(member: &mut Inbox) -> Vec<u64> {
             other => panic!("{other:?}"),
         })
         .collect()
+}
+
+#[test]
+fn an_idle_member_gets_events_straight_from_the_publisher_and_is_never_woken() {
+    let fanout = Fanout::new(1 << 20);
+    let (mut member, socket, sent) = attached(&fanout);
+    for id in 0..3 {
+        fanout.send(&pong(id));
+    }
+    assert_eq!(ids(&lock(&socket.taken)), [0, 1, 2]);
+    assert_eq!(sent.get(), 3);
+    assert!(member.is_empty());
+    // Nothing to do: the task would wait.
+    let recv = member.recv();
+    futures_util::pin_mut!(recv);
+    let waker = futures_util::task::noop_waker();
+    let polled = recv.poll(&mut std::task::Context::from_waker(&waker));
+    assert!(polled.is_pending());
+}
+
+#[test]
+fn once_an_event_waits_in_the_backlog_later_ones_wait_behind_it() {
+    let fanout = Fanout::new(1 << 20);
+    let (mut member, socket, _) = attached(&fanout);
+    fanout.send(&pong(0));
+    // The socket is full for event 1; then it takes anything again.
+    lock(&socket.answer).push_back(Written::Nothing);
+    fanout.send(&pong(1));
+    fanout.send(&pong(2));
+    // 2 did not overtake 1: both wait for the member's task.
+    assert_eq!(ids(&lock(&socket.taken)), [0]);
+    assert_eq!(drain(&mut member), [1, 2]);
+    // Taken but not yet written: the publisher still keeps off.
+    fanout.send(&pong(3));
+    assert_eq!(ids(&lock(&socket.taken)), [0]);
+    assert_eq!(drain(&mut member), [3]);
+    member.written();
+    fanout.send(&pong(4));
+    assert_eq!(ids(&lock(&socket.taken)), [0, 4]);
+    assert!(member.is_empty());
+}
+
+#[tokio::test]
+async fn a_frame_written_in_part_asks_the_member_to_flush_and_holds_the_rest_back() {
+    let fanout = Fanout::new(1 << 20);
+    let (mut member, socket, _) = attached(&fanout);
+    lock(&socket.answer).push_back(Written::Part);
+    fanout.send(&pong(0));
+    let next = tokio::time::timeout(std::time::Duration::from_secs(5), member.recv()).await;
+    assert!(matches!(next, Ok(Ok(Next::Flush))), "{next:?}");
+    // Until the member flushed, event 1 waits behind the rest of 0.
+    fanout.send(&pong(1));
+    assert_eq!(ids(&lock(&socket.taken)), [0]);
+    assert_eq!(drain(&mut member), [1]);
+    member.written();
+    fanout.send(&pong(2));
+    assert_eq!(ids(&lock(&socket.taken)), [0, 2]);
 }
 
 #[test]
