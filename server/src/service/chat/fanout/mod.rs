@@ -36,13 +36,22 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::task::AtomicWaker;
 use prometheus_client::metrics::counter::Counter;
 
 use super::bus::RoomEvent;
 use crate::service::session::{Direct, Written};
 use crate::sync::lock;
+
+/// Members a delivery writes to before it lets other tasks run: about a
+/// millisecond of `send(2)`s.
+const YIELD_EVERY: usize = 512;
+
+/// Most events one delivery takes from the queue: when deliveries fall
+/// behind (a join storm), an idle member gets the events that piled up in
+/// one write rather than one write each.
+const BATCH: usize = 64;
 
 /// The members of one room, as places to put its events. Clones share the
 /// members.
@@ -241,8 +250,12 @@ impl Fanout {
         Sending { fanout: self }
     }
 
-    /// Delivers queued events until none is left, unless someone is
-    /// delivering already.
+    /// Starts delivering the queued events, unless someone is at it
+    /// already. Where there is a runtime, in a task of its own that lets
+    /// other tasks run between writes: a delivery to 10,000 members takes
+    /// tens of milliseconds, which neither the sender nor a runtime worker
+    /// may spend at once while connections wait to be accepted. (Without
+    /// a runtime, as in a plain test, right here.)
     fn pump(&self) {
         {
             let mut outbox = lock(&self.inner.outbox);
@@ -251,24 +264,66 @@ impl Fanout {
             }
             outbox.delivering = true;
         }
-        loop {
-            let next = {
-                let mut outbox = lock(&self.inner.outbox);
-                let next = outbox.events.pop_front();
-                outbox.delivering = next.is_some();
-                next
-            };
-            let Some((number, event)) = next else {
-                return;
-            };
-            // A list of its own: joins and leaves do not wait for the
-            // writes. One who left meanwhile is skipped (see `Inbox::drop`).
-            let members = lock(&self.inner.slots).list();
-            let mut framed = Framed::default();
-            for slot in members.iter().filter(|slot| number >= slot.from) {
-                slot.deliver(&event, self.inner.budget, &mut framed);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let fanout = self.clone();
+                runtime.spawn(async move {
+                    while let Some(mut delivery) = fanout.next_delivery() {
+                        for (at, slot) in delivery.members.clone().iter().enumerate() {
+                            fanout.deliver(slot, &mut delivery);
+                            if at % YIELD_EVERY == YIELD_EVERY - 1 {
+                                tokio::task::yield_now().await;
+                            }
+                        }
+                    }
+                });
+            }
+            Err(_) => {
+                while let Some(mut delivery) = self.next_delivery() {
+                    for slot in delivery.members.clone().iter() {
+                        self.deliver(slot, &mut delivery);
+                    }
+                }
             }
         }
+    }
+
+    /// The next queued event and the members to give it to; `None` (and
+    /// nobody delivering) once the queue is empty.
+    fn next_delivery(&self) -> Option<Delivery> {
+        let (number, events) = {
+            let mut outbox = lock(&self.inner.outbox);
+            let number = outbox.events.front().map(|(number, _)| *number);
+            outbox.delivering = number.is_some();
+            let batch = outbox.events.len().min(BATCH);
+            let events: Vec<RoomEvent> = outbox.events.drain(..batch).map(|(_, e)| e).collect();
+            (number?, events)
+        };
+        // A list of its own: joins and leaves do not wait for the writes.
+        // One who left meanwhile is skipped (see `Inbox::drop`).
+        let members = lock(&self.inner.slots).list();
+        Some(Delivery {
+            number,
+            events,
+            members,
+            framed: Framed::default(),
+        })
+    }
+
+    /// Gives `slot` those of `delivery`'s events sent after the member
+    /// subscribed.
+    fn deliver(&self, slot: &Slot, delivery: &mut Delivery) {
+        let skip = slot.from.saturating_sub(delivery.number);
+        let Some(events) = usize::try_from(skip)
+            .ok()
+            .and_then(|skip| delivery.events.get(skip..))
+            .filter(|events| !events.is_empty())
+        else {
+            return;
+        };
+        // All of them, the usual case, may go out in one write.
+        let framed = (skip == 0).then_some(&mut delivery.framed);
+        slot.deliver(events, self.inner.budget, framed);
     }
 
     /// Ends the room for every member, now and to come: each receives
@@ -299,19 +354,40 @@ impl Fanout {
     }
 }
 
-/// One event as transports framed it for their direct writes, framed once
-/// per way of framing (in practice one: WebSocket text frames).
+/// One event on its way to the members it was sent to.
+struct Delivery {
+    /// The number of the first event.
+    number: u64,
+    events: Vec<RoomEvent>,
+    members: Arc<[Arc<Slot>]>,
+    framed: Framed,
+}
+
+/// A delivery's events as transports framed them for their direct writes,
+/// one after the other: framed once per way of framing (in practice one,
+/// WebSocket text frames).
 #[derive(Default)]
 struct Framed(Vec<(&'static str, Bytes)>);
 
 impl Framed {
-    /// `event` framed for `direct`, framing it on first use.
-    fn get(&mut self, direct: &dyn Direct, event: &RoomEvent) -> &Bytes {
+    /// `events` framed for `direct`, framing them on first use.
+    fn get(&mut self, direct: &dyn Direct, events: &[RoomEvent]) -> &Bytes {
         let framing = direct.framing();
         let at = match self.0.iter().position(|(kind, _)| *kind == framing) {
             Some(at) => at,
             None => {
-                self.0.push((framing, direct.frame(event.frame.as_str())));
+                let framed = match events {
+                    [one] => direct.frame(one.frame.as_str()),
+                    many => many
+                        .iter()
+                        .map(|event| direct.frame(event.frame.as_str()))
+                        .fold(BytesMut::new(), |mut all, frame| {
+                            all.extend_from_slice(&frame);
+                            all
+                        })
+                        .freeze(),
+                };
+                self.0.push((framing, framed));
                 self.0.len() - 1
             }
         };
@@ -320,21 +396,22 @@ impl Framed {
 }
 
 impl Slot {
-    /// Gives `event` to this member: straight to its socket when it is
-    /// idle and the socket takes it, else into its backlog.
-    fn deliver(&self, event: &RoomEvent, budget: usize, framed: &mut Framed) {
+    /// Gives `events` to this member: straight to its socket, in one
+    /// write, when it is idle and the socket takes them (and `framed` is
+    /// there to frame them), else into its backlog.
+    fn deliver(&self, events: &[RoomEvent], budget: usize, framed: Option<&mut Framed>) {
         let mut guard = lock(&self.state);
         let backlog = &mut *guard;
         if backlog.ended.is_some() {
             return;
         }
         let was_empty = backlog.events.is_empty();
-        let written = match &backlog.direct {
-            Some(attached) if was_empty && !backlog.busy => {
+        let written = match (&backlog.direct, framed) {
+            (Some(attached), Some(framed)) if was_empty && !backlog.busy => {
                 let direct = attached.direct.as_ref();
-                let written = direct.try_write(framed.get(direct, event));
+                let written = direct.try_write(framed.get(direct, events));
                 if written != Written::Nothing {
-                    attached.sent.inc();
+                    attached.sent.inc_by(events.len() as u64);
                 }
                 written
             }
@@ -351,29 +428,42 @@ impl Slot {
             }
             Written::Nothing => {}
         }
-        let size = event.frame.len();
-        if event.replaceable {
-            if let Some(last) = backlog.events.back_mut().filter(|e| e.replaceable) {
-                backlog.bytes -= last.frame.len();
-                *last = event.clone();
-                backlog.bytes += size;
-                return;
-            }
-        }
-        if backlog.bytes + size > budget && !backlog.events.is_empty() {
-            backlog.ended = Some(Ended::TooSlow(Overflow {
-                bytes: backlog.bytes + size,
-            }));
-            backlog.events = VecDeque::new();
-            backlog.bytes = 0;
-        } else {
-            backlog.events.push_back(event.clone());
-            backlog.bytes += size;
+        for event in events {
+            backlog.queue(event, budget);
         }
         let ended = backlog.ended.is_some();
         drop(guard);
         if was_empty || ended {
             self.ready.wake();
+        }
+    }
+}
+
+impl Backlog {
+    /// Puts `event` at the end, merging it into a replaceable one there,
+    /// or ends the member if it would go over `budget`.
+    fn queue(&mut self, event: &RoomEvent, budget: usize) {
+        if self.ended.is_some() {
+            return;
+        }
+        let size = event.frame.len();
+        if event.replaceable {
+            if let Some(last) = self.events.back_mut().filter(|e| e.replaceable) {
+                self.bytes -= last.frame.len();
+                *last = event.clone();
+                self.bytes += size;
+                return;
+            }
+        }
+        if self.bytes + size > budget && !self.events.is_empty() {
+            self.ended = Some(Ended::TooSlow(Overflow {
+                bytes: self.bytes + size,
+            }));
+            self.events = VecDeque::new();
+            self.bytes = 0;
+        } else {
+            self.events.push_back(event.clone());
+            self.bytes += size;
         }
     }
 }

@@ -210,21 +210,51 @@ fn once_an_event_waits_in_the_backlog_later_ones_wait_behind_it() {
     assert!(member.is_empty());
 }
 
+/// Sends `event` and waits until the runtime's delivery task is done.
+async fn send_and_settle(fanout: &Fanout, event: &RoomEvent) {
+    fanout.send(event);
+    while lock(&fanout.inner.outbox).delivering {
+        tokio::task::yield_now().await;
+    }
+}
+
 #[tokio::test]
 async fn a_frame_written_in_part_asks_the_member_to_flush_and_holds_the_rest_back() {
     let fanout = Fanout::new(1 << 20);
     let (mut member, socket, _) = attached(&fanout);
     lock(&socket.answer).push_back(Written::Part);
-    fanout.send(&pong(0));
+    send_and_settle(&fanout, &pong(0)).await;
     let next = tokio::time::timeout(std::time::Duration::from_secs(5), member.recv()).await;
     assert!(matches!(next, Ok(Ok(Next::Flush))), "{next:?}");
     // Until the member flushed, event 1 waits behind the rest of 0.
-    fanout.send(&pong(1));
+    send_and_settle(&fanout, &pong(1)).await;
     assert_eq!(ids(&lock(&socket.taken)), [0]);
     assert_eq!(drain(&mut member), [1]);
     member.written();
-    fanout.send(&pong(2));
+    send_and_settle(&fanout, &pong(2)).await;
     assert_eq!(ids(&lock(&socket.taken)), [0, 2]);
+}
+
+#[tokio::test]
+async fn with_a_runtime_a_large_room_is_delivered_by_a_task_that_lets_others_run() {
+    let fanout = Fanout::new(1 << 20);
+    let mut members: Vec<Inbox> = (0..2000).map(|_| fanout.subscribe()).collect();
+    fanout.send(&pong(1));
+    // The sender did not deliver it itself...
+    assert!(members.iter().all(Inbox::is_empty));
+    // ...and the delivering task gave way before it was done.
+    tokio::task::yield_now().await;
+    let reached = members.iter().filter(|m| !m.is_empty()).count();
+    assert!(
+        reached > 0 && reached < 2000,
+        "{reached} reached at the first turn"
+    );
+    while lock(&fanout.inner.outbox).delivering {
+        tokio::task::yield_now().await;
+    }
+    for member in &mut members {
+        assert_eq!(drain(member), [1]);
+    }
 }
 
 #[test]
@@ -250,6 +280,22 @@ fn a_sender_that_finds_someone_delivering_leaves_its_event_to_them() {
     lock(&fanout.inner.outbox).delivering = false;
     fanout.send(&pong(2));
     assert_eq!(drain(&mut member), [1, 2]);
+}
+
+#[test]
+fn events_that_piled_up_go_to_an_idle_member_in_one_write() {
+    let fanout = Fanout::new(1 << 20);
+    let (member, socket, sent) = attached(&fanout);
+    let first = fanout.queue(&pong(1));
+    let second = fanout.queue(&pong(2));
+    let third = fanout.queue(&pong(3));
+    drop(first); // delivers all three
+    drop((second, third));
+    let taken = lock(&socket.taken).clone();
+    let one = |id| pong(id).frame.to_string();
+    assert_eq!(taken, [format!("{}{}{}", one(1), one(2), one(3))]);
+    assert_eq!(sent.get(), 3);
+    assert!(member.is_empty());
 }
 
 #[test]
