@@ -5,9 +5,11 @@
 //! another: the client then reads garbage and closes with 1002. Here a
 //! member's socket is made to fill (it does not read for a while, through
 //! a receive buffer of 4 KiB) while it pings and asks for pages of members,
-//! so the publisher's frames go out in part and the server's own replies
-//! queue around them; afterwards the member must read every frame whole,
-//! in order, and every reply it asked for.
+//! so the room's events move from direct writes to the member's backlog
+//! and the server's own replies queue among them; afterwards the member
+//! must read every frame whole, in order, and every reply it asked for.
+//! (A frame the socket takes only in part is rare here; the wire's own
+//! tests, in `transport/websocket/wire.rs`, make one on purpose.)
 
 use std::time::Duration;
 
