@@ -156,13 +156,17 @@ pub async fn send<T: Send, O: Outbound<T>>(
 }
 
 /// Runs `work` (feeds and a flush) with the send deadline `limit`.
-pub async fn flush<F>(limit: Duration, work: F) -> Result<F::Output, SendError>
+///
+/// A plain function returning the deadline's own future, not an `async
+/// fn`: this wraps every message echo feeds, and each async layer would
+/// copy `work` once more before its first poll.
+pub fn flush<F>(limit: Duration, work: F) -> impl Future<Output = Result<F::Output, SendError>>
 where
     F: Future,
 {
-    within(limit, work)
-        .await
-        .map_err(|_| SendError::Timeout(limit))
+    futures_util::TryFutureExt::map_err(within(limit, work), |elapsed| {
+        SendError::Timeout(elapsed.0)
+    })
 }
 
 /// Pings the client, with the send deadline `limit`.
