@@ -64,6 +64,49 @@ async fn a_pipelined_burst_comes_back_whole_and_in_order() {
     server.stop().await;
 }
 
+/// A client may send its first message in the same write as its
+/// handshake (hyper then has read past the request): that message is
+/// the session's first, not lost with hyper's buffer.
+#[tokio::test]
+async fn a_message_written_with_the_handshake_is_echoed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::start().await;
+    let addr = server.addr;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut bytes = format!(
+        "GET /ws/echo HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    .into_bytes();
+    let mask = [0x11, 0x22, 0x33, 0x44];
+    bytes.extend([0x81, 0x80 | 5]);
+    bytes.extend(mask);
+    bytes.extend(b"early".iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+    stream.write_all(&bytes).await.unwrap();
+
+    let reply = async {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            stream.read_exact(&mut byte).await.unwrap();
+            head.push(byte[0]);
+        }
+        assert!(
+            head.starts_with(b"HTTP/1.1 101"),
+            "{}",
+            String::from_utf8_lossy(&head)
+        );
+        let mut frame = [0u8; 7];
+        stream.read_exact(&mut frame).await.unwrap();
+        frame
+    };
+    let frame = tokio::time::timeout(std::time::Duration::from_secs(10), reply)
+        .await
+        .expect("no echo of the message sent with the handshake");
+    assert_eq!(&frame, b"\x81\x05early");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn plain_http_get_on_a_websocket_path_explains_itself() {
     let server = TestServer::start().await;

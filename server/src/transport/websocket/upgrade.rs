@@ -293,8 +293,7 @@ impl Upgrade {
                 WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await
             } else {
                 // What the client sent right behind its handshake.
-                WebSocketStream::from_partially_read(io, read.to_vec(), Role::Server, Some(config))
-                    .await
+                WebSocketStream::from_partially_read(io, read, Role::Server, Some(config)).await
             };
             let code = session(socket, report).await;
             open.closed(code);

@@ -67,7 +67,12 @@ pub struct WireIo(Arc<Wire>);
 /// The connection under an upgraded request (with a wire when it is plain
 /// TCP), and the bytes hyper had read past the handshake. Bytes the wire
 /// writes around the session are counted in `counts`.
-pub fn open(upgraded: Upgraded, counts: &Arc<ByteCounts>) -> (Conn, Bytes) {
+///
+/// The bytes are copied out: hyper hands them over as a view of its whole
+/// read buffer (8 KiB or more, even when nothing is left in it), and a
+/// session that kept that view would keep the buffer for its whole life,
+/// more than the rest of an idle connection together.
+pub fn open(upgraded: Upgraded, counts: &Arc<ByteCounts>) -> (Conn, Vec<u8>) {
     type Accepted = TokioIo<WriteDeadline<TcpStream>>;
     match hyper_util::server::conn::auto::upgrade::downcast::<Accepted>(upgraded) {
         Ok(parts) => {
@@ -78,9 +83,9 @@ pub fn open(upgraded: Upgraded, counts: &Arc<ByteCounts>) -> (Conn, Bytes) {
                 counts: counts.clone(),
             });
             let io = WriteDeadline::new(WireIo(wire), limit);
-            (Either::Left(io), parts.read_buf)
+            (Either::Left(io), parts.read_buf.to_vec())
         }
-        Err(upgraded) => (Either::Right(TokioIo::new(upgraded)), Bytes::new()),
+        Err(upgraded) => (Either::Right(TokioIo::new(upgraded)), Vec::new()),
     }
 }
 
