@@ -22,10 +22,16 @@ use crate::service::relay::{LiveTargets, RelayTargets};
 use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
 
-/// Read buffer of chat, echo and inspector connections. tungstenite's
-/// default (128 KiB) would make every idle connection cost that much;
-/// larger frames are still read, in more steps.
+/// Read buffer of echo connections. tungstenite's default (128 KiB) would
+/// make every idle connection cost that much; larger frames are still
+/// read, in more steps.
 const SMALL_READ_BUFFER: usize = 4 * 1024;
+/// Read buffer of chat and inspector connections: their frames are short
+/// JSON, and a room of 10,000 members keeps 10,000 of these for as long as
+/// it lasts (tungstenite allocates it whole when the socket opens). A
+/// message near `--chat-max-message` (4 KiB) takes a few reads instead of
+/// one.
+const CHAT_READ_BUFFER: usize = 1024;
 /// Read buffer of relay connections, which are few and carry bulk data.
 const RELAY_READ_BUFFER: usize = 64 * 1024;
 /// What tungstenite collects before it writes to the socket (its default).
@@ -194,7 +200,7 @@ impl AppState {
         limited(
             self.config.chat_max_message as usize,
             CHAT_LARGEST_FRAME,
-            SMALL_READ_BUFFER,
+            CHAT_READ_BUFFER,
         )
     }
 
