@@ -218,6 +218,23 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
     (status, body)
 }
 
+/// Reads a response head byte by byte (nothing past it) and asserts it is
+/// `101 Switching Protocols`.
+pub async fn read_switching_protocols(stream: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+}
+
 /// Opens a WebSocket by hand and returns the code and reason of the first
 /// close frame the server sends. For close codes that tungstenite's client
 /// refuses to parse (it predates 1014 "Bad Gateway", which browsers accept).
@@ -230,17 +247,7 @@ pub async fn raw_close_frame(addr: SocketAddr, path: &str) -> (u16, String) {
     );
     stream.write_all(request.as_bytes()).await.unwrap();
     let read = async {
-        let mut buffer = Vec::new();
-        let mut byte = [0u8; 1];
-        while !buffer.ends_with(b"\r\n\r\n") {
-            stream.read_exact(&mut byte).await.unwrap();
-            buffer.push(byte[0]);
-        }
-        assert!(
-            buffer.starts_with(b"HTTP/1.1 101"),
-            "{}",
-            String::from_utf8_lossy(&buffer)
-        );
+        read_switching_protocols(&mut stream).await;
         loop {
             let mut head = [0u8; 2];
             stream.read_exact(&mut head).await.unwrap();

@@ -85,17 +85,7 @@ async fn a_message_written_with_the_handshake_is_echoed() {
     stream.write_all(&bytes).await.unwrap();
 
     let reply = async {
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            stream.read_exact(&mut byte).await.unwrap();
-            head.push(byte[0]);
-        }
-        assert!(
-            head.starts_with(b"HTTP/1.1 101"),
-            "{}",
-            String::from_utf8_lossy(&head)
-        );
+        common::read_switching_protocols(&mut stream).await;
         let mut frame = [0u8; 7];
         stream.read_exact(&mut frame).await.unwrap();
         frame
