@@ -15,6 +15,8 @@ use serde_json::Value;
 
 use crate::{cmd::Cmd, server::Server, tools, workspace};
 
+mod cpu;
+
 /// The lowest score each category may have, in Lighthouse's order: 95,
 /// as issue 18 asks, in every category.
 pub const THRESHOLDS: &[(&str, u32)] = &[
@@ -69,9 +71,12 @@ pub fn run(write_docs: bool, binary: &Path) -> Result<()> {
 
     let mut server = Server::start(binary, &[])?;
     let url = format!("http://{}/", server.addr);
+    let mut benchmarks: Vec<f64> = calibrate(&lighthouse, &url, &dir)?.into_iter().collect();
     let mut best: Option<Scores> = None;
     for run in 1..=RUNS {
-        let scores = measure(&lighthouse, &url, &dir, run)?;
+        let slowdown = cpu::median(&benchmarks).map_or(PRESET_SLOWDOWN, cpu::for_benchmark);
+        let scores = measure(&lighthouse, &url, &dir, run, slowdown)?;
+        benchmarks.extend(cpu::benchmark(&scores.report));
         print_scores(&scores, run);
         let better = best
             .as_ref()
@@ -113,9 +118,59 @@ pub fn run(write_docs: bool, binary: &Path) -> Result<()> {
     )
 }
 
-/// Runs Lighthouse once against `url` with a fresh Chromium profile and
-/// reads the scores from its JSON report.
-fn measure(lighthouse: &Path, url: &str, dir: &Path, run: usize) -> Result<Scores> {
+/// The CPU slowdown of Lighthouse's mobile preset, used when this
+/// machine's benchmark could not be read.
+const PRESET_SLOWDOWN: f64 = 4.0;
+
+/// This machine's score on Lighthouse's CPU benchmark, from one short run
+/// that audits nothing but the viewport (Lighthouse benchmarks the CPU at
+/// the start of every run; see [`cpu`]). `None` when the report has none.
+fn calibrate(lighthouse: &Path, url: &str, dir: &Path) -> Result<Option<f64>> {
+    let report = lighthouse_json(
+        lighthouse,
+        url,
+        &dir.join("calibration"),
+        &[
+            "--only-audits=viewport".to_owned(),
+            "--output=html".to_owned(),
+        ],
+    )?;
+    let index = cpu::benchmark(&report);
+    match index {
+        Some(index) => println!(
+            "lighthouse: this machine scores {index:.0} on Lighthouse's CPU benchmark: the phone is \
+             simulated {}× slower (the preset's 4× is for a machine scoring about 1,533)",
+            cpu::for_benchmark(index)
+        ),
+        None => println!(
+            "lighthouse: the calibration run reported no CPU benchmark; the phone is simulated \
+             {PRESET_SLOWDOWN}× slower, as the preset does"
+        ),
+    }
+    Ok(index)
+}
+
+/// Runs Lighthouse once against `url` with a fresh Chromium profile, the
+/// simulated CPU `slowdown` times slower than this one, and reads the
+/// scores from its JSON report.
+fn measure(lighthouse: &Path, url: &str, dir: &Path, run: usize, slowdown: f64) -> Result<Scores> {
+    let base = dir.join(format!("run-{run}"));
+    let args = [
+        "--only-categories=performance,accessibility,best-practices,seo".to_owned(),
+        "--output=html".to_owned(),
+        format!("--throttling.cpuSlowdownMultiplier={slowdown}"),
+    ];
+    let report = lighthouse_json(lighthouse, url, &base, &args)?;
+    Ok(Scores {
+        categories: categories(&report),
+        report,
+        path: json_path(&base),
+    })
+}
+
+/// Runs Lighthouse with its mobile preset, a fresh Chromium profile and
+/// `args`, writing its reports next to `base`, and returns the JSON one.
+fn lighthouse_json(lighthouse: &Path, url: &str, base: &Path, args: &[String]) -> Result<Value> {
     let profile = tempfile::tempdir().context("cannot create a temporary Chromium profile")?;
     let flags = [
         "--headless",
@@ -130,24 +185,18 @@ fn measure(lighthouse: &Path, url: &str, dir: &Path, run: usize) -> Result<Score
     ]
     .join(" ");
     let flags = format!("{flags} --user-data-dir={}", profile.path().display());
-    let base = dir.join(format!("run-{run}"));
     Cmd::new(lighthouse)
         .arg(url)
         .arg(format!("--chrome-path={CHROMIUM}"))
         .arg(format!("--chrome-flags={flags}"))
-        .args([
-            "--form-factor=mobile",
-            "--only-categories=performance,accessibility,best-practices,seo",
-            "--output=json",
-            "--output=html",
-            "--quiet",
-        ])
+        .args(["--form-factor=mobile", "--output=json", "--quiet"])
+        .args(args)
         .arg(format!("--output-path={}", base.display()))
         .fix(format!(
             "Lighthouse could not measure {url}: is {CHROMIUM} installed (apt-get install -y chromium)?"
         ))
         .run()?;
-    let path = dir.join(format!("run-{run}.report.json"));
+    let path = json_path(base);
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("Lighthouse wrote no report at {}", path.display()))?;
     let report: Value =
@@ -155,11 +204,15 @@ fn measure(lighthouse: &Path, url: &str, dir: &Path, run: usize) -> Result<Score
     if let Some(error) = report["runtimeError"]["message"].as_str() {
         bail!("Lighthouse could not load {url}: {error}\nfix: start the server by hand and open it in Chromium");
     }
-    Ok(Scores {
-        categories: categories(&report),
-        report,
-        path,
-    })
+    Ok(report)
+}
+
+/// The JSON report Lighthouse writes for `--output-path=base` when it
+/// writes HTML too (with JSON alone it would be `base` itself).
+fn json_path(base: &Path) -> PathBuf {
+    let mut name = base.as_os_str().to_owned();
+    name.push(".report.json");
+    PathBuf::from(name)
 }
 
 /// Debian's Chromium, which the browser tests use too.
@@ -270,7 +323,8 @@ fn print_scores(scores: &Scores, run: usize) {
     })
     .collect::<Vec<_>>()
     .join(", ");
-    println!("lighthouse run {run}: {line} ({metrics})");
+    let slowdown = &scores.report["configSettings"]["throttling"]["cpuSlowdownMultiplier"];
+    println!("lighthouse run {run}: {line} ({metrics}; CPU {slowdown}× slower)");
 }
 
 /// The HTML report beside a JSON one.
@@ -307,10 +361,17 @@ fn section(scores: &Scores) -> String {
                 .or_else(|| word.strip_prefix("Chrome/"))
         })
         .unwrap_or("?");
+    let slowdown = report["configSettings"]["throttling"]["cpuSlowdownMultiplier"]
+        .as_f64()
+        .map_or("?".to_owned(), |factor| factor.to_string());
+    let benchmark = cpu::benchmark(report).map_or("?".to_owned(), |index| format!("{index:.0}"));
     let mut out = format!(
         "{HEADING}\n\nWritten by `cargo xtask lighthouse --write-docs`: Lighthouse {version} with its \
          mobile preset (a mid-range phone on a throttled 4G link, simulated) against the release \
-         server on loopback, driving Debian's Chromium {chrome} with a fresh profile. The best of \
+         server on loopback, driving Debian's Chromium {chrome} with a fresh profile. The phone's \
+         CPU is simulated {slowdown}× slower than the machine's, which scored {benchmark} on \
+         Lighthouse's CPU benchmark: the factor is calibrated from that score as Lighthouse's \
+         throttling guide says (the preset's 4× is for a machine scoring about 1,533). The best of \
          up to {RUNS} runs counts (only the performance score varies between runs: it is simulated \
          from the CPU time Chromium took). `cargo xtask test` runs the same measurement and fails \
          below the thresholds.\n\n| Category | Score | Threshold |\n| --- | ---: | ---: |\n"
