@@ -16,6 +16,8 @@
 mod chat;
 #[cfg(target_arch = "wasm32")]
 mod held_focus;
+#[cfg(target_arch = "wasm32")]
+mod kept_size;
 mod language;
 mod race;
 mod server_info;
