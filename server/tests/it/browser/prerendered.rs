@@ -126,6 +126,34 @@ async fn the_webassembly_hydrates_the_korean_page_without_an_error_and_it_works(
     find(&client, ".live-status[hidden]").await;
     find(&client, "#server-endpoints tr[data-protocol]").await;
     find(&client, "#lab-feature-websocket[data-present=\"true\"]").await;
+    // The page's script and WebAssembly were not fetched until the HTML
+    // was on screen (the loader in Trunk.toml): nothing competed with it.
+    let timing = client
+        .execute(
+            "const paint = performance.getEntriesByName('first-contentful-paint')[0];
+             const fetched = performance.getEntriesByType('resource')
+                 .filter(e => /\\.(js|wasm)$/.test(new URL(e.name).pathname))
+                 .map(e => [e.name, e.startTime]);
+             return [paint ? paint.startTime : null, fetched];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let painted = timing[0].as_f64().expect("no first-contentful-paint entry");
+    let fetched = timing[1].as_array().unwrap();
+    assert_eq!(
+        fetched.len(),
+        2,
+        "the script and the WebAssembly: {fetched:?}"
+    );
+    for entry in fetched {
+        let started = entry[1].as_f64().unwrap();
+        assert!(
+            started >= painted,
+            "{} was requested at {started:.0} ms, before the first paint at {painted:.0} ms",
+            entry[0]
+        );
+    }
     let url = find(&client, "#conn-url")
         .await
         .prop("value")
