@@ -15,14 +15,19 @@
 //! prerendered nodes, attributes and all, when it starts to hydrate, so
 //! each copy starts with the height of the section it replaces; once the
 //! browser has rendered it, the height it remembers takes over (`auto`).
+//! A section on screen then is not left to that at all: it is laid out
+//! always from then on (`content-visibility: visible`), so its copy is
+//! too, in the frame it arrives, whatever height was noted. (With the
+//! height alone, flickers of 57–114 px were still seen on a tall window.)
 //! The heights are read once, while nothing has changed since the page
 //! painted, so reading them lays nothing out again.
 
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
-/// Gives every section (`<main>`'s children) its present height as the
-/// height to assume while it is not laid out.
+/// Gives every section (`<main>`'s children) on screen a layout always,
+/// and every other one its present height as the height to assume while
+/// it is not laid out.
 pub fn keep_section_heights() {
     let Some(main) = web_sys::window()
         .and_then(|w| w.document())
@@ -38,13 +43,32 @@ pub fn keep_section_heights() {
             sections.push(section);
         }
     }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let bottom = window
+        .inner_height()
+        .ok()
+        .and_then(|height| height.as_f64())
+        .unwrap_or(0.0);
     // Every height first, then every write: a write between two reads
     // would make the second lay the page out again.
-    let heights: Vec<i32> = sections.iter().map(HtmlElement::offset_height).collect();
-    for (section, height) in sections.iter().zip(heights) {
-        if height > 0 {
-            let style = format!("contain-intrinsic-size: auto {height}px");
-            let _ = section.set_attribute("style", &style);
-        }
+    let boxes: Vec<(i32, bool)> = sections
+        .iter()
+        .map(|section| {
+            let rect = section.get_bounding_client_rect();
+            let on_screen = rect.bottom() > 0.0 && rect.top() < bottom;
+            (section.offset_height(), on_screen)
+        })
+        .collect();
+    for (section, (height, on_screen)) in sections.iter().zip(boxes) {
+        let style = if on_screen {
+            "content-visibility: visible".to_owned()
+        } else if height > 0 {
+            format!("contain-intrinsic-size: auto {height}px")
+        } else {
+            continue;
+        };
+        let _ = section.set_attribute("style", &style);
     }
 }
