@@ -16,9 +16,9 @@
 mod chat;
 #[cfg(target_arch = "wasm32")]
 mod held_focus;
-#[cfg(target_arch = "wasm32")]
-mod kept_size;
 mod language;
+#[cfg(target_arch = "wasm32")]
+mod on_screen;
 mod race;
 mod server_info;
 mod turn;

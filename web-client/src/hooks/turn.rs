@@ -38,14 +38,14 @@ thread_local! {
     static HYDRATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Tells [`use_own_task`] that the page hydrates its HTML, and gives each
-/// section its present height to keep as it comes alive (`kept_size`);
-/// called before Yew hydrates it.
+/// Tells [`use_own_task`] that the page hydrates its HTML, and keeps the
+/// sections on screen laid out as they come alive (`on_screen`); called
+/// before Yew hydrates it.
 #[cfg(feature = "hydrate")]
 pub fn hydrate_in_turns() {
     HYDRATING.set(true);
     #[cfg(target_arch = "wasm32")]
-    super::kept_size::keep_section_heights();
+    super::on_screen::keep_sections_on_screen();
 }
 
 /// A suspension that resumes in a task queued now, when the page hydrates
