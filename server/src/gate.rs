@@ -3,8 +3,9 @@
 //! A session `select!`s over several sources (the socket, the room, the
 //! keep-alive timer, the shutdown signal), and every time one of them wakes
 //! the task, `select!` polls all of them again. Some are costly to poll
-//! for nothing: a tungstenite stream resets a buffer, swaps wakers and
-//! checks readiness. A [`Gate`] stands in front of such a
+//! for nothing: a WebSocket stream tries to parse what it holds and asks
+//! the socket, under the socket's lock, whether it became readable. A
+//! [`Gate`] stands in front of such a
 //! source: it polls the source with a waker of its own, which notes that
 //! the source woke before waking the task, and until then a poll through
 //! the gate costs one atomic swap and a waker registration.

@@ -22,19 +22,21 @@ use crate::service::relay::{LiveTargets, RelayTargets};
 use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
 
-/// Read buffer of echo connections. tungstenite's default (128 KiB) would
+/// Read buffer of echo connections. tungstenite's default (128 KiB), which
+/// the server's stream keeps as its default too, would
 /// make every idle connection cost that much; larger frames are still
 /// read, in more steps.
 const SMALL_READ_BUFFER: usize = 4 * 1024;
 /// Read buffer of chat and inspector connections: their frames are short
 /// JSON, and a room of 10,000 members keeps 10,000 of these for as long as
-/// it lasts (tungstenite allocates it whole when the socket opens). A
+/// it lasts (the stream allocates it whole when the socket opens). A
 /// message near `--chat-max-message` (4 KiB) takes a few reads instead of
 /// one.
 const CHAT_READ_BUFFER: usize = 1024;
 /// Read buffer of relay connections, which are few and carry bulk data.
 const RELAY_READ_BUFFER: usize = 64 * 1024;
-/// What tungstenite collects before it writes to the socket (its default).
+/// What the stream collects before it writes to the socket (tungstenite's
+/// default).
 const WRITE_BUFFER: usize = 128 * 1024;
 /// Room past the largest frame for a close frame and a pong.
 const CONTROL_SLACK: usize = 1024;
@@ -247,14 +249,12 @@ impl AppState {
 /// ([`WRITE_BUFFER`]) plus the largest frame the endpoint sends
 /// (`largest_out`) plus a close frame.
 ///
-/// tungstenite's write buffer is unbounded by default. Sends wait for it to
-/// drain (with a deadline), but replies tungstenite queues by itself do
-/// not: a client that sends pings and never reads grew it by one pong per
-/// ping, without end. Capped, tungstenite keeps only the latest unsent pong
-/// and the buffer stays bounded; the client is then cut off by the send
-/// deadline like any client that does not read. A frame that would not
-/// fit closes that client with 1013 (see `transport::websocket::session`).
-/// The cap must exceed the batch, or tungstenite panics; it always does.
+/// Sends wait for the write buffer to drain (with a deadline); the cap
+/// bounds it besides, and the stream keeps only the latest unsent pong, so
+/// a client that sends pings and never reads cannot grow it; that client
+/// is cut off by the send deadline like any client that does not read. A
+/// frame that would not fit closes its client with 1013 (see
+/// `transport::websocket::session`).
 fn limited(max: usize, largest_out: usize, read_buffer: usize) -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(read_buffer)

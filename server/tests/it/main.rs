@@ -16,6 +16,7 @@ mod chat_scale;
 mod chat_wire;
 mod deadlines;
 mod echo;
+mod framing;
 mod gateway;
 mod head_caps;
 mod hostile;

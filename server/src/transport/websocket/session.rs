@@ -112,11 +112,11 @@ struct Reader {
     client_code: Option<u16>,
     /// The client sent its close frame: the session ends once it is answered.
     closing: bool,
-    /// tungstenite queued an automatic reply (a pong, or the answer to the
+    /// The stream queued an automatic reply (a pong, or the answer to the
     /// client's close) that must be written by then. It writes such replies
-    /// from inside its reads, and when the client does not read it simply
-    /// reads on: a client that pings (or closes) and never reads would hold
-    /// the session, and pile up pongs in memory, forever.
+    /// from inside its reads too, but when the client does not read it
+    /// simply reads on: without a deadline a client that pings (or closes)
+    /// and never reads would hold the session forever.
     reply_by: Option<tokio::time::Instant>,
     /// How long a pong may wait (`--send-timeout-secs`).
     send_timeout: Duration,
@@ -141,7 +141,7 @@ impl Reader {
         match frame {
             None => Incoming::Closed(self.client_code),
             Some(Err(err)) => invalid(&err),
-            // tungstenite queues the answer; it is written (with its
+            // The stream queues the answer; it is written (with its
             // deadline) before the session hears `Closed`.
             Some(Ok(Message::Close(frame))) => {
                 self.client_code = frame.map(|f| u16::from(f.code));
@@ -149,7 +149,7 @@ impl Reader {
                 self.reply_by = Some(tokio::time::Instant::now() + socket::CLOSE_HANDSHAKE_TIMEOUT);
                 Incoming::Heard
             }
-            // tungstenite queues the pong; it is written, with the send
+            // The stream queues the pong; it is written, with the send
             // deadline, before the next frame is read.
             Some(Ok(Message::Ping(_))) => {
                 if self.reply_by.is_none() {
@@ -163,7 +163,7 @@ impl Reader {
         }
     }
 
-    /// Writes the automatic reply tungstenite queued, if any, by its
+    /// Writes the automatic reply the stream queued, if any, by its
     /// deadline (kept across calls, so a cancelled `recv` does not restart
     /// it). `Some` ends the session: the close was answered (or could not
     /// be in time), or the client did not take a pong.
@@ -357,7 +357,7 @@ impl Split<Data> for WsSession {
 
 impl<T: Decode> Inbound<T> for WsRx {
     /// The receiving half cannot write: the client's close ends it at once
-    /// (reading on would wait for tungstenite to write the answer, with no
+    /// (reading on would wait for the stream to write the answer, with no
     /// deadline); the caller unsplits and flushes the answer with its own.
     /// Pongs go out with the sending half's next write.
     async fn recv(&mut self) -> Incoming<T> {

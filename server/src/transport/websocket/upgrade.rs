@@ -2,7 +2,7 @@
 //!
 //! Owning the upgrade lets the server (1) record the exact request and
 //! response for the handshake inspector, (2) pick a subprotocol, and (3)
-//! hand tungstenite a [`WebSocketConfig`] of its own per endpoint (frame and
+//! give the stream a [`WebSocketConfig`] of its own per endpoint (frame and
 //! message limits, buffer sizes), none of which `warp::ws()` exposes.
 
 use std::future::Future;
@@ -12,8 +12,7 @@ use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use hyper::upgrade::OnUpgrade;
 use socketlab_shared::{HandshakeReport, HttpRequestHead, HttpResponseHead};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use warp::filters::path::FullPath;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
@@ -24,6 +23,7 @@ use crate::net::peer::PeerAddr;
 use crate::problem::Problem;
 use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
+use crate::transport::websocket::stream::WsStream;
 use crate::transport::websocket::{wire, WebSocket};
 
 /// What the upgrade needs from the server: the admission rules, where to
@@ -289,12 +289,8 @@ impl Upgrade {
             let bytes = Arc::<ByteCounts>::default();
             let (conn, read) = wire::open(upgraded, &bytes);
             let io = Metered::counting(conn, bytes.clone());
-            let socket = if read.is_empty() {
-                WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await
-            } else {
-                // What the client sent right behind its handshake.
-                WebSocketStream::from_partially_read(io, read, Role::Server, Some(config)).await
-            };
+            // With what the client sent right behind its handshake.
+            let socket = WsStream::new(io, read, config);
             let code = session(socket, report).await;
             open.closed(code);
             tracing::info!(

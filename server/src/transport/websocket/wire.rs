@@ -1,7 +1,7 @@
 //! A plain-TCP WebSocket's socket, shared by the session's task and, for a
 //! chat member, its room's publisher.
 //!
-//! The session reads and writes through tungstenite, over [`WireIo`]. A
+//! The session reads and writes through its stream, over [`WireIo`]. A
 //! room's publisher may also write one whole frame straight onto the
 //! socket ([`Direct::try_write`]) while the session is not writing: an idle
 //! member of a room of 5,000 then costs the publisher one `send(2)` per
@@ -31,6 +31,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_util::either::Either;
 
+use super::frame::{self, Opcode};
 use crate::net::metered::ByteCounts;
 use crate::net::write_deadline::WriteDeadline;
 use crate::service::session::{Direct, Written};
@@ -145,7 +146,7 @@ impl Direct for Wire {
 
     fn frame(&self, text: &str) -> Bytes {
         let mut head = [0u8; 10];
-        let head = frame_head(&mut head, text.len());
+        let head = frame::write_head(&mut head, Opcode::Text, text.len());
         let mut frame = BytesMut::with_capacity(head.len() + text.len());
         frame.extend_from_slice(head);
         frame.extend_from_slice(text.as_bytes());
@@ -187,24 +188,6 @@ impl Drop for Wire {
         // the session and its room seat (the wire's two holders) are gone.
         let sent = self.state.get_mut().map_or(0, |state| state.sent);
         self.counts.add_written(sent as usize);
-    }
-}
-
-/// The header of an unmasked, final text frame of `len` bytes (RFC 6455
-/// section 5.2), written into `buf`.
-fn frame_head(buf: &mut [u8; 10], len: usize) -> &[u8] {
-    buf[0] = 0x81;
-    if len < 126 {
-        buf[1] = len as u8;
-        &buf[..2]
-    } else if let Ok(short) = u16::try_from(len) {
-        buf[1] = 126;
-        buf[2..4].copy_from_slice(&short.to_be_bytes());
-        &buf[..4]
-    } else {
-        buf[1] = 127;
-        buf[2..10].copy_from_slice(&(len as u64).to_be_bytes());
-        &buf[..10]
     }
 }
 
@@ -288,18 +271,17 @@ mod tests {
     use super::*;
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::protocol::Role;
+    use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
     use tokio_tungstenite::tungstenite::Message;
     use tokio_tungstenite::WebSocketStream;
+
+    use crate::transport::websocket::stream::WsStream;
 
     const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
     /// A server-side wire and its WebSocket, and a client that reads
     /// nothing until asked: both sockets' buffers as small as Linux allows.
-    async fn pair() -> (
-        Arc<Wire>,
-        WebSocketStream<WireIo>,
-        WebSocketStream<TcpStream>,
-    ) {
+    async fn pair() -> (Arc<Wire>, WsStream<WireIo>, WebSocketStream<TcpStream>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
@@ -317,7 +299,7 @@ mod tests {
             counts: Arc::default(),
         });
         let io = WireIo(wire.clone());
-        let server = WebSocketStream::from_raw_socket(io, Role::Server, None).await;
+        let server = WsStream::new(io, Vec::new(), WebSocketConfig::default());
         let client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
         (wire, server, client)
     }
@@ -383,18 +365,5 @@ mod tests {
         wire.release();
         assert_eq!(send(&wire, "now"), Written::All);
         assert_eq!(read(&mut client).await, Message::text("now"));
-    }
-
-    #[test]
-    fn frame_heads_use_the_shortest_length_form() {
-        let mut buf = [0u8; 10];
-        assert_eq!(frame_head(&mut buf, 5), [0x81, 5]);
-        assert_eq!(frame_head(&mut buf, 125), [0x81, 125]);
-        assert_eq!(frame_head(&mut buf, 126), [0x81, 126, 0, 126]);
-        assert_eq!(frame_head(&mut buf, 65_535), [0x81, 126, 0xff, 0xff]);
-        assert_eq!(
-            frame_head(&mut buf, 65_536),
-            [0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0]
-        );
     }
 }
