@@ -63,20 +63,29 @@ impl Gate {
     /// task registered for the source's next wake-up. After a ready poll
     /// the source is polled again next time: a stream may hold further
     /// items without a new wake-up.
+    ///
+    /// The task's waker is registered only on the way to `Pending`: a
+    /// session that reads a batch of messages polls ready many times in a
+    /// row, and each registration costs two atomic exchanges.
     pub fn poll<T>(
         &self,
         cx: &mut Context<'_>,
         poll: impl FnOnce(&mut Context<'_>) -> Poll<T>,
     ) -> Poll<T> {
+        if self.signal.woken.swap(false, Ordering::AcqRel) {
+            let polled = poll(&mut Context::from_waker(&self.waker));
+            if polled.is_ready() {
+                self.signal.woken.store(true, Ordering::Release);
+                return polled;
+            }
+        }
         self.signal.task.register(cx.waker());
-        if !self.signal.woken.swap(false, Ordering::AcqRel) {
-            return Poll::Pending;
+        // The source may have woken before the task was registered, its
+        // wake-up then lost on an older waker: the task polls again.
+        if self.signal.woken.load(Ordering::Acquire) {
+            cx.waker().wake_by_ref();
         }
-        let polled = poll(&mut Context::from_waker(&self.waker));
-        if polled.is_ready() {
-            self.signal.woken.store(true, Ordering::Release);
-        }
-        polled
+        Poll::Pending
     }
 }
 
