@@ -5,6 +5,7 @@
 //! while replies are in transit, the throughput view.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
@@ -15,7 +16,7 @@ use tokio::time::Instant;
 use crate::cpu::CpuMeter;
 use crate::guard;
 use crate::record::RunArgs;
-use crate::stats::{round1, Latencies};
+use crate::stats::{round1, Latencies, LatencyBatch};
 use crate::transport;
 use crate::wire::{opcode, WireWs};
 
@@ -62,10 +63,9 @@ struct Window {
     end: Instant,
 }
 
-/// What one connection saw inside the window.
+/// What one connection saw inside the window (its round trips go to the
+/// run's shared histogram).
 struct ConnResult {
-    /// Round trips of messages sent and answered inside the window.
-    latencies: Latencies,
     /// Replies received inside the window.
     replies: u64,
 }
@@ -102,12 +102,14 @@ pub async fn run(args: EchoArgs) -> Result<()> {
         end: measure + Duration::from_secs_f64(args.seconds),
     };
     let payload = vec![0x5a; args.size];
+    let latencies = Arc::new(Mutex::new(Latencies::new()));
     let tasks: Vec<_> = connections
         .into_iter()
         .map(|ws| {
             tokio::spawn(connection(
                 ws,
                 payload.clone(),
+                LatencyBatch::new(latencies.clone()),
                 args.inflight as usize,
                 window,
                 args.max_messages,
@@ -121,16 +123,12 @@ pub async fn run(args: EchoArgs) -> Result<()> {
     tokio::time::sleep_until(window.end).await;
     let cpu_end = meter.sample();
 
-    let mut latencies = Latencies::new();
     let mut replies = 0;
     let mut errors = 0u64;
     let mut first_error = None;
     for task in tasks {
         match task.await.context("a connection task panicked")? {
-            Ok(result) => {
-                latencies.merge(&result.latencies);
-                replies += result.replies;
-            }
+            Ok(result) => replies += result.replies,
             Err(err) => {
                 errors += 1;
                 first_error.get_or_insert(err);
@@ -147,6 +145,7 @@ pub async fn run(args: EchoArgs) -> Result<()> {
     record.params.size = Some(args.size as u64);
     record.params.inflight = Some(args.inflight);
     record.metrics.msgs_per_s = Some(round1(replies as f64 / args.seconds));
+    let latencies = latencies.lock().expect("every connection task has ended");
     record.metrics.set_latency(latencies.summary());
     record
         .metrics
@@ -165,13 +164,13 @@ pub async fn run(args: EchoArgs) -> Result<()> {
 async fn connection(
     mut ws: WireWs,
     payload: Vec<u8>,
+    mut latencies: LatencyBatch,
     inflight: usize,
     window: Window,
     max_messages: u64,
 ) -> Result<ConnResult> {
     let frame = ws.frame(opcode::BINARY, &payload);
     let mut pending: VecDeque<Instant> = VecDeque::with_capacity(inflight);
-    let mut latencies = Latencies::new();
     let mut replies = 0;
     let mut sent = 0u64;
     tokio::time::sleep_until(window.begin).await;
@@ -216,5 +215,5 @@ async fn connection(
         }
     }
     ws.close().await;
-    Ok(ConnResult { latencies, replies })
+    Ok(ConnResult { replies })
 }
