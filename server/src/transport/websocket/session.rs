@@ -313,7 +313,7 @@ impl<T: Encode> Outbound<T> for WsSession {
     }
 
     fn direct(&self) -> Option<Arc<dyn Direct>> {
-        Some(self.wire.clone()?)
+        Some(self.wire.as_ref()?.share())
     }
 }
 

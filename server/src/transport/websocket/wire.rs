@@ -17,9 +17,14 @@
 //!
 //! Only a connection hyper hands back as the plain TCP stream it accepted
 //! gets a wire ([`open`]); behind TLS the session writes everything itself.
+//! Until the session hands its wire to a publisher ([`Wire::share`]; only
+//! chat does), nobody else can write to it, and the session writes without
+//! claiming: an echo message would otherwise take the wire's lock three
+//! times (write, flush, release) for nothing.
 
 use std::io::{self, IoSlice};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 
@@ -45,6 +50,10 @@ pub type Conn = Either<WriteDeadline<WireIo>, TokioIo<Upgraded>>;
 #[derive(Debug)]
 pub struct Wire {
     tcp: TcpStream,
+    /// The session handed the wire to a publisher: its writes claim it.
+    /// Set and read only by the session's own task (a publisher reaches
+    /// the wire only through [`Wire::share`]), so `Relaxed` suffices.
+    shared: AtomicBool,
     state: Mutex<State>,
     counts: Arc<ByteCounts>,
 }
@@ -80,6 +89,7 @@ pub fn open(upgraded: Upgraded, counts: &Arc<ByteCounts>) -> (Conn, Vec<u8>) {
             let (tcp, limit) = parts.io.into_inner().into_parts();
             let wire = Arc::new(Wire {
                 tcp,
+                shared: AtomicBool::new(false),
                 state: Mutex::default(),
                 counts: counts.clone(),
             });
@@ -99,15 +109,31 @@ pub fn of(conn: &Conn) -> Option<Arc<Wire>> {
 }
 
 impl Wire {
+    /// The wire for a publisher: from now on the session's writes claim
+    /// it, so that the two never interleave. Called once all the session
+    /// wrote is out (chat shares it after the welcome was flushed): the
+    /// writes before it claimed nothing.
+    pub fn share(self: &Arc<Self>) -> Arc<Self> {
+        self.shared.store(true, Ordering::Relaxed);
+        self.clone()
+    }
+
     /// The session's writes are all out (it flushed): the publisher may
     /// write again.
     pub fn release(&self) {
+        if !self.shared.load(Ordering::Relaxed) {
+            return;
+        }
         lock(&self.state).claimed = false;
     }
 
     /// Claims the wire for the session and writes what is left of the
     /// publisher's last frame.
     fn claim(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !self.shared.load(Ordering::Relaxed) {
+            // Nobody else writes here, and nothing was left behind.
+            return Poll::Ready(Ok(()));
+        }
         let mut state = lock(&self.state);
         state.claimed = true;
         while !state.rest.is_empty() {
@@ -295,10 +321,13 @@ mod tests {
             .unwrap();
         let wire = Arc::new(Wire {
             tcp,
+            shared: AtomicBool::new(false),
             state: Mutex::default(),
             counts: Arc::default(),
         });
         let io = WireIo(wire.clone());
+        // The test is the publisher.
+        let wire = wire.share();
         let server = WsStream::new(io, Vec::new(), WebSocketConfig::default());
         let client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
         (wire, server, client)
